@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminBootstrapService } from './admin-bootstrap.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { PasswordsService } from './passwords.service.js';
+import { BasicStrategy } from './strategies/basic.strategy.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
+import { TokensService } from './tokens.service.js';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [appConfiguration.KEY],
+      useFactory: (config: AppConfig) => ({ secret: config.jwt.secret }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, PasswordsService, TokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
+  exports: [AuthService],
+})
+export class AuthModule {}

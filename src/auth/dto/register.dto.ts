@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString } from 'class-validator';
+import { PASSWORD_RULE, USERNAME_RULE } from '../../users/account-rules.js';
+import { IsPassword, IsUsername } from '../../users/dto/account-validators.js';
+
+export class RegisterDto {
+  @ApiProperty({ description: `${USERNAME_RULE}; unique case-insensitively.`, example: 'alice', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9._-]{3,64}$' })
+  @IsString()
+  @IsUsername()
+  username: string;
+
+  @ApiProperty({ description: `${PASSWORD_RULE}; longer is refused, never truncated.`, example: 'correct-horse-battery', format: 'password' })
+  @IsString()
+  @IsPassword()
+  password: string;
+}

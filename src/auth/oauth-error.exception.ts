@@ -1,0 +1,26 @@
+import { HttpException } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { BEARER_CHALLENGE } from './authentication-challenges.js';
+import { AuthenticationFailedException } from '../filters/authentication-failed.exception.js';
+
+/** The RFC 6749 §5.2 error codes the token and revoke endpoints answer with. */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_client';
+
+const STATUS_OF: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  unsupported_grant_type: 400,
+  invalid_grant: 401,
+  invalid_client: 401,
+};
+
+/** The body keeps Nest's shape ({statusCode, message, error}) with `error` as the OAuth2 code. */
+function oauthBody(code: OAuthErrorCode, description: string | string[]) {
+  const text = Array.isArray(description) ? description.join('; ') : description;
+  return { statusCode: STATUS_OF[code], error: code, error_description: text, message: description };
+}
+
+export function oauthError(code: OAuthErrorCode, description: string | string[]): HttpException {
+  const body = oauthBody(code, description);
+  if (STATUS_OF[code] === 401) return new AuthenticationFailedException(body.error_description, [BEARER_CHALLENGE], body);
+  return new HttpException(body, STATUS_OF[code], { description: STATUS_CODES[STATUS_OF[code]] });
+}

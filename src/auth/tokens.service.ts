@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import type { Role } from '../users/account-rules.js';
+import type { User } from '../users/entities/user.entity.js';
+
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+
+export interface AccessTokenPayload {
+  sub: string;
+  username: string;
+  role: Role;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+  jti: string;
+}
+
+export interface SignedAccessToken {
+  accessToken: string;
+  expiresIn: number;
+}
+
+/** Signs access tokens; JwtStrategy verifies them with the same secret, issuer and audience. */
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly jwtService: JwtService,
+    @Inject(appConfiguration.KEY) private readonly config: AppConfig,
+  ) {}
+
+  async signAccessToken(user: User): Promise<SignedAccessToken> {
+    const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
+    const accessToken = await this.jwtService.signAsync(
+      { username: user.username, role: user.role },
+      {
+        algorithm: ACCESS_TOKEN_ALGORITHM,
+        subject: String(user.id),
+        issuer,
+        audience,
+        expiresIn: accessTokenTtlSeconds,
+        jwtid: randomUUID(),
+      },
+    );
+    return { accessToken, expiresIn: accessTokenTtlSeconds };
+  }
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { registerAs, type ConfigType } from '@nestjs/config';
+import ms, { type StringValue } from 'ms';
+import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../users/account-rules.js';
+
+/** A bad environment value; its message names the variable, and start-up stops on it. */
+export class ConfigurationError extends Error {}
+
+export type DatabaseConfiguration =
+  | { type: 'sqlite'; file: string }
+  | { type: 'postgres'; url: string };
+
+export interface AppConfiguration {
+  production: boolean;
+  port: number;
+  database: DatabaseConfiguration;
+  /** Where the service keeps what it generates itself (the development JWT secret). */
+  dataDirectory: string;
+  jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
+  refreshTokenTtlSeconds: number;
+  bcryptRounds: number;
+  admin: { username: string; password: string } | null;
+  redisUrl: string | null;
+}
+
+type Environment = Record<string, string | undefined>;
+
+const DEFAULT_DATABASE_URL = 'sqlite:data/app.sqlite';
+const MINIMUM_SECRET_BYTES = 32;
+
+function invalid(variable: string, rule: string): never {
+  throw new ConfigurationError(`${variable} ${rule}`);
+}
+
+function readInteger(env: Environment, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    invalid(variable, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function readDurationSeconds(env: Environment, variable: string, fallback: string): number {
+  const raw = env[variable] || fallback;
+  const milliseconds = /^\d+\s*[a-z]*$/i.test(raw) ? ms(raw as StringValue) : undefined;
+  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 1000) {
+    invalid(variable, `must be a duration of at least one second such as 900, 30m, 12h or 14d (got "${raw}")`);
+  }
+  return Math.floor(milliseconds / 1000);
+}
+
+/** Reads DATABASE_URL alone, so the migration CLI needs nothing else from the environment. */
+export function readDatabaseConfiguration(env: Environment = process.env): DatabaseConfiguration {
+  const url = env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!file) invalid('DATABASE_URL', 'must name a file after "sqlite:", such as sqlite:data/app.sqlite');
+    return { type: 'sqlite', file: resolve(file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
+  return invalid('DATABASE_URL', 'must start with "sqlite:" or "postgres://"');
+}
+
+function dataDirectoryOf(database: DatabaseConfiguration): string {
+  return database.type === 'sqlite' ? dirname(database.file) : resolve('data');
+}
+
+/**
+ * Outside production a missing JWT_SECRET is generated once and kept beside the
+ * data, so tokens survive restarts. The 'wx' flag makes two first starts agree.
+ */
+function readOrCreateDevelopmentSecret(dataDirectory: string): string {
+  const file = join(dataDirectory, 'jwt-secret');
+  mkdirSync(dataDirectory, { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+function readJwtSecret(env: Environment, production: boolean, dataDirectory: string): string {
+  const secret = env.JWT_SECRET;
+  if (secret !== undefined && secret !== '') {
+    if (Buffer.byteLength(secret, 'utf8') < MINIMUM_SECRET_BYTES) {
+      invalid('JWT_SECRET', `must be at least ${MINIMUM_SECRET_BYTES} bytes long`);
+    }
+    return secret;
+  }
+  if (production) invalid('JWT_SECRET', `is required when NODE_ENV=production (at least ${MINIMUM_SECRET_BYTES} bytes)`);
+  return readOrCreateDevelopmentSecret(dataDirectory);
+}
+
+function readAdmin(env: Environment): AppConfiguration['admin'] {
+  const username = env.ADMIN_USERNAME;
+  const password = env.ADMIN_PASSWORD;
+  if (!username && !password) return null;
+  if (!username) invalid('ADMIN_USERNAME', 'must be set when ADMIN_PASSWORD is');
+  if (!password) invalid('ADMIN_PASSWORD', 'must be set when ADMIN_USERNAME is');
+  if (!isValidUsername(username)) invalid('ADMIN_USERNAME', `must be ${USERNAME_RULE}`);
+  if (!isValidPassword(password)) invalid('ADMIN_PASSWORD', `must be ${PASSWORD_RULE}`);
+  return { username, password };
+}
+
+/** The one place that reads the environment; throws ConfigurationError on a bad value. */
+export function loadConfiguration(env: Environment = process.env): AppConfiguration {
+  const production = env.NODE_ENV === 'production';
+  const database = readDatabaseConfiguration(env);
+  const dataDirectory = dataDirectoryOf(database);
+  return {
+    production,
+    port: readInteger(env, 'PORT', 3000, 0, 65535),
+    database,
+    dataDirectory,
+    jwt: {
+      secret: readJwtSecret(env, production, dataDirectory),
+      issuer: env.JWT_ISSUER || 'gatehouse',
+      audience: env.JWT_AUDIENCE || 'gatehouse',
+      accessTokenTtlSeconds: readDurationSeconds(env, 'ACCESS_TOKEN_TTL', '30m'),
+    },
+    refreshTokenTtlSeconds: readDurationSeconds(env, 'REFRESH_TOKEN_TTL', '14d'),
+    bcryptRounds: readInteger(env, 'BCRYPT_ROUNDS', 12, 4, 31),
+    admin: readAdmin(env),
+    redisUrl: env.REDIS_URL || null,
+  };
+}
+
+/** Injected with `@Inject(appConfiguration.KEY)`; typed as `AppConfig`. */
+export const appConfiguration = registerAs('app', () => loadConfiguration());
+export type AppConfig = ConfigType<typeof appConfiguration>;

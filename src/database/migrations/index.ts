@@ -1,0 +1,4 @@
+import { CreateUsers1764355200000 } from './1764355200000-create-users.js';
+
+/** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
+export const migrations = [CreateUsers1764355200000];

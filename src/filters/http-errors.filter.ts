@@ -1,0 +1,38 @@
+import { STATUS_CODES } from 'node:http';
+import { ArgumentsHost, Catch, HttpException, HttpStatus } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { BEARER_CHALLENGE } from '../auth/authentication-challenges.js';
+import { isUniqueViolation } from '../database/database-errors.js';
+import { AuthenticationFailedException } from './authentication-failed.exception.js';
+
+/** Gives every error Nest's full shape, {statusCode, message, error}, also those raised with a bare message. */
+function toHttpException(exception: unknown): unknown {
+  if (exception instanceof HttpException) {
+    const body = exception.getResponse();
+    if (typeof body !== 'string') return exception;
+    const status = exception.getStatus();
+    return new HttpException({ statusCode: status, message: body, error: STATUS_CODES[status] ?? 'Error' }, status);
+  }
+  // A safety net: services map the races they expect, this catches the rest.
+  if (isUniqueViolation(exception)) {
+    return new HttpException({ statusCode: 409, message: 'The request conflicts with an existing record.', error: 'Conflict' }, 409);
+  }
+  return exception;
+}
+
+/**
+ * Every error leaves in Nest's JSON shape; every 401 carries WWW-Authenticate;
+ * anything unexpected is a bare 500 (logged, never shown).
+ */
+@Catch()
+export class HttpErrorsFilter extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const translated = toHttpException(exception);
+    if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
+      const challenges = exception instanceof AuthenticationFailedException ? exception.challenges : [BEARER_CHALLENGE];
+      const adapter = this.applicationRef ?? this.httpAdapterHost!.httpAdapter;
+      adapter.setHeader(host.switchToHttp().getResponse(), 'WWW-Authenticate', challenges.join(', '));
+    }
+    super.catch(translated, host);
+  }
+}

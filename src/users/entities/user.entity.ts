@@ -1,0 +1,28 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Role } from '../account-rules.js';
+
+@Entity({ name: 'users' })
+export class User {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  /** The name as registered; shown back to the user. */
+  @Column({ type: 'varchar', length: 64 })
+  username: string;
+
+  /** The case-folded name: the unique index that makes `Alice` and `alice` one account. */
+  @Column({ name: 'username_key', type: 'varchar', length: 64, unique: true })
+  usernameKey: string;
+
+  @Column({ name: 'password_hash', type: 'varchar', length: 60 })
+  passwordHash: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'user' })
+  role: Role;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at' })
+  updatedAt: Date;
+}
