@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isValidUsername } from '../users/account-rules.js';
+import { isValidUsername, type Role } from '../users/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { RegisterDto } from './dto/register.dto.js';
@@ -19,9 +19,10 @@ export class AuthService {
     private readonly tokensService: TokensService,
   ) {}
 
-  async register({ username, password }: RegisterDto): Promise<User> {
+  /** Registration over HTTP always makes a `user`; the admin bootstrap and the CLI may make admins. */
+  async register({ username, password }: RegisterDto, role: Role = 'user'): Promise<User> {
     const passwordHash = await this.passwordsService.hashPassword(password);
-    return this.usersService.create({ username, passwordHash });
+    return this.usersService.create({ username, passwordHash, role });
   }
 
   /**

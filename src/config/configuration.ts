@@ -45,7 +45,8 @@ function readInteger(env: Environment, variable: string, fallback: number, min: 
 
 function readDurationSeconds(env: Environment, variable: string, fallback: string): number {
   const raw = env[variable] || fallback;
-  const milliseconds = /^\d+\s*[a-z]*$/i.test(raw) ? ms(raw as StringValue) : undefined;
+  // A bare number is seconds, as in jsonwebtoken's expiresIn; otherwise a unit is required (ms syntax).
+  const milliseconds = /^\d+$/.test(raw) ? Number(raw) * 1000 : /^\d+\s*[a-z]+$/i.test(raw) ? ms(raw as StringValue) : undefined;
   if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 1000) {
     invalid(variable, `must be a duration of at least one second such as 900, 30m, 12h or 14d (got "${raw}")`);
   }

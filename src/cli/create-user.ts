@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { ConflictException } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { parseArgs } from 'node:util';
+import { AppModule } from '../app.module.js';
+import { AuthService } from '../auth/auth.service.js';
+import { ConfigurationError, loadConfiguration } from '../config/configuration.js';
+import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../users/account-rules.js';
+import { readPassword } from './read-password.js';
+
+const USAGE = `Usage: npm run user:create -- <username> [--admin]
+The password comes from USER_PASSWORD, or from standard input (prompted, hidden, on a terminal); never from the command line.`;
+
+function fail(message: string): never {
+  console.error(`user:create: ${message}`);
+  process.exit(1);
+}
+
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, options: { admin: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length !== 1) fail(USAGE);
+
+const username = positionals[0];
+if (!isValidUsername(username)) fail(`the username must be ${USERNAME_RULE}`);
+try {
+  loadConfiguration();
+} catch (error) {
+  if (error instanceof ConfigurationError) fail(`configuration error: ${error.message}`);
+  throw error;
+}
+const password = process.env.USER_PASSWORD ?? (await readPassword(`Password for ${username}: `));
+if (!isValidPassword(password)) fail(`the password must be ${PASSWORD_RULE}`);
+
+const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+try {
+  const role = values.admin ? 'admin' : 'user';
+  const user = await app.get(AuthService).register({ username, password }, role);
+  console.log(`Created ${role} "${user.username}" with id ${user.id}.`);
+} catch (error) {
+  if (error instanceof ConflictException) fail(`the username "${username}" is already taken`);
+  throw error;
+} finally {
+  await app.close();
+}

@@ -1,0 +1,32 @@
+import { createInterface } from 'node:readline';
+
+/** One line from standard input; on a terminal, prompted and not echoed. */
+export async function readPassword(prompt: string): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    const lines = createInterface({ input });
+    for await (const line of lines) return line;
+    return '';
+  }
+  process.stderr.write(prompt);
+  input.setRawMode(true);
+  input.setEncoding('utf8');
+  return new Promise((resolve) => {
+    let password = '';
+    const onData = (chunk: string) => {
+      for (const character of chunk) {
+        if (character === '\r' || character === '\n' || character === '\u0004') {
+          input.setRawMode(false);
+          input.pause();
+          input.off('data', onData);
+          process.stderr.write('\n');
+          return resolve(password);
+        }
+        if (character === '\u0003') process.exit(130);
+        password = character === '\u007f' ? password.slice(0, -1) : password + character;
+      }
+    };
+    input.on('data', onData);
+    input.resume();
+  });
+}

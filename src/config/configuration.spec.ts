@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfiguration, readDatabaseConfiguration } from './configuration.js';
+
+const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+const secret = 'x'.repeat(32);
+
+describe('loadConfiguration', () => {
+  it('has the defaults of API.md', () => {
+    const directory = temp();
+    const config = loadConfiguration({ DATABASE_URL: `sqlite:${directory}/app.sqlite` });
+    expect(config).toMatchObject({
+      port: 3000,
+      production: false,
+      database: { type: 'sqlite', file: `${directory}/app.sqlite` },
+      jwt: { issuer: 'gatehouse', audience: 'gatehouse', accessTokenTtlSeconds: 1800 },
+      refreshTokenTtlSeconds: 14 * 86400,
+      bcryptRounds: 12,
+      admin: null,
+      redisUrl: null,
+    });
+  });
+
+  it('defaults the database to sqlite:data/app.sqlite', () => {
+    expect(readDatabaseConfiguration({})).toEqual({ type: 'sqlite', file: join(process.cwd(), 'data/app.sqlite') });
+  });
+
+  it('selects PostgreSQL from a postgres:// URL', () => {
+    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h:5432/db' })).toEqual({ type: 'postgres', url: 'postgres://u@h:5432/db' });
+  });
+
+  it('generates a JWT secret once outside production, keeps it private in the data folder, and reuses it', () => {
+    const directory = temp();
+    const env = { DATABASE_URL: `sqlite:${directory}/app.sqlite` };
+    const first = loadConfiguration(env).jwt.secret;
+    expect(first.length).toBeGreaterThanOrEqual(43);
+    expect(loadConfiguration(env).jwt.secret).toBe(first);
+    expect(readFileSync(join(directory, 'jwt-secret'), 'utf8')).toBe(first);
+    expect(statSync(join(directory, 'jwt-secret')).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads durations such as 15m, 2h and 900', () => {
+    const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, ACCESS_TOKEN_TTL: '15m', REFRESH_TOKEN_TTL: '900' });
+    expect(config.jwt.accessTokenTtlSeconds).toBe(900);
+    expect(config.refreshTokenTtlSeconds).toBe(900);
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production', JWT_SECRET: '' }, /^JWT_SECRET is required when NODE_ENV=production/],
+    [{ JWT_SECRET: 'short' }, /^JWT_SECRET must be at least 32 bytes/],
+    [{ PORT: 'eighty' }, /^PORT must be a whole number/],
+    [{ PORT: '70000' }, /^PORT must be a whole number from 0 to 65535/],
+    [{ BCRYPT_ROUNDS: '3' }, /^BCRYPT_ROUNDS must be a whole number from 4 to 31/],
+    [{ ACCESS_TOKEN_TTL: 'soon' }, /^ACCESS_TOKEN_TTL must be a duration/],
+    [{ REFRESH_TOKEN_TTL: '0s' }, /^REFRESH_TOKEN_TTL must be a duration/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must start with "sqlite:" or "postgres:\/\/"/],
+    [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL must name a file/],
+    [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
+    [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],
+    [{ ADMIN_USERNAME: 'r', ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be 3 to 64 characters/],
+    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' }, /^ADMIN_PASSWORD must be 8 to 72 bytes/],
+  ])('refuses %o with a message naming the variable', (env, message) => {
+    const run = () => loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, JWT_SECRET: secret, ...env });
+    expect(run).toThrow(ConfigurationError);
+    expect(run).toThrow(message);
+  });
+
+  it('takes a long enough JWT_SECRET in production', () => {
+    expect(loadConfiguration({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).jwt.secret).toBe(secret);
+  });
+});

@@ -1,0 +1,88 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { User } from '../src/users/entities/user.entity.js';
+import { createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
+
+let testApp: TestApp;
+let secret: string;
+let accessToken: string;
+let userId: number;
+
+const base64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+function sign(header: object, payload: object, key = secret, algorithm = 'sha256'): string {
+  const unsigned = `${base64url(header)}.${base64url(payload)}`;
+  return `${unsigned}.${createHmac(algorithm, key).update(unsigned).digest('base64url')}`;
+}
+
+function claims(overrides: Record<string, unknown> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return { sub: String(userId), username: 'Frank', role: 'user', iat: now, exp: now + 600, iss: 'gatehouse', aud: 'gatehouse', jti: 'test-jti', ...overrides };
+}
+
+const greet = (token: string) => testApp.http().get('/').set('Authorization', `Bearer ${token}`);
+
+beforeAll(async () => {
+  testApp = await createTestApp();
+  // Outside production the secret is generated once and kept in the data folder.
+  secret = readFileSync(join(testApp.directory, 'jwt-secret'), 'utf8').trim();
+  const session = await registerAndLogin(testApp, 'Frank');
+  accessToken = session.accessToken;
+  userId = session.user.id;
+});
+afterAll(() => testApp.close());
+
+describe('access tokens', () => {
+  it('are HS256 JWTs with sub, username, role, iat, exp, iss, aud and jti', () => {
+    const [header, payload] = accessToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toEqual({
+      sub: String(userId),
+      username: 'Frank',
+      role: 'user',
+      iat: expect.any(Number),
+      exp: payload.iat + 1800,
+      iss: 'gatehouse',
+      aud: 'gatehouse',
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('open the greeting as issued, and a token we sign ourselves with the right secret does too', async () => {
+    await greet(accessToken).expect(200);
+    await greet(sign({ alg: 'HS256', typ: 'JWT' }, claims())).expect(200);
+  });
+
+  it.each([
+    ['alg none', () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`],
+    ['HS512 signed with the same secret', () => sign({ alg: 'HS512', typ: 'JWT' }, claims(), secret, 'sha512')],
+    ['a wrong signature', () => sign({ alg: 'HS256', typ: 'JWT' }, claims(), 'another-secret-of-at-least-32-bytes!!')],
+    ['a tampered payload (role admin)', () => {
+      const [header, , signature] = accessToken.split('.');
+      return `${header}.${base64url({ ...JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()), role: 'admin' })}.${signature}`;
+    }],
+    ['a stripped signature', () => accessToken.split('.').slice(0, 2).join('.') + '.'],
+    ['an expired token', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ iat: 1000, exp: 2000 }))],
+    ['a wrong issuer', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ iss: 'evil' }))],
+    ['a wrong audience', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ aud: 'someone-else' }))],
+    ['no exp claim', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }))],
+    ['a subject that is not an id', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ sub: 'admin' }))],
+    ['a subject of a user that never existed', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ sub: '999999' }))],
+    ['garbage', () => 'not-a-jwt'],
+  ])('refuses %s with 401 invalid_token', async (_case, makeToken) => {
+    const response = await greet(makeToken()).expect(401);
+    expect(response.body).toEqual({ statusCode: 401, message: 'The access token is invalid or expired.', error: 'Unauthorized' });
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
+  });
+
+  it('stop working once their user is deleted', async () => {
+    const session = await registerAndLogin(testApp, 'ShortLived');
+    await greet(session.accessToken).expect(200);
+    await testApp.app.get<Repository<User>>(getRepositoryToken(User)).delete({ id: session.user.id });
+    await greet(session.accessToken).expect(401);
+  });
+});
