@@ -1,7 +1,7 @@
-import { ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { HttpErrorsFilter } from './filters/http-errors.filter.js';
+import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 export const BODY_LIMIT = '16kb';
@@ -16,7 +16,7 @@ function setUpSwagger(app: NestExpressApplication): void {
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic')
-    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', scopes: {} } } }, 'oauth2')
+    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } }, 'oauth2')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, {
@@ -33,7 +33,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // extended: false: no nested objects from `a[b]=c`; a repeated parameter becomes an array, which validation refuses.
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
   app.useGlobalPipes(
-    new ValidationPipe({
+    new StrictValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,

@@ -25,14 +25,19 @@ describe('Swagger', () => {
     expect(document.components.securitySchemes).toEqual({
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       basic: { type: 'http', scheme: 'basic' },
-      oauth2: { type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', scopes: {} } } },
+      oauth2: { type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } },
     });
   });
 
   it.each([
     ['post', '/auth', ['201', '400', '409'], false],
     ['post', '/auth/token', ['200', '400', '401'], false],
+    ['post', '/auth/revoke', ['200', '400'], false],
     ['get', '/auth/me', ['200', '401'], true],
+    ['put', '/auth/password', ['204', '400', '401'], true],
+    ['get', '/users', ['200', '400', '401', '403'], true],
+    ['patch', '/users/{id}', ['200', '400', '401', '403', '404', '409'], true],
+    ['delete', '/users/{id}', ['204', '400', '401', '403', '404', '409'], true],
     ['get', '/', ['200', '401'], true],
     ['get', '/unprotected', ['200'], false],
     ['get', '/protected', ['200', '401'], true],
@@ -46,6 +51,11 @@ describe('Swagger', () => {
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(codes));
     if (secured) expect(operation.security).toEqual([{ bearer: [] }, { basic: [] }, { oauth2: [] }]);
     else expect(operation.security).toBeUndefined();
+  });
+
+  it('documents the grant types of the token endpoint', () => {
+    const schema = JSON.stringify(document);
+    expect(schema).toContain('"enum":["password","refresh_token"]');
   });
 
   it('lets the token endpoint take a form, as the OAuth2 password flow sends it', () => {

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -16,7 +17,9 @@ import { AuthService } from './auth.service.js';
 import { Auth } from './decorators/auth.decorator.js';
 import { CurrentUser } from './decorators/current-user.decorator.js';
 import { OAuthRequestBody } from './decorators/oauth-request-body.decorator.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
+import { RevokeRequestDto } from './dto/revoke-request.dto.js';
 import { TokenRequestDto } from './dto/token-request.dto.js';
 import { NoStoreInterceptor } from './interceptors/no-store.interceptor.js';
 import { OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
@@ -40,16 +43,47 @@ export class AuthController {
   @UseInterceptors(NoStoreInterceptor)
   @ApiOperation({
     operationId: 'token',
-    summary: 'OAuth2 token endpoint (password grant)',
-    description: 'Form-encoded or JSON. A client Authorization header, as Swagger UI sends, is ignored.',
+    summary: 'OAuth2 token endpoint (password and refresh_token grants)',
+    description:
+      'Form-encoded or JSON. `grant_type=password` (or omitted) with username and password, or `grant_type=refresh_token` ' +
+      'with refresh_token: each answer carries a new refresh token and spends the one presented; presenting a spent one ' +
+      'again revokes that login’s whole chain. A client Authorization header, as Swagger UI sends, is ignored.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials' })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, or an unknown, expired, spent or revoked refresh token' })
   token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto): Promise<TokenResponseDto> {
     return this.authService.grantToken(body);
+  }
+
+  @Post('revoke')
+  @HttpCode(200)
+  @UseInterceptors(NoStoreInterceptor)
+  @ApiOperation({
+    operationId: 'revoke',
+    summary: 'Revoke a refresh token (RFC 7009): log out',
+    description:
+      'Revokes the refresh token and every token of the same login. 200 also for an unknown token. ' +
+      'Access tokens are stateless and short-lived: they are not revoked, and expire by themselves.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: RevokeRequestDto })
+  @ApiOkResponse({ description: 'Revoked, or unknown' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
+  async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<void> {
+    await this.authService.revoke(body.token);
+  }
+
+  @Put('password')
+  @HttpCode(204)
+  @Auth()
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change the password; every refresh token of the account is revoked' })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ApiBadRequestResponse({ description: 'The new password breaks the rules, or the body is invalid' })
+  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto): Promise<void> {
+    await this.authService.changePassword(user, body);
   }
 
   @Get('me')

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { RefreshToken } from './entities/refresh-token.entity.js';
 import { PasswordsService } from './passwords.service.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { TokensService } from './tokens.service.js';
@@ -14,6 +17,7 @@ import { TokensService } from './tokens.service.js';
 @Module({
   imports: [
     UsersModule,
+    TypeOrmModule.forFeature([RefreshToken]),
     PassportModule,
     JwtModule.registerAsync({
       inject: [appConfiguration.KEY],
@@ -21,7 +25,7 @@ import { TokensService } from './tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordsService, TokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
+  providers: [AuthService, PasswordsService, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -1,15 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { isValidUsername, type Role } from '../users/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import type { TokenRequestDto } from './dto/token-request.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
 import { PasswordsService } from './passwords.service.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
 import { TokensService } from './tokens.service.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';
+export const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
 
 @Injectable()
 export class AuthService {
@@ -17,6 +20,7 @@ export class AuthService {
     private readonly usersService: UsersService,
     private readonly passwordsService: PasswordsService,
     private readonly tokensService: TokensService,
+    private readonly refreshTokensService: RefreshTokensService,
   ) {}
 
   /** Registration over HTTP always makes a `user`; the admin bootstrap and the CLI may make admins. */
@@ -35,19 +39,43 @@ export class AuthService {
     return matches ? user : null;
   }
 
-  /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3). */
+  /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */
   async grantToken(request: TokenRequestDto): Promise<TokenResponseDto> {
     const grantType = request.grant_type ?? 'password';
-    if (grantType !== 'password') {
-      throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password".`);
-    }
-    const user = await this.verifyCredentials(request.username!, request.password!);
-    if (!user) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
-    return this.issueTokens(user);
+    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!);
+    if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!);
+    throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password" or "refresh_token".`);
   }
 
-  private async issueTokens(user: User): Promise<TokenResponseDto> {
+  /** POST /auth/revoke (RFC 7009): ends the login the refresh token belongs to. */
+  revoke(token: string): Promise<void> {
+    return this.refreshTokensService.revoke(token);
+  }
+
+  /** PUT /auth/password: the new hash, then every refresh token of the user is revoked. */
+  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto): Promise<void> {
+    if (!(await this.passwordsService.verifyPassword(currentPassword, user.passwordHash))) {
+      throw new UnauthorizedException('The current password is wrong.');
+    }
+    await this.usersService.updatePasswordHash(user.id, await this.passwordsService.hashPassword(newPassword));
+    await this.refreshTokensService.revokeAllForUser(user.id);
+  }
+
+  private async passwordGrant(username: string, password: string): Promise<TokenResponseDto> {
+    const user = await this.verifyCredentials(username, password);
+    if (!user) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
+    return this.issueTokens(user, await this.refreshTokensService.issue(user.id));
+  }
+
+  private async refreshTokenGrant(refreshToken: string): Promise<TokenResponseDto> {
+    const rotation = await this.refreshTokensService.rotate(refreshToken);
+    const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
+    if (!rotation.ok || !user) throw oauthError('invalid_grant', INVALID_REFRESH_TOKEN);
+    return this.issueTokens(user, rotation.next);
+  }
+
+  private async issueTokens(user: User, refreshToken: string): Promise<TokenResponseDto> {
     const { accessToken, expiresIn } = await this.tokensService.signAccessToken(user);
-    return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn };
+    return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken };
   }
 }

@@ -30,7 +30,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
   Object.assign(process.env, overrides);
   try {
-    const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { logger: false }));
+    const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { logger: process.env.TEST_LOGS ? ['error', 'warn'] : false }));
     await app.init();
     const server = app.getHttpServer();
     return {

@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+import { PASSWORD_RULE } from '../../users/account-rules.js';
+import { IsPassword } from '../../users/dto/account-validators.js';
+
+export class ChangePasswordDto {
+  @ApiProperty({ example: 'correct-horse-battery', format: 'password' })
+  @IsString()
+  @MaxLength(1024)
+  currentPassword: string;
+
+  @ApiProperty({ description: `${PASSWORD_RULE}.`, example: 'new-correct-horse-battery', format: 'password' })
+  @IsString()
+  @IsPassword()
+  newPassword: string;
+}

@@ -1,0 +1,16 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** The revocation request of RFC 7009 §2.1, form-encoded or JSON. */
+export class RevokeRequestDto {
+  @ApiProperty({ description: 'The refresh token to revoke.' })
+  @IsDefined({ message: '$property is required' })
+  @IsString()
+  @MaxLength(4096)
+  token: string;
+
+  @ApiPropertyOptional({ enum: ['refresh_token', 'access_token'], description: 'Accepted; the token is looked up whatever it says.' })
+  @IsOptional()
+  @IsString()
+  token_type_hint?: string;
+}

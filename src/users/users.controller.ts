@@ -1,0 +1,49 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Auth } from '../auth/decorators/auth.decorator.js';
+import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+import { UserResponseDto } from './dto/user-response.dto.js';
+import { UsersPageDto } from './dto/users-page.dto.js';
+import { UserIdPipe } from './user-id.pipe.js';
+import { LAST_ADMIN_MESSAGE, UsersService } from './users.service.js';
+
+/** Account management for admins. */
+@ApiTags('users')
+@Controller('users')
+@Auth('admin')
+export class UsersController {
+  constructor(private readonly usersService: UsersService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listUsers', summary: 'List accounts, sorted by id' })
+  @ApiOkResponse({ type: UsersPageDto })
+  @ApiBadRequestResponse({ description: 'page or pageSize out of range' })
+  async list(@Query() { page, pageSize }: ListUsersQueryDto): Promise<UsersPageDto> {
+    const { items, total } = await this.usersService.findPage(page, pageSize);
+    return { items: items.map((user) => UserResponseDto.from(user)), total, page, pageSize };
+  }
+
+  @Patch(':id')
+  @ApiOperation({ operationId: 'updateUser', summary: 'Change an account’s role' })
+  @ApiParam({ name: 'id', type: Number })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({ description: 'Bad id or body' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiConflictResponse({ description: LAST_ADMIN_MESSAGE })
+  async update(@Param('id', UserIdPipe) id: number, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.usersService.changeRole(id, body.role));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteUser', summary: 'Delete an account and its refresh tokens' })
+  @ApiParam({ name: 'id', type: Number })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiBadRequestResponse({ description: 'Bad id' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiConflictResponse({ description: LAST_ADMIN_MESSAGE })
+  async remove(@Param('id', UserIdPipe) id: number): Promise<void> {
+    await this.usersService.delete(id);
+  }
+}
