@@ -17,4 +17,6 @@ try {
 
 const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule));
 await app.listen(port);
-console.log(`Gatehouse listens on http://127.0.0.1:${port} (Swagger UI at /docs)`);
+// PORT=0 takes any free port: say which one.
+const { port: listening } = app.getHttpServer().address() as { port: number };
+console.log(`Gatehouse listens on http://127.0.0.1:${listening} (Swagger UI at /docs)`);

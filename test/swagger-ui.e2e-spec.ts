@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS_DIRECTORY, chromiumSkipReason, launchChromium } from './helpers/browser.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+/** What a person does at /docs, in a real browser, against the built service. */
+describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.baseUrl}/docs`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await page?.screenshot({ path: join(ARTIFACTS_DIRECTORY, 'swagger-ui.png'), fullPage: true });
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** Opens an operation, clicks Try it out, optionally fills the body, executes, and returns status and body. */
+  async function execute(operationId: string, body?: object): Promise<{ status: string; text: string }> {
+    const operation = page.locator(`[id$="-${operationId}"]`).first();
+    if (!(await operation.locator('.opblock-body').isVisible())) await operation.locator('.opblock-summary').first().click();
+    const tryItOut = operation.locator('button.try-out__btn');
+    if ((await tryItOut.textContent())?.includes('Try it out')) await tryItOut.click();
+    if (body) await operation.locator('textarea.body-param__text').fill(JSON.stringify(body));
+    await operation.locator('button.execute').click();
+    const response = operation.locator('.live-responses-table .response').first();
+    await response.waitFor();
+    return {
+      status: (await response.locator('.response-col_status').textContent())!.trim(),
+      text: (await response.locator('.response-col_description').textContent()) ?? '',
+    };
+  }
+
+  async function authorize(fill: (modal: ReturnType<Page['locator']>) => Promise<void>, section: string): Promise<void> {
+    await page.locator('.scheme-container button.authorize').click();
+    const modal = page.locator('.modal-ux');
+    await fill(modal);
+    const container = modal.locator('.auth-container', { hasText: section });
+    await container.locator('button', { hasText: /^Authorize$/ }).click();
+    await container.locator('button', { hasText: 'Logout' }).waitFor();
+    await container.locator('button', { hasText: 'Close' }).click();
+    await modal.waitFor({ state: 'detached' });
+  }
+
+  it('registers through Try it out, logs in with the OAuth2 password form, greets; then Basic as a non-admin gets 403', async () => {
+    await page.waitForSelector('#operations-auth-register');
+
+    const registered = await execute('register', { username: 'browser-user', password: 'browser-password' });
+    expect(registered.status).toBe('201');
+    expect(registered.text).toContain('"username": "browser-user"');
+
+    await authorize(async (modal) => {
+      await modal.locator('#oauth_username').fill('browser-user');
+      await modal.locator('#oauth_password').fill('browser-password');
+    }, 'oauth2');
+
+    const greeting = await execute('greet');
+    expect(greeting.status).toBe('200');
+    expect(greeting.text).toMatch(/Hello, browser-user with ID: \d+!/);
+
+    // Log out of OAuth2, then authorize with Basic instead.
+    await page.locator('.scheme-container button.authorize').click();
+    const oauth2 = page.locator('.modal-ux .auth-container', { hasText: 'oauth2' });
+    await oauth2.locator('button', { hasText: 'Logout' }).click();
+    await oauth2.locator('button', { hasText: 'Close' }).click();
+    await page.locator('.modal-ux').waitFor({ state: 'detached' });
+    await authorize(async (modal) => {
+      await modal.locator('#auth-basic-username').fill('browser-user');
+      await modal.locator('#auth-basic-password').fill('browser-password');
+    }, 'basic');
+
+    const forbidden = await execute('protectedAdmin');
+    expect(forbidden.status).toBe('403');
+    expect(forbidden.text).toContain('You do not have permission to access this resource.');
+  });
+});
