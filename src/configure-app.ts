@@ -1,10 +1,17 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { appConfiguration, type AppConfig } from './config/configuration.js';
 import { HttpErrorsFilter } from './filters/http-errors.filter.js';
+import { createLogger, createRequestLogger } from './logging/logger.js';
+import { PinoLoggerService } from './logging/pino-logger.service.js';
 import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 export const BODY_LIMIT = '16kb';
+
+/** Headers a browser client may read on a cross-origin response. */
+const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];
 
 function setUpSwagger(app: NestExpressApplication): void {
   const config = new DocumentBuilder()
@@ -26,9 +33,30 @@ function setUpSwagger(app: NestExpressApplication): void {
   });
 }
 
-/** Everything main.ts and the e2e tests must share: parsers, pipes, filters, docs. */
+/** Everything main.ts and the e2e tests must share: logging, headers, parsers, pipes, filters, docs. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<AppConfig>(appConfiguration.KEY);
+  const logger = createLogger(config.logLevel);
+  app.useLogger(new PinoLoggerService(logger));
+  app.use(createRequestLogger(logger));
+
   app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI draws its icons from data: URIs; everything else is served from 'self'.
+          'img-src': ["'self'", 'data:'],
+          // Served over plain HTTP on a developer's machine; TLS is the proxy's business.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  if (config.corsOrigins.length) {
+    app.enableCors({ origin: config.corsOrigins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
+  }
+
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // extended: false: no nested objects from `a[b]=c`; a repeated parameter becomes an array, which validation refuses.
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
@@ -42,7 +70,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     }),
   );
   app.useGlobalFilters(new HttpErrorsFilter(app.getHttpAdapter()));
-  app.enableShutdownHooks();
   setUpSwagger(app);
   return app;
 }

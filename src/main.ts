@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { ConfigurationError, loadConfiguration } from './config/configuration.js';
 import { configureApp } from './configure-app.js';
+import { enableGracefulShutdown } from './shutdown/graceful-shutdown.js';
 
 let port: number;
 try {
@@ -15,7 +17,9 @@ try {
   process.exit(1);
 }
 
-const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule));
+// Start-up messages wait for the JSON logger that configureApp installs.
+const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true }));
+enableGracefulShutdown(app, new Logger('Shutdown'));
 await app.listen(port);
 // PORT=0 takes any free port: say which one.
 const { port: listening } = app.getHttpServer().address() as { port: number };

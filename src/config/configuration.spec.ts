@@ -20,6 +20,8 @@ describe('loadConfiguration', () => {
       bcryptRounds: 12,
       admin: null,
       redisUrl: null,
+      corsOrigins: [],
+      logLevel: 'info',
     });
   });
 
@@ -57,6 +59,9 @@ describe('loadConfiguration', () => {
     [{ REFRESH_TOKEN_TTL: '0s' }, /^REFRESH_TOKEN_TTL must be a duration/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must start with "sqlite:" or "postgres:\/\/"/],
     [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL must name a file/],
+    [{ CORS_ORIGINS: 'example.com' }, /^CORS_ORIGINS must be a comma-separated list of origins/],
+    [{ CORS_ORIGINS: 'https://a.example, https://b.example/path' }, /^CORS_ORIGINS .*got "https:\/\/b.example\/path"/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],
     [{ ADMIN_USERNAME: 'r', ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be 3 to 64 characters/],
@@ -65,6 +70,11 @@ describe('loadConfiguration', () => {
     const run = () => loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, JWT_SECRET: secret, ...env });
     expect(run).toThrow(ConfigurationError);
     expect(run).toThrow(message);
+  });
+
+  it('reads CORS_ORIGINS as a list of origins', () => {
+    const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, CORS_ORIGINS: 'https://a.example, http://localhost:5173' });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
   });
 
   it('takes a long enough JWT_SECRET in production', () => {

@@ -23,7 +23,13 @@ export interface AppConfiguration {
   bcryptRounds: number;
   admin: { username: string; password: string } | null;
   redisUrl: string | null;
+  /** Origins allowed by CORS; empty means no CORS headers at all. */
+  corsOrigins: string[];
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 type Environment = Record<string, string | undefined>;
 
@@ -107,6 +113,30 @@ function readAdmin(env: Environment): AppConfiguration['admin'] {
   return { username, password };
 }
 
+function readCorsOrigins(env: Environment): string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(trimmed);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== trimmed) {
+      invalid('CORS_ORIGINS', `must be a comma-separated list of origins such as https://app.example.com (got "${trimmed}")`);
+    }
+    return trimmed;
+  });
+}
+
+function readLogLevel(env: Environment): LogLevel {
+  const raw = env.LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) invalid('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${raw}")`);
+  return raw as LogLevel;
+}
+
 /** The one place that reads the environment; throws ConfigurationError on a bad value. */
 export function loadConfiguration(env: Environment = process.env): AppConfiguration {
   const production = env.NODE_ENV === 'production';
@@ -127,6 +157,8 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     bcryptRounds: readInteger(env, 'BCRYPT_ROUNDS', 12, 4, 31),
     admin: readAdmin(env),
     redisUrl: env.REDIS_URL || null,
+    corsOrigins: readCorsOrigins(env),
+    logLevel: readLogLevel(env),
   };
 }
 

@@ -25,12 +25,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const overrides: Record<string, string> = {
     DATABASE_URL: `sqlite:${join(directory, 'test.sqlite')}`,
     BCRYPT_ROUNDS: '4',
+    LOG_LEVEL: process.env.TEST_LOGS ? 'info' : 'silent',
     ...env,
   };
   const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
   Object.assign(process.env, overrides);
   try {
-    const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { logger: process.env.TEST_LOGS ? ['error', 'warn'] : false }));
+    const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true }));
     await app.init();
     const server = app.getHttpServer();
     return {

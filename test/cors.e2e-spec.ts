@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.js';
+
+let testApp: TestApp;
+
+beforeAll(async () => {
+  testApp = await createTestApp({ CORS_ORIGINS: 'https://app.example, http://localhost:5173' });
+});
+afterAll(() => testApp.close());
+
+describe('CORS (CORS_ORIGINS)', () => {
+  it('allows a listed origin and exposes the headers a client needs', async () => {
+    const response = await testApp.http().get('/unprotected').set('Origin', 'http://localhost:5173').expect(200);
+    expect(response.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(response.headers['access-control-expose-headers']).toBe('X-Request-Id,WWW-Authenticate,Retry-After');
+  });
+
+  it('answers a preflight for an authenticated request from a listed origin', async () => {
+    const response = await testApp
+      .http()
+      .options('/auth/me')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization');
+    expect(response.status).toBe(204);
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(response.headers['access-control-allow-headers']).toContain('authorization');
+  });
+
+  it('does not allow any other origin', async () => {
+    const response = await testApp.http().get('/unprotected').set('Origin', 'https://evil.example').expect(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+/** The built service as a process: what it logs, and how it stops. */
+describe('the service process', () => {
+  let server: RunningServer;
+  const password = 'a-secret-password';
+
+  beforeAll(async () => {
+    // bcrypt at cost 10 makes each login take long enough to be caught mid-flight by SIGTERM.
+    server = await startServer({ BCRYPT_ROUNDS: '10', LOG_LEVEL: 'info' });
+    const response = await fetch(`${server.baseUrl}/auth`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'logger', password }),
+    });
+    expect(response.status).toBe(201);
+  });
+  afterAll(() => server.stop('SIGKILL'));
+
+  it('logs each request as one JSON line, with no password, token or Authorization header in it', async () => {
+    const login = await fetch(`${server.baseUrl}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-Id': 'login-under-test' },
+      body: new URLSearchParams({ username: 'logger', password }),
+    });
+    const { access_token: accessToken, refresh_token: refreshToken } = await login.json();
+    await fetch(`${server.baseUrl}/auth/me?access_token=${accessToken}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    const lines = server.output().split('\n').filter((line) => line.startsWith('{'));
+    const records = lines.map((line) => JSON.parse(line));
+    const loginRecord = records.find((record) => record.req?.id === 'login-under-test');
+    expect(loginRecord).toMatchObject({ level: 30, req: { method: 'POST', path: '/auth/token' }, res: { statusCode: 200 }, msg: 'request completed' });
+    const everything = server.output();
+    expect(everything).not.toContain(password);
+    expect(everything).not.toContain(accessToken);
+    expect(everything).not.toContain(refreshToken);
+  });
+
+  it('on SIGTERM answers every request it had accepted, then refuses new connections and exits 0', async () => {
+    const burst = Array.from({ length: 20 }, () =>
+      fetch(`${server.baseUrl}/auth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'logger', password }),
+      }).then(
+        (response) => response.status,
+        (error: { cause?: { code?: string } }) => error.cause?.code ?? 'failed',
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const exited = server.stop('SIGTERM');
+    const statuses = await Promise.all(burst);
+    // Every request of the burst was accepted before the signal: each must have its answer.
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(await exited).toBe(0);
+    await expect(fetch(`${server.baseUrl}/unprotected`)).rejects.toThrow();
+    expect(server.output()).toContain('SIGTERM: finishing in-flight requests, then stopping');
+  });
+});
