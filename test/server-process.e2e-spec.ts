@@ -24,7 +24,7 @@ describe('the service process', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-Id': 'login-under-test' },
       body: new URLSearchParams({ username: 'logger', password }),
     });
-    const { access_token: accessToken, refresh_token: refreshToken } = await login.json();
+    const { access_token: accessToken, refresh_token: refreshToken } = (await login.json()) as { access_token: string; refresh_token: string };
     await fetch(`${server.baseUrl}/auth/me?access_token=${accessToken}`, { headers: { Authorization: `Bearer ${accessToken}` } });
     await new Promise((resolve) => setImmediate(resolve));
 
