@@ -31,7 +31,7 @@ export class AuthController {
 
   @Post()
   @ApiOperation({ operationId: 'register', summary: 'Register an account (role user)' })
-  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiCreatedResponse({ type: UserResponseDto, description: 'The new account' })
   @ApiBadRequestResponse({ description: 'Invalid body: username or password breaks the rules, or an unknown field.' })
   @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
   async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
@@ -51,7 +51,7 @@ export class AuthController {
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenRequestDto })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse({ type: TokenResponseDto, description: 'An access token and a new refresh token' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, or an unknown, expired, spent or revoked refresh token' })
   token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto): Promise<TokenResponseDto> {
@@ -89,7 +89,7 @@ export class AuthController {
   @Get('me')
   @Auth()
   @ApiOperation({ operationId: 'me', summary: 'The signed-in account' })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The account' })
   me(@CurrentUser() user: User): UserResponseDto {
     return UserResponseDto.from(user);
   }

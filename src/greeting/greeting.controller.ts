@@ -12,14 +12,14 @@ export class GreetingController {
   @Get()
   @Auth()
   @ApiOperation({ operationId: 'greet', summary: 'Greets the signed-in user' })
-  @ApiOkResponse({ type: MessageResponseDto, example: { message: 'Hello, alice with ID: 1!' } })
+  @ApiOkResponse({ type: MessageResponseDto, description: 'The message', example: { message: 'Hello, alice with ID: 1!' } })
   greet(@CurrentUser() user: User): MessageResponseDto {
     return { message: `Hello, ${user.username} with ID: ${user.id}!` };
   }
 
   @Get('unprotected')
   @ApiOperation({ operationId: 'unprotected', summary: 'Open to everyone' })
-  @ApiOkResponse({ type: MessageResponseDto, example: { message: 'This endpoint is open to everyone!' } })
+  @ApiOkResponse({ type: MessageResponseDto, description: 'The message', example: { message: 'This endpoint is open to everyone!' } })
   unprotected(): MessageResponseDto {
     return { message: 'This endpoint is open to everyone!' };
   }
@@ -27,7 +27,7 @@ export class GreetingController {
   @Get('protected')
   @Auth()
   @ApiOperation({ operationId: 'protected', summary: 'Any signed-in user (Basic or Bearer)' })
-  @ApiOkResponse({ type: MessageResponseDto, example: { message: 'Welcome, alice! You accessed a protected endpoint.' } })
+  @ApiOkResponse({ type: MessageResponseDto, description: 'The message', example: { message: 'Welcome, alice! You accessed a protected endpoint.' } })
   protectedRoute(@CurrentUser() user: User): MessageResponseDto {
     return { message: `Welcome, ${user.username}! You accessed a protected endpoint.` };
   }
@@ -35,7 +35,7 @@ export class GreetingController {
   @Get('protected-admin')
   @Auth('admin')
   @ApiOperation({ operationId: 'protectedAdmin', summary: 'Admins only' })
-  @ApiOkResponse({ type: MessageResponseDto, example: { message: 'Hello, Admin root! This is a top-secret route.' } })
+  @ApiOkResponse({ type: MessageResponseDto, description: 'The message', example: { message: 'Hello, Admin root! This is a top-secret route.' } })
   protectedAdmin(@CurrentUser() user: User): MessageResponseDto {
     return { message: `Hello, Admin ${user.username}! This is a top-secret route.` };
   }

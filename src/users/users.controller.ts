@@ -17,7 +17,7 @@ export class UsersController {
 
   @Get()
   @ApiOperation({ operationId: 'listUsers', summary: 'List accounts, sorted by id' })
-  @ApiOkResponse({ type: UsersPageDto })
+  @ApiOkResponse({ type: UsersPageDto, description: 'One page of accounts' })
   @ApiBadRequestResponse({ description: 'page or pageSize out of range' })
   async list(@Query() { page, pageSize }: ListUsersQueryDto): Promise<UsersPageDto> {
     const { items, total } = await this.usersService.findPage(page, pageSize);
@@ -27,7 +27,7 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ operationId: 'updateUser', summary: 'Change an account’s role' })
   @ApiParam({ name: 'id', type: Number })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, description: 'The account with its new role' })
   @ApiBadRequestResponse({ description: 'Bad id or body' })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: LAST_ADMIN_MESSAGE })

@@ -29,24 +29,24 @@ export class TokenRequestDto {
   @MaxLength(1024)
   password?: string;
 
-  @ApiPropertyOptional({ description: 'With the refresh_token grant.' })
+  @ApiPropertyOptional({ description: 'With the refresh_token grant.', example: 'Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2VuLXZhbHVl' })
   @ValidateIf(isRefreshGrant)
   @IsDefined(REQUIRED)
   @IsString()
   @MaxLength(1024)
   refresh_token?: string;
 
-  @ApiPropertyOptional({ description: 'Accepted and ignored.' })
+  @ApiPropertyOptional({ description: 'Accepted and ignored.', example: '' })
   @IsOptional()
   @IsString()
   scope?: string;
 
-  @ApiPropertyOptional({ description: 'Accepted and ignored.' })
+  @ApiPropertyOptional({ description: 'Accepted and ignored.', example: '' })
   @IsOptional()
   @IsString()
   client_id?: string;
 
-  @ApiPropertyOptional({ description: 'Accepted and ignored.' })
+  @ApiPropertyOptional({ description: 'Accepted and ignored.', example: '' })
   @IsOptional()
   @IsString()
   client_secret?: string;
