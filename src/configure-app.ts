@@ -41,6 +41,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(createRequestLogger(logger));
 
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {

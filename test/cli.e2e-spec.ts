@@ -38,7 +38,7 @@ describe('npm run user:create', () => {
   it.each([
     [['BOSS'], { USER_PASSWORD: 'another-password' }, 'user:create: the username "BOSS" is already taken\n'],
     [['x'], { USER_PASSWORD: 'another-password' }, 'user:create: the username must be 3 to 64 characters from A-Z a-z 0-9 . _ -\n'],
-    [['shorty'], { USER_PASSWORD: 'short' }, 'user:create: the password must be 8 to 72 bytes of UTF-8\n'],
+    [['shorty'], { USER_PASSWORD: 'short' }, 'user:create: the password must be 8 to 72 bytes of UTF-8, without control characters\n'],
     [['someone'], { USER_PASSWORD: 'another-password', BCRYPT_ROUNDS: 'many' }, 'user:create: configuration error: BCRYPT_ROUNDS must be a whole number from 4 to 31 (got "many")\n'],
   ])('refuses %j with one clear line and exit code 1', async (args, extraEnv, stderr) => {
     expect(await createUser(args, extraEnv)).toMatchObject({ code: 1, stderr });

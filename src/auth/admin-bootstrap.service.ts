@@ -18,7 +18,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const admin = this.config.admin;
     if (!admin || (await this.usersService.findByUsername(admin.username))) return;
     try {
-      await this.authService.register(admin, 'admin');
+      await this.authService.createAccount(admin, 'admin');
       this.logger.log(`Created admin account "${admin.username}" from ADMIN_USERNAME.`);
     } catch (error) {
       // Another instance starting at the same time created it first: that is the goal.

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Put, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -9,6 +9,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
@@ -34,8 +35,9 @@ export class AuthController {
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new account' })
   @ApiBadRequestResponse({ description: 'Invalid body: username or password breaks the rules, or an unknown field.' })
   @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
-  async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.authService.register(body));
+  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address (Retry-After says when to retry).' })
+  async register(@Body() body: RegisterDto, @Ip() clientAddress: string): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.authService.register(body, clientAddress));
   }
 
   @Post('token')
@@ -54,8 +56,9 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto, description: 'An access token and a new refresh token' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, or an unknown, expired, spent or revoked refresh token' })
-  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto): Promise<TokenResponseDto> {
-    return this.authService.grantToken(body);
+  @ApiTooManyRequestsResponse({ description: 'Too many failed logins for this username or address (Retry-After says when to retry).' })
+  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @Ip() clientAddress: string): Promise<TokenResponseDto> {
+    return this.authService.grantToken(body, clientAddress);
   }
 
   @Post('revoke')
@@ -82,8 +85,8 @@ export class AuthController {
   @ApiOperation({ operationId: 'changePassword', summary: 'Change the password; every refresh token of the account is revoked' })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({ description: 'The new password breaks the rules, or the body is invalid' })
-  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto): Promise<void> {
-    await this.authService.changePassword(user, body);
+  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @Ip() clientAddress: string): Promise<void> {
+    await this.authService.changePassword(user, body, clientAddress);
   }
 
   @Get('me')

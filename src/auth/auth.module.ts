@@ -8,6 +8,7 @@ import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
+import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
@@ -25,7 +26,7 @@ import { TokensService } from './tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordsService, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
+  providers: [AuthService, LoginThrottleService, PasswordsService, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { isValidUsername, type Role } from '../users/account-rules.js';
+import { isValidPassword, isValidUsername, type Role } from '../users/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
@@ -7,6 +7,7 @@ import type { RegisterDto } from './dto/register.dto.js';
 import type { TokenRequestDto } from './dto/token-request.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
+import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { TokensService } from './tokens.service.js';
@@ -21,28 +22,50 @@ export class AuthService {
     private readonly passwordsService: PasswordsService,
     private readonly tokensService: TokensService,
     private readonly refreshTokensService: RefreshTokensService,
+    private readonly loginThrottle: LoginThrottleService,
   ) {}
 
-  /** Registration over HTTP always makes a `user`; the admin bootstrap and the CLI may make admins. */
-  async register({ username, password }: RegisterDto, role: Role = 'user'): Promise<User> {
+  /** POST /auth: a `user` account, limited per client address. */
+  async register(account: RegisterDto, clientAddress: string): Promise<User> {
+    await this.loginThrottle.consumeRegistration(clientAddress);
+    return this.createAccount(account, 'user');
+  }
+
+  /** Any account: for the admin bootstrap and the CLI as well as registration. */
+  async createAccount({ username, password }: RegisterDto, role: Role): Promise<User> {
     const passwordHash = await this.passwordsService.hashPassword(password);
     return this.usersService.create({ username, passwordHash, role });
   }
 
   /**
-   * The user whose password this is, or null. An unknown user costs the same
-   * bcrypt comparison as a wrong password, so timing tells nothing.
+   * A login attempt (password grant or Basic): refused with 429 when this
+   * username or address failed too often, counted when it fails.
    */
-  async verifyCredentials(username: string, password: string): Promise<User | null> {
-    const user = isValidUsername(username) ? await this.usersService.findByUsername(username) : null;
+  async authenticate(username: string, password: string, clientAddress: string): Promise<User | null> {
+    await this.loginThrottle.assertLoginAllowed(username, clientAddress);
+    const user = await this.verifyCredentials(username, password);
+    if (user) await this.loginThrottle.recordSuccess(username, clientAddress);
+    else await this.loginThrottle.recordFailure(username, clientAddress);
+    return user;
+  }
+
+  /**
+   * The user whose password this is, or null. Input that breaks the account
+   * rules cannot match and costs no database or hash work; otherwise an
+   * unknown user costs the same bcrypt comparison as a wrong password, so
+   * timing tells nothing.
+   */
+  private async verifyCredentials(username: string, password: string): Promise<User | null> {
+    if (!isValidUsername(username) || !isValidPassword(password)) return null;
+    const user = await this.usersService.findByUsername(username);
     const matches = await this.passwordsService.verifyPassword(password, user?.passwordHash);
     return matches ? user : null;
   }
 
   /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */
-  async grantToken(request: TokenRequestDto): Promise<TokenResponseDto> {
+  async grantToken(request: TokenRequestDto, clientAddress: string): Promise<TokenResponseDto> {
     const grantType = request.grant_type ?? 'password';
-    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!);
+    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!, clientAddress);
     if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!);
     throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password" or "refresh_token".`);
   }
@@ -52,17 +75,20 @@ export class AuthService {
     return this.refreshTokensService.revoke(token);
   }
 
-  /** PUT /auth/password: the new hash, then every refresh token of the user is revoked. */
-  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto): Promise<void> {
-    if (!(await this.passwordsService.verifyPassword(currentPassword, user.passwordHash))) {
+  /** PUT /auth/password: every refresh token of the user is revoked, and the new hash stored. */
+  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto, clientAddress: string): Promise<void> {
+    // Guessing the current password with a stolen token is a login attempt too.
+    if (!(await this.authenticate(user.username, currentPassword, clientAddress))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
-    await this.usersService.updatePasswordHash(user.id, await this.passwordsService.hashPassword(newPassword));
+    const passwordHash = await this.passwordsService.hashPassword(newPassword);
+    // Tokens first: a crash between the two writes leaves the old password and no sessions, never the reverse.
     await this.refreshTokensService.revokeAllForUser(user.id);
+    await this.usersService.updatePasswordHash(user.id, passwordHash);
   }
 
-  private async passwordGrant(username: string, password: string): Promise<TokenResponseDto> {
-    const user = await this.verifyCredentials(username, password);
+  private async passwordGrant(username: string, password: string, clientAddress: string): Promise<TokenResponseDto> {
+    const user = await this.authenticate(username, password, clientAddress);
     if (!user) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
     return this.issueTokens(user, await this.refreshTokensService.issue(user.id));
   }

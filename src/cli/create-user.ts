@@ -43,7 +43,7 @@ if (!isValidPassword(password)) fail(`the password must be ${PASSWORD_RULE}`);
 const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
 try {
   const role = values.admin ? 'admin' : 'user';
-  const user = await app.get(AuthService).register({ username, password }, role);
+  const user = await app.get(AuthService).createAccount({ username, password }, role);
   console.log(`Created ${role} "${user.username}" with id ${user.id}.`);
 } catch (error) {
   if (error instanceof ConflictException) fail(`the username "${username}" is already taken`);

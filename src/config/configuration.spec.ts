@@ -22,6 +22,8 @@ describe('loadConfiguration', () => {
       redisUrl: null,
       corsOrigins: [],
       logLevel: 'info',
+      trustProxy: false,
+      throttle: { failuresPerUsernameAndAddress: 5, failuresPerAddress: 50, registrationsPerAddress: 20, windowSeconds: 900 },
     });
   });
 
@@ -61,6 +63,9 @@ describe('loadConfiguration', () => {
     [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL must name a file/],
     [{ CORS_ORIGINS: 'example.com' }, /^CORS_ORIGINS must be a comma-separated list of origins/],
     [{ CORS_ORIGINS: 'https://a.example, https://b.example/path' }, /^CORS_ORIGINS .*got "https:\/\/b.example\/path"/],
+    [{ TRUST_PROXY: 'every$one' }, /^TRUST_PROXY must be true, false, a hop count/],
+    [{ THROTTLE_LOGIN_FAILURES: '0' }, /^THROTTLE_LOGIN_FAILURES must be a whole number from 1/],
+    [{ THROTTLE_WINDOW: 'forever' }, /^THROTTLE_WINDOW must be a duration/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],

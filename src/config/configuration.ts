@@ -26,6 +26,21 @@ export interface AppConfiguration {
   /** Origins allowed by CORS; empty means no CORS headers at all. */
   corsOrigins: string[];
   logLevel: LogLevel;
+  /** Express's `trust proxy`: whom to believe about the client address (X-Forwarded-For). */
+  trustProxy: boolean | number | string;
+  throttle: ThrottleConfiguration;
+}
+
+/** Brute-force limits: see "Brute-force defence" in the README for the policy. */
+export interface ThrottleConfiguration {
+  /** Failed logins for one username from one address before that pair is blocked. */
+  failuresPerUsernameAndAddress: number;
+  /** Failed logins from one address, whatever the username, before the address is blocked. */
+  failuresPerAddress: number;
+  /** Registrations from one address. */
+  registrationsPerAddress: number;
+  /** The counting window, and how long a block lasts. */
+  windowSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -137,6 +152,24 @@ function readLogLevel(env: Environment): LogLevel {
   return raw as LogLevel;
 }
 
+function readTrustProxy(env: Environment): AppConfiguration['trustProxy'] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (!/^[A-Za-z0-9.:/, ]+$/.test(raw)) invalid('TRUST_PROXY', `must be true, false, a hop count, or addresses/subnets such as loopback (got "${raw}")`);
+  return raw;
+}
+
+function readThrottle(env: Environment): ThrottleConfiguration {
+  return {
+    failuresPerUsernameAndAddress: readInteger(env, 'THROTTLE_LOGIN_FAILURES', 5, 1, 1_000_000),
+    failuresPerAddress: readInteger(env, 'THROTTLE_ADDRESS_FAILURES', 50, 1, 1_000_000),
+    registrationsPerAddress: readInteger(env, 'THROTTLE_REGISTRATIONS', 20, 1, 1_000_000),
+    windowSeconds: readDurationSeconds(env, 'THROTTLE_WINDOW', '15m'),
+  };
+}
+
 /** The one place that reads the environment; throws ConfigurationError on a bad value. */
 export function loadConfiguration(env: Environment = process.env): AppConfiguration {
   const production = env.NODE_ENV === 'production';
@@ -159,6 +192,8 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     redisUrl: env.REDIS_URL || null,
     corsOrigins: readCorsOrigins(env),
     logLevel: readLogLevel(env),
+    trustProxy: readTrustProxy(env),
+    throttle: readThrottle(env),
   };
 }
 

@@ -4,6 +4,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { BEARER_CHALLENGE } from '../auth/authentication-challenges.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { AuthenticationFailedException } from './authentication-failed.exception.js';
+import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** Gives every error Nest's full shape, {statusCode, message, error}, also those raised with a bare message. */
 function toHttpException(exception: unknown): unknown {
@@ -21,18 +22,26 @@ function toHttpException(exception: unknown): unknown {
 }
 
 /**
- * Every error leaves in Nest's JSON shape; every 401 carries WWW-Authenticate;
- * anything unexpected is a bare 500 (logged, never shown).
+ * Every error leaves in Nest's JSON shape; every 401 carries WWW-Authenticate,
+ * every 429 Retry-After; anything unexpected is a bare 500 (logged, never shown).
  */
+/** The headers an error response carries: a challenge with every 401, Retry-After with every 429. */
+function headersOf(original: unknown, translated: unknown): Record<string, string> {
+  if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
+    const challenges = original instanceof AuthenticationFailedException ? original.challenges : [BEARER_CHALLENGE];
+    return { 'WWW-Authenticate': challenges.join(', ') };
+  }
+  if (original instanceof TooManyRequestsException) return { 'Retry-After': String(original.retryAfterSeconds) };
+  return {};
+}
+
 @Catch()
 export class HttpErrorsFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     const translated = toHttpException(exception);
-    if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
-      const challenges = exception instanceof AuthenticationFailedException ? exception.challenges : [BEARER_CHALLENGE];
-      const adapter = this.applicationRef ?? this.httpAdapterHost!.httpAdapter;
-      adapter.setHeader(host.switchToHttp().getResponse(), 'WWW-Authenticate', challenges.join(', '));
-    }
+    const adapter = this.applicationRef ?? this.httpAdapterHost!.httpAdapter;
+    const response = host.switchToHttp().getResponse();
+    for (const [name, value] of Object.entries(headersOf(exception, translated))) adapter.setHeader(response, name, value);
     super.catch(translated, host);
   }
 }

@@ -8,7 +8,10 @@ export const USERNAME_RULE = '3 to 64 characters from A-Z a-z 0-9 . _ -';
 export const PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads only 72 bytes: a longer password is refused, never silently truncated. */
 export const PASSWORD_MAX_BYTES = 72;
-export const PASSWORD_RULE = `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes of UTF-8`;
+export const PASSWORD_RULE = `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes of UTF-8, without control characters`;
+
+/** C0 and C1 control characters (NUL, newline, escape…): refused in passwords, never stripped. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -22,7 +25,7 @@ export function passwordByteLength(password: string): number {
 }
 
 export function isValidPassword(value: unknown): value is string {
-  if (typeof value !== 'string' || !value.isWellFormed()) return false;
+  if (typeof value !== 'string' || !value.isWellFormed() || CONTROL_CHARACTER.test(value)) return false;
   const bytes = passwordByteLength(value);
   return bytes >= PASSWORD_MIN_BYTES && bytes <= PASSWORD_MAX_BYTES;
 }

@@ -19,6 +19,7 @@ export interface TestApp {
  * Boots the real app exactly as main.ts does (configureApp), on a fresh SQLite
  * file in a temp folder. `env` adds or overrides environment variables for
  * this app only; bcrypt runs at its lowest cost to keep the suites quick.
+ * One app per test file: passport keeps its strategies in one global registry.
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const directory = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
@@ -26,6 +27,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     DATABASE_URL: `sqlite:${join(directory, 'test.sqlite')}`,
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: process.env.TEST_LOGS ? 'info' : 'silent',
+    // Suites register and fail logins by the dozen from one address; the throttling suite sets its own limits.
+    THROTTLE_REGISTRATIONS: '100000',
+    THROTTLE_LOGIN_FAILURES: '100000',
+    THROTTLE_ADDRESS_FAILURES: '100000',
     ...env,
   };
   const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));

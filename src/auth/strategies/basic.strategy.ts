@@ -24,13 +24,13 @@ export class BasicStrategy extends PassportStrategy(HttpBasicStrategy, 'basic') 
     const passport = this as unknown as StrategyCreatedStatic;
     const credentials = parseBasicCredentials(request.headers.authorization);
     if (!credentials.ok) return passport.fail(BASIC_CHALLENGE, 401);
-    this.validate(credentials.username, credentials.password).then(
+    this.validate(credentials.username, credentials.password, request.ip ?? 'unknown').then(
       (user) => (user ? passport.success(user) : passport.fail(BASIC_CHALLENGE, 401)),
       (error: unknown) => passport.error(error),
     );
   }
 
-  validate(username: string, password: string): Promise<User | null> {
-    return this.authService.verifyCredentials(username, password);
+  validate(username: string, password: string, clientAddress: string): Promise<User | null> {
+    return this.authService.authenticate(username, password, clientAddress);
   }
 }
