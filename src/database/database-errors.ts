@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { CannotExecuteNotConnectedError, ConnectionIsNotSetError, QueryFailedError } from 'typeorm';
 
 /** A unique index refused the write: SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's 23505. */
 export function isUniqueViolation(error: unknown): boolean {
@@ -6,4 +6,25 @@ export function isUniqueViolation(error: unknown): boolean {
   const driverError = error.driverError as { code?: string; errno?: number; message?: string } | undefined;
   if (driverError?.code === '23505') return true;
   return driverError?.code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed/.test(driverError.message ?? '');
+}
+
+/** SQLite codes of a database that cannot be written or read right now (file, disk, lock, closed handle). */
+const SQLITE_UNAVAILABLE = new Set(['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_MISUSE', 'SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+/** Network errors of a PostgreSQL server that cannot be reached. */
+const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/**
+ * The database is unreachable or unusable (not: the query was wrong). Such
+ * errors become 503, and the service recovers by itself when the database
+ * is back, since TypeORM's pool reconnects on the next query.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof CannotExecuteNotConnectedError || error instanceof ConnectionIsNotSetError) return true;
+  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as { code?: string; message?: string };
+  const code = String(driverError?.code ?? '');
+  if (SQLITE_UNAVAILABLE.has(code) || NETWORK_UNAVAILABLE.has(code)) return true;
+  // PostgreSQL: class 08 connection exceptions, 57P0x shutdowns, 53xxx out of resources.
+  if (/^(08|57P0|53)/.test(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(driverError?.message ?? error.message);
 }

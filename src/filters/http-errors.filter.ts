@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, HttpException, HttpStatus } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { BEARER_CHALLENGE } from '../auth/authentication-challenges.js';
-import { isUniqueViolation } from '../database/database-errors.js';
+import { isDatabaseUnavailable, isUniqueViolation } from '../database/database-errors.js';
 import { AuthenticationFailedException } from './authentication-failed.exception.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
@@ -13,6 +13,9 @@ function toHttpException(exception: unknown): unknown {
     if (typeof body !== 'string') return exception;
     const status = exception.getStatus();
     return new HttpException({ statusCode: status, message: body, error: STATUS_CODES[status] ?? 'Error' }, status);
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return new HttpException({ statusCode: 503, message: 'The database is unavailable; try again shortly.', error: 'Service Unavailable' }, 503);
   }
   // A safety net: services map the races they expect, this catches the rest.
   if (isUniqueViolation(exception)) {
@@ -25,13 +28,14 @@ function toHttpException(exception: unknown): unknown {
  * Every error leaves in Nest's JSON shape; every 401 carries WWW-Authenticate,
  * every 429 Retry-After; anything unexpected is a bare 500 (logged, never shown).
  */
-/** The headers an error response carries: a challenge with every 401, Retry-After with every 429. */
+/** The headers an error response carries: a challenge with every 401, Retry-After with every 429 and 503. */
 function headersOf(original: unknown, translated: unknown): Record<string, string> {
   if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
     const challenges = original instanceof AuthenticationFailedException ? original.challenges : [BEARER_CHALLENGE];
     return { 'WWW-Authenticate': challenges.join(', ') };
   }
   if (original instanceof TooManyRequestsException) return { 'Retry-After': String(original.retryAfterSeconds) };
+  if (translated instanceof HttpException && translated.getStatus() === HttpStatus.SERVICE_UNAVAILABLE) return { 'Retry-After': '5' };
   return {};
 }
 

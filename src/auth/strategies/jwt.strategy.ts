@@ -1,10 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { appConfiguration, type AppConfig } from '../../config/configuration.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { ACCESS_TOKEN_ALGORITHM, type AccessTokenPayload } from '../tokens.service.js';
+
+const CLOCK_TOLERANCE_SECONDS = 5;
+/** Far above any token this service signs (about 400 characters): a larger one is refused unread. */
+export const MAX_ACCESS_TOKEN_LENGTH = 2048;
+
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+function boundedBearerToken(request: Request): string | null {
+  const token = bearerToken(request);
+  return token && token.length <= MAX_ACCESS_TOKEN_LENGTH ? token : null;
+}
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -13,20 +24,26 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly usersService: UsersService,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: boundedBearerToken,
       secretOrKey: config.jwt.secret,
       // Pinned: `alg: none` and any other algorithm are refused before the signature is read.
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ignoreExpiration: false,
+      // nbf and exp get a little slack for clocks a few seconds apart; `complete` hands validate() the header too.
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS, complete: true },
     });
   }
 
-  /** The user is read on every request, so a deleted user's token, or a changed role, counts at once. */
-  async validate(payload: Partial<AccessTokenPayload>): Promise<User | false> {
-    // jsonwebtoken checks exp only when present: require it, and a well-formed subject.
-    if (typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || !/^[1-9]\d{0,15}$/.test(payload.sub)) {
+  /**
+   * Beyond what jsonwebtoken checks (signature, algorithm, iss, aud, exp and
+   * nbf when present): the token must say it is a JWT (RFC 8725 §3.11), carry
+   * exp and a well-formed subject. The user is read on every request, so a
+   * deleted user's token, or a changed role, counts at once.
+   */
+  async validate({ header, payload }: { header: { typ?: string }; payload: Partial<AccessTokenPayload> }): Promise<User | false> {
+    if (header.typ !== 'JWT' || typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(payload.sub)) {
       return false;
     }
     return (await this.usersService.findById(Number(payload.sub))) ?? false;
