@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Strategy } from 'passport-jwt';
 import { appConfiguration, type AppConfig } from '../../config/configuration.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
@@ -11,10 +11,12 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 /** Far above any token this service signs (about 400 characters): a larger one is refused unread. */
 export const MAX_ACCESS_TOKEN_LENGTH = 2048;
 
-const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+/** RFC 6750 §2.1: `Bearer` and one b64token, nothing more (passport-jwt's extractor takes the first of several). */
+const BEARER_HEADER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 function boundedBearerToken(request: Request): string | null {
-  const token = bearerToken(request);
-  return token && token.length <= MAX_ACCESS_TOKEN_LENGTH ? token : null;
+  const header = request.headers.authorization;
+  if (!header || header.length > MAX_ACCESS_TOKEN_LENGTH + 'Bearer '.length) return null;
+  return BEARER_HEADER.exec(header)?.[1] ?? null;
 }
 
 @Injectable()
