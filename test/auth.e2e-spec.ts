@@ -34,6 +34,19 @@ describe('POST /auth (registration)', () => {
     }
   });
 
+  it('never lets a registration that failed (409) undo a concurrent one that succeeded', async () => {
+    await testApp.http().post('/auth').send({ username: 'taken-name', password: 'password123' }).expect(201);
+    const names = Array.from({ length: 12 }, (_, index) => `mixed${index}`);
+    const responses = await Promise.all(
+      names.flatMap((name) => [
+        testApp.http().post('/auth').send({ username: name, password: 'password123' }),
+        testApp.http().post('/auth').send({ username: 'TAKEN-NAME', password: 'password123' }),
+      ]),
+    );
+    expect(responses.map((response) => response.status).sort()).toEqual([...Array(12).fill(201), ...Array(12).fill(409)]);
+    for (const name of names) await testApp.http().post('/auth/token').send({ username: name, password: 'password123' }).expect(200);
+  });
+
   it.each([
     ['a username that is too short', { username: 'ab', password: 'password123' }],
     ['a username that is too long', { username: 'a'.repeat(65), password: 'password123' }],

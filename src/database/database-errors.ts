@@ -24,7 +24,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const driverError = (error instanceof QueryFailedError ? error.driverError : error) as { code?: string; message?: string };
   const code = String(driverError?.code ?? '');
   if (SQLITE_UNAVAILABLE.has(code) || NETWORK_UNAVAILABLE.has(code)) return true;
-  // PostgreSQL: class 08 connection exceptions, 57P0x shutdowns, 53xxx out of resources.
-  if (/^(08|57P0|53)/.test(code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(driverError?.message ?? error.message);
+  // PostgreSQL: class 08 connection exceptions, 57P0x shutdowns, 53xxx out of resources,
+  // and a database that is gone or refuses connections.
+  if (/^(08|57P0|53)/.test(code) || code === '3D000') return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections/i.test(
+    driverError?.message ?? error.message,
+  );
 }

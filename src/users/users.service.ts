@@ -31,11 +31,17 @@ function notTheLastAdmin(query: WhereExpressionBuilder): void {
 export class UsersService {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  /** Inserts the account; the unique index, not a prior read, decides a race for the name. */
+  /**
+   * Inserts the account; the unique index, not a prior read, decides a race for the name.
+   * `transaction: false`: TypeORM's SQLite driver shares one connection, so a
+   * save() racing another would become a SAVEPOINT inside the other's
+   * transaction: answered 201, yet not committed, and undone if the other
+   * rolls back. One INSERT is atomic on its own.
+   */
   async create({ username, passwordHash, role = 'user' }: NewUser): Promise<User> {
     const user = this.users.create({ username, usernameKey: usernameKey(username), passwordHash, role });
     try {
-      return await this.users.save(user);
+      return await this.users.save(user, { transaction: false });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException('Username is already taken.');
       throw error;

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The server the PostgreSQL suites use: POSTGRES_URL, or this machine's local one. */
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Null when PostgreSQL answers; otherwise why the PostgreSQL suites are skipped. In CI a skip is a failure. */
+export async function postgresSkipReason(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return null;
+  } catch (error) {
+    if (process.env.CI) throw new Error(`PostgreSQL at ${POSTGRES_URL} is required in CI: ${(error as Error).message}`);
+    const reason = `skipped: PostgreSQL suites: ${POSTGRES_URL} is not reachable (${(error as Error).message})`;
+    console.warn(reason);
+    return reason;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs SQL as the administrating connection (database maintenance, fault injection). */
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TemporaryDatabase {
+  name: string;
+  url: string;
+  drop: () => Promise<void>;
+}
+
+/** A fresh, empty database for one suite, dropped afterwards. */
+export async function createTemporaryDatabase(): Promise<TemporaryDatabase> {
+  const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
