@@ -1,10 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getRepositoryToken } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { User } from '../src/users/entities/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
@@ -82,7 +80,7 @@ describe('access tokens', () => {
   it('stop working once their user is deleted', async () => {
     const session = await registerAndLogin(testApp, 'ShortLived');
     await greet(session.accessToken).expect(200);
-    await testApp.app.get<Repository<User>>(getRepositoryToken(User)).delete({ id: session.user.id });
+    await testApp.app.get(UsersService).delete(session.user.id);
     await greet(session.accessToken).expect(401);
   });
 });

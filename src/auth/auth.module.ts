@@ -14,6 +14,7 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { TokensService } from './tokens.service.js';
+import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 @Module({
   imports: [
@@ -26,7 +27,7 @@ import { TokensService } from './tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginThrottleService, PasswordsService, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
+  providers: [AuthService, LoginThrottleService, VerifiedCredentialsCache, PasswordsService, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -11,6 +11,7 @@ import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { TokensService } from './tokens.service.js';
+import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';
 export const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
@@ -23,6 +24,7 @@ export class AuthService {
     private readonly tokensService: TokensService,
     private readonly refreshTokensService: RefreshTokensService,
     private readonly loginThrottle: LoginThrottleService,
+    private readonly verifiedCredentials: VerifiedCredentialsCache,
   ) {}
 
   /** POST /auth: a `user` account, limited per client address. */
@@ -46,6 +48,22 @@ export class AuthService {
     const user = await this.verifyCredentials(username, password);
     if (user) await this.loginThrottle.recordSuccess(username, clientAddress);
     else await this.loginThrottle.recordFailure(username, clientAddress);
+    return user;
+  }
+
+  /**
+   * Basic authentication: verified credentials are remembered for a minute
+   * (VerifiedCredentialsCache), so a client sending them on every request
+   * costs one bcrypt, not one per request.
+   */
+  async authenticateBasic(username: string, password: string, clientAddress: string): Promise<User | null> {
+    const cachedUserId = this.verifiedCredentials.lookup(username, password);
+    if (cachedUserId !== undefined) {
+      const user = await this.usersService.findById(cachedUserId);
+      if (user) return user;
+    }
+    const user = await this.authenticate(username, password, clientAddress);
+    if (user) this.verifiedCredentials.remember(username, password, user.id);
     return user;
   }
 

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { Repository, type WhereExpressionBuilder } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { usernameKey, type Role } from './account-rules.js';
@@ -27,9 +28,29 @@ function notTheLastAdmin(query: WhereExpressionBuilder): void {
   query.andWhere(`(role <> 'admin' OR (SELECT COUNT(*) FROM users WHERE role = 'admin') > 1)`);
 }
 
+/** How long a user read for authentication may be reused; changes through this service invalidate it at once. */
+const USER_CACHE_TTL_MS = 5_000;
+
+export type UserChangeListener = (userId: number) => void;
+
 @Injectable()
 export class UsersService {
+  /** Users by id, as every authenticated request reads them. */
+  private readonly cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS });
+  private readonly changeListeners: UserChangeListener[] = [];
+
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  /** Called with the user's id whenever its password, role or existence changes (caches listen). */
+  onUserChanged(listener: UserChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Forgets what this instance holds about the user: its cache and every listener's. */
+  userChanged(id: number): void {
+    this.cache.delete(id);
+    for (const listener of this.changeListeners) listener(id);
+  }
 
   /**
    * Inserts the account; the unique index, not a prior read, decides a race for the name.
@@ -48,13 +69,20 @@ export class UsersService {
     }
   }
 
-  findByUsername(username: string): Promise<User | null> {
-    return this.users.findOneBy({ usernameKey: usernameKey(username) });
+  /** Also primes the by-id cache: the request that follows a login or a Basic check reads the user by id. */
+  async findByUsername(username: string): Promise<User | null> {
+    const user = await this.users.findOneBy({ usernameKey: usernameKey(username) });
+    if (user) this.cache.set(user.id, user);
+    return user;
   }
 
-  /** The lookup behind every authenticated request (a cache can sit here later). */
-  findById(id: number): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  /** The lookup behind every authenticated request, cached for a few seconds. */
+  async findById(id: number): Promise<User | null> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const user = await this.users.findOneBy({ id });
+    if (user) this.cache.set(id, user);
+    return user;
   }
 
   async findPage(page: number, pageSize: number): Promise<UsersPage> {
@@ -64,12 +92,14 @@ export class UsersService {
 
   async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
     await this.users.update({ id }, { passwordHash });
+    this.userChanged(id);
   }
 
   async changeRole(id: number, role: Role): Promise<User> {
     const update = this.users.createQueryBuilder().update().set({ role }).where({ id });
     if (role !== 'admin') notTheLastAdmin(update);
     if ((await update.execute()).affected !== 1) await this.explainMiss(id);
+    this.userChanged(id);
     return (await this.findById(id)) ?? this.notFound(id);
   }
 
@@ -78,11 +108,12 @@ export class UsersService {
     const deletion = this.users.createQueryBuilder().delete().where({ id });
     notTheLastAdmin(deletion);
     if ((await deletion.execute()).affected !== 1) await this.explainMiss(id);
+    this.userChanged(id);
   }
 
   /** A guarded write changed nothing: either there is no such user, or it is the last admin. */
   private async explainMiss(id: number): Promise<never> {
-    if (!(await this.findById(id))) this.notFound(id);
+    if (!(await this.users.existsBy({ id }))) this.notFound(id);
     throw new ConflictException(LAST_ADMIN_MESSAGE);
   }
 

@@ -31,6 +31,6 @@ export class BasicStrategy extends PassportStrategy(HttpBasicStrategy, 'basic') 
   }
 
   validate(username: string, password: string, clientAddress: string): Promise<User | null> {
-    return this.authService.authenticate(username, password, clientAddress);
+    return this.authService.authenticateBasic(username, password, clientAddress);
   }
 }
