@@ -1,13 +1,25 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import bcrypt from 'bcryptjs';
+import { availableParallelism } from 'node:os';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Piscina } from 'piscina';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
 import { isValidPassword } from '../users/account-rules.js';
 
-/** bcrypt hashing with the rules of API.md; async only, so the event loop is never blocked on one call. */
+/**
+ * bcrypt with the rules of API.md, in a pool of worker threads sized to the
+ * cores: a login storm uses every core and never stalls the event loop, so
+ * other routes keep answering.
+ */
 @Injectable()
-export class PasswordsService implements OnModuleInit {
+export class PasswordsService implements OnModuleInit, OnModuleDestroy {
   /** A hash of a random password at the configured cost, compared against when the user does not exist. */
   private dummyHash: string;
+  private readonly pool = new Piscina({
+    filename: new URL('./password-hashing.worker.mjs', import.meta.url).href,
+    maxThreads: availableParallelism(),
+    // Threads start on demand and leave when idle, so an idle service holds none.
+    minThreads: 0,
+    idleTimeout: 30_000,
+  });
 
   constructor(@Inject(appConfiguration.KEY) private readonly config: AppConfig) {}
 
@@ -15,8 +27,12 @@ export class PasswordsService implements OnModuleInit {
     this.dummyHash = await this.hashPassword(crypto.randomUUID());
   }
 
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+
   hashPassword(password: string): Promise<string> {
-    return bcrypt.hash(password, this.config.bcryptRounds);
+    return this.pool.run({ operation: 'hash', password, rounds: this.config.bcryptRounds });
   }
 
   /**
@@ -26,7 +42,7 @@ export class PasswordsService implements OnModuleInit {
    * would otherwise compare only its first 72 bytes.
    */
   async verifyPassword(password: string, passwordHash: string | undefined): Promise<boolean> {
-    const matches = await bcrypt.compare(password, passwordHash ?? this.dummyHash);
+    const matches: boolean = await this.pool.run({ operation: 'compare', password, hash: passwordHash ?? this.dummyHash });
     return matches && passwordHash !== undefined && isValidPassword(password);
   }
 }
