@@ -1,0 +1,23 @@
+// The reference Gatehouse is measured against: a minimal Fastify 5 +
+// @fastify/jwt server serving the same greeting for the same token format
+// (HS256, iss and aud checked). No database, no user lookup: a floor, not a rival.
+import fastifyJwt from '@fastify/jwt';
+import Fastify from 'fastify';
+
+const app = Fastify({ logger: false });
+await app.register(fastifyJwt, {
+  secret: process.env.JWT_SECRET,
+  verify: { algorithms: ['HS256'], allowedIss: 'gatehouse', allowedAud: 'gatehouse' },
+});
+
+app.get('/', async (request, reply) => {
+  try {
+    await request.jwtVerify();
+  } catch {
+    return reply.code(401).send({ statusCode: 401, message: 'Unauthorized' });
+  }
+  return { message: `Hello, ${request.user.username} with ID: ${request.user.sub}!` };
+});
+
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+console.log(`Reference listens on http://127.0.0.1:${app.server.address().port}`);

@@ -1,0 +1,168 @@
+// npm run bench: Gatehouse beside a Fastify reference, in the same run, on this
+// machine. Servers are pinned to core 0 (login rows: both cores), the load
+// generator (this process, autocannon) to core 1. Several rounds, medians,
+// ratios to the reference. Writes bench/results.md.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import bcrypt from 'bcryptjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 32;
+const BCRYPT_ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 12);
+const JWT_SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';
+const USER = { username: 'bencher', password: 'bench-password-1' };
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const pinned = (core, command, args) => (core === null ? [command, args] : ['taskset', ['-c', String(core), command, ...args]]);
+
+function start(name, script, core, env) {
+  const [command, args] = pinned(core, process.execPath, [script]);
+  const child = spawn(command, args, { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve({ name, url: match[1], child, stop: () => child.kill('SIGKILL') });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
+    setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 30_000).unref();
+  });
+}
+
+/** The server's resident memory in MB, from /proc (taskset execs node, so the pid is node's). */
+function rssMegabytes(server) {
+  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+function load(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function measure(label, options, rounds = ROUNDS) {
+  const results = [];
+  for (let round = 0; round < rounds; round++) {
+    const result = await load(options);
+    const bad = result.non2xx + result.errors + result.timeouts;
+    if (bad > 0) throw new Error(`${label}: ${bad} failed requests of ${result.requests.total}`);
+    results.push(result);
+  }
+  const row = {
+    label,
+    requestsPerSecond: median(results.map((result) => result.requests.average)),
+    p50: median(results.map((result) => result.latency.p50)),
+    p99: median(results.map((result) => result.latency.p99)),
+  };
+  console.log(`${label}: ${row.requestsPerSecond.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+  return row;
+}
+
+async function json(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+const loadBefore = loadavg();
+const directory = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+const gatehouseEnv = {
+  JWT_SECRET,
+  BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
+  DATABASE_URL: `sqlite:${join(directory, 'bench.sqlite')}`,
+  THROTTLE_LOGIN_FAILURES: '1000000',
+  THROTTLE_ADDRESS_FAILURES: '1000000',
+};
+
+const rows = [];
+let gatehouse = await start('Gatehouse', 'dist/src/main.js', 0, gatehouseEnv);
+const reference = await start('Reference', 'bench/reference-server.mjs', 0, { JWT_SECRET });
+try {
+  await json(`${gatehouse.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(USER) });
+  const { access_token: token } = await json(`${gatehouse.url}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(USER).toString(),
+  });
+  const bearer = { authorization: `Bearer ${token}` };
+  const basicHeader = { authorization: `Basic ${Buffer.from(`${USER.username}:${USER.password}`).toString('base64')}` };
+  await json(`${gatehouse.url}/`, { headers: bearer });
+  await json(`${reference.url}/`, { headers: bearer });
+  const idle = { gatehouse: rssMegabytes(gatehouse), reference: rssMegabytes(reference) };
+  console.log(`idle RSS: Gatehouse ${idle.gatehouse.toFixed(0)} MB, reference ${idle.reference.toFixed(0)} MB`);
+
+  const greetGatehouse = await measure('GET / Bearer, Gatehouse (1 core)', { url: `${gatehouse.url}/`, headers: bearer });
+  const greetReference = await measure('GET / Bearer, reference (1 core)', { url: `${reference.url}/`, headers: bearer });
+  await json(`${gatehouse.url}/protected`, { headers: basicHeader });
+  const basicRow = await measure('GET /protected Basic (warm), Gatehouse (1 core)', { url: `${gatehouse.url}/protected`, headers: basicHeader });
+  const loadedRss = rssMegabytes(gatehouse);
+
+  // Login rows: the server gets both cores, as the hashing pool uses them.
+  gatehouse.stop();
+  gatehouse = await start('Gatehouse', 'dist/src/main.js', null, gatehouseEnv);
+  const loginRequest = {
+    url: `${gatehouse.url}/auth/token`,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(USER).toString(),
+  };
+  const hashTimes = [];
+  for (let sample = 0; sample < 5; sample++) {
+    const started = performance.now();
+    bcrypt.hashSync(USER.password, BCRYPT_ROUNDS);
+    hashTimes.push((performance.now() - started) / 1000);
+  }
+  const hashSeconds = median(hashTimes);
+  // This process is pinned to one core; the machine's count is what the server's pool sees.
+  const cores = cpus().length;
+  const loginRow = await measure('POST /auth/token login, Gatehouse (all cores)', { ...loginRequest, connections: 2 * cores });
+  const [mixed] = await Promise.all([
+    measure('GET / Bearer while 4 clients log in, Gatehouse (all cores)', { url: `${gatehouse.url}/`, headers: bearer, connections: 8 }, 1),
+    load({ ...loginRequest, connections: 4 }),
+  ]);
+  const loadAfter = loadavg();
+
+  const loginTarget = (0.9 * cores) / hashSeconds;
+  const ratios = [
+    ['GET / Bearer ÷ reference', greetGatehouse.requestsPerSecond / greetReference.requestsPerSecond, 0.8, '≥'],
+    ['GET /protected Basic ÷ Gatehouse GET /', basicRow.requestsPerSecond / greetGatehouse.requestsPerSecond, 0.5, '≥'],
+    [`login ÷ (0.9 × ${cores} cores ÷ ${(hashSeconds * 1000).toFixed(0)} ms hash)`, loginRow.requestsPerSecond / loginTarget, 1, '≥'],
+    ['GET / p99 while logins run (ms)', mixed.p99, 25, '≤'],
+    ['idle RSS ÷ reference', idle.gatehouse / idle.reference, 1.5, '≤'],
+  ];
+  const table = [
+    `# Benchmark`,
+    ``,
+    `${new Date().toISOString()} · ${cpus()[0].model} × ${cores} · Node ${process.version} · bcrypt cost ${BCRYPT_ROUNDS} · ${ROUNDS} rounds of ${SECONDS} s, medians · ${CONNECTIONS} connections unless said`,
+    `Load average before ${loadBefore.map((value) => value.toFixed(2)).join(' ')}, after ${loadAfter.map((value) => value.toFixed(2)).join(' ')} (high values mean a noisy run).`,
+    ``,
+    `| scenario | req/s | p50 ms | p99 ms |`,
+    `| --- | ---: | ---: | ---: |`,
+    ...[greetGatehouse, greetReference, basicRow, loginRow, mixed].map((row) => `| ${row.label} | ${row.requestsPerSecond.toFixed(0)} | ${row.p50} | ${row.p99} |`),
+    ``,
+    `Idle RSS: Gatehouse ${idle.gatehouse.toFixed(0)} MB, reference ${idle.reference.toFixed(0)} MB; Gatehouse after the load ${loadedRss.toFixed(0)} MB.`,
+    `One bcrypt hash at cost ${BCRYPT_ROUNDS}: ${(hashSeconds * 1000).toFixed(0)} ms (bcryptjs, median of 5) → login target ${loginTarget.toFixed(1)} req/s.`,
+    ``,
+    `| ratio | measured | target | met |`,
+    `| --- | ---: | ---: | :---: |`,
+    ...ratios.map(([name, value, target, sense]) => `| ${name} | ${value.toFixed(2)} | ${sense} ${target} | ${(sense === '≥' ? value >= target : value <= target) ? 'yes' : 'no'} |`),
+    ``,
+  ].join('\n');
+  writeFileSync('bench/results.md', table);
+  console.log(`\n${table}`);
+} finally {
+  gatehouse.stop();
+  reference.stop();
+}
