@@ -17,7 +17,8 @@ const JWT_SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';
 const USER = { username: 'bencher', password: 'bench-password-1' };
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-const pinned = (core, command, args) => (core === null ? [command, args] : ['taskset', ['-c', String(core), command, ...args]]);
+// 'all' must be explicit: a child inherits this process's pinning to core 1.
+const pinned = (cores, command, args) => ['taskset', ['-c', cores === 'all' ? `0-${cpus().length - 1}` : String(cores), command, ...args]];
 
 function start(name, script, core, env) {
   const [command, args] = pinned(core, process.execPath, [script]);
@@ -111,7 +112,7 @@ try {
 
   // Login rows: the server gets both cores, as the hashing pool uses them.
   gatehouse.stop();
-  gatehouse = await start('Gatehouse', 'dist/src/main.js', null, gatehouseEnv);
+  gatehouse = await start('Gatehouse', 'dist/src/main.js', 'all', gatehouseEnv);
   const loginRequest = {
     url: `${gatehouse.url}/auth/token`,
     method: 'POST',
