@@ -8,7 +8,7 @@ import { PinoLoggerService } from './logging/pino-logger.service.js';
 import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
-export const BODY_LIMIT = '16kb';
+const BODY_LIMIT = '16kb';
 
 /** Headers a browser client may read on a cross-origin response. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];

@@ -13,8 +13,8 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
 import { TokensService } from './tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
-export const INVALID_CREDENTIALS = 'Invalid username or password.';
-export const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
+const INVALID_CREDENTIALS = 'Invalid username or password.';
+const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
 
 @Injectable()
 export class AuthService {

@@ -4,13 +4,12 @@ import { BEARER_CHALLENGE } from './authentication-challenges.js';
 import { AuthenticationFailedException } from '../filters/authentication-failed.exception.js';
 
 /** The RFC 6749 §5.2 error codes the token and revoke endpoints answer with. */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_client';
+export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type';
 
 const STATUS_OF: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
   unsupported_grant_type: 400,
   invalid_grant: 401,
-  invalid_client: 401,
 };
 
 /** The body keeps Nest's shape ({statusCode, message, error}) with `error` as the OAuth2 code. */

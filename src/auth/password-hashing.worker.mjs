@@ -1,7 +1,17 @@
 // Runs in Piscina's worker threads (see passwords.service.ts): bcrypt off the
 // event loop. Plain JavaScript, so the same file serves the built app and the
 // tests, which run the TypeScript sources.
+import { setPriority } from 'node:os';
 import bcrypt from 'bcryptjs';
+
+// On Linux, priority 0 is the calling thread: hashing yields the CPU to the
+// event loop, so other routes keep their latency during a login storm, while
+// idle cores still go to bcrypt. Where the OS refuses, hashing runs as it is.
+try {
+  setPriority(0, 10);
+} catch {
+  // not permitted here: keep the default priority
+}
 
 /** @param {{ operation: 'hash', password: string, rounds: number } | { operation: 'compare', password: string, hash: string }} task */
 export default function passwordHashingTask(task) {

@@ -10,7 +10,7 @@ import { ACCESS_TOKEN_ALGORITHM, type AccessTokenPayload } from '../tokens.servi
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 /** Far above any token this service signs (about 400 characters): a larger one is refused unread. */
-export const MAX_ACCESS_TOKEN_LENGTH = 2048;
+const MAX_ACCESS_TOKEN_LENGTH = 2048;
 
 /** RFC 6750 §2.1: `Bearer` and one b64token, nothing more (passport-jwt's extractor takes the first of several). */
 const BEARER_HEADER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
