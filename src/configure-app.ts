@@ -1,19 +1,24 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import fastifyHelmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
-import { appConfiguration, type AppConfig } from './config/configuration.js';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { loadConfiguration, type AppConfiguration } from './config/configuration.js';
 import { HttpErrorsFilter } from './filters/http-errors.filter.js';
-import { createLogger, createRequestLogger } from './logging/logger.js';
+import { createLogger, logRequests } from './logging/logger.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
+import { echoRequestId, requestIdOf } from './logging/request-id.js';
 import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
+import { refuseNonUtf8Bodies } from './validation/utf8-bodies.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
-const BODY_LIMIT = '16kb';
+const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Headers a browser client may read on a cross-origin response. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];
 
-function setUpSwagger(app: NestExpressApplication): void {
+function setUpSwagger(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Gatehouse')
     .setDescription(
@@ -33,34 +38,45 @@ function setUpSwagger(app: NestExpressApplication): void {
   });
 }
 
-/** Everything main.ts and the e2e tests must share: logging, headers, parsers, pipes, filters, docs. */
-export function configureApp(app: NestExpressApplication): NestExpressApplication {
-  const config = app.get<AppConfig>(appConfiguration.KEY);
-  const logger = createLogger(config.logLevel);
-  app.useLogger(new PinoLoggerService(logger));
-  app.use(createRequestLogger(logger));
+/**
+ * The Fastify adapter: on this machine a bare Nest route serves about seven
+ * times the requests per second on Fastify that it does on Express.
+ */
+function createAdapter(config: AppConfiguration, logger: Logger): FastifyAdapter {
+  return new FastifyAdapter({
+    loggerInstance: logger,
+    // One line per request comes from logRequests(), not Fastify's two.
+    disableRequestLogging: true,
+    genReqId: requestIdOf,
+    // Fastify takes a hop count too, though its types leave numbers out.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+}
 
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Swagger UI draws its icons from data: URIs; everything else is served from 'self'.
-          'img-src': ["'self'", 'data:'],
-          // Served over plain HTTP on a developer's machine; TLS is the proxy's business.
-          'upgrade-insecure-requests': null,
-        },
+/** Everything main.ts and the e2e tests must share: logging, headers, parsers, pipes, filters, docs. */
+export async function configureApp(app: NestFastifyApplication, config: AppConfiguration, logger: Logger): Promise<NestFastifyApplication> {
+  app.useLogger(new PinoLoggerService(logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  echoRequestId(fastify);
+  logRequests(fastify, logger);
+  refuseNonUtf8Bodies(fastify);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // Swagger UI draws its icons from data: URIs; everything else is served from 'self'.
+        'img-src': ["'self'", 'data:'],
+        // Served over plain HTTP on a developer's machine; TLS is the proxy's business.
+        'upgrade-insecure-requests': null,
       },
-    }),
-  );
+    },
+  });
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }
 
-  app.useBodyParser('json', { limit: BODY_LIMIT });
-  // extended: false: no nested objects from `a[b]=c`; a repeated parameter becomes an array, which validation refuses.
-  app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
   app.useGlobalPipes(
     new StrictValidationPipe({
       whitelist: true,
@@ -73,4 +89,13 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useGlobalFilters(new HttpErrorsFilter(app.getHttpAdapter()));
   setUpSwagger(app);
   return app;
+}
+
+/** Creates the app exactly as main.ts runs it, from the environment as it is now. */
+export async function createApp(): Promise<NestFastifyApplication> {
+  const config = loadConfiguration();
+  const logger = createLogger(config.logLevel);
+  // Start-up messages wait for the JSON logger that configureApp installs.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(config, logger), { bufferLogs: true });
+  return configureApp(app, config, logger);
 }

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module.js';
 import { ConfigurationError, loadConfiguration } from './config/configuration.js';
-import { configureApp } from './configure-app.js';
+import { createApp } from './configure-app.js';
 import { enableGracefulShutdown } from './shutdown/graceful-shutdown.js';
 
 let port: number;
@@ -17,10 +14,9 @@ try {
   process.exit(1);
 }
 
-// Start-up messages wait for the JSON logger that configureApp installs.
-const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true }));
+const app = await createApp();
 enableGracefulShutdown(app, new Logger('Shutdown'));
-await app.listen(port);
+await app.listen(port, '0.0.0.0');
 // PORT=0 takes any free port: say which one.
 const { port: listening } = app.getHttpServer().address() as { port: number };
 console.log(`Gatehouse listens on http://127.0.0.1:${listening} (Swagger UI at /docs)`);

@@ -86,7 +86,7 @@ describe('POST /auth (registration)', () => {
 
   it('answers an oversized body with 413', async () => {
     const response = await testApp.http().post('/auth').send({ username: 'big', password: 'x'.repeat(100_000) }).expect(413);
-    expect(response.body).toEqual({ statusCode: 413, message: 'request entity too large', error: 'Payload Too Large' });
+    expect(response.body).toEqual({ statusCode: 413, message: 'Request body is too large', error: 'Payload Too Large' });
   });
 });
 

@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import type { FastifyInstance } from 'fastify';
 import type { LogLevel } from '../config/configuration.js';
-import { assignRequestId } from './request-id.js';
 
 /** Secrets never reach a log line, whichever logger writes it. */
 const REDACTED_PATHS = [
@@ -23,24 +21,28 @@ export function createLogger(level: LogLevel): Logger {
 }
 
 /**
- * One JSON line per request: id, method, path (the query string is left out,
- * it is where careless clients put secrets), status and time. Bodies are
- * never logged.
+ * One JSON line per request, when it completes: id, method, path (the query
+ * string is left out, it is where careless clients put secrets), client
+ * address, status and time. Bodies and headers are never logged.
  */
-export function createRequestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (request: IncomingMessage, response: ServerResponse) => assignRequestId(request, response),
-    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (request: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string | undefined> }) => ({
-        id: request.id,
-        method: request.method,
-        path: request.url.split('?')[0],
-        remoteAddress: request.remoteAddress,
-        userAgent: request.headers['user-agent'],
-      }),
-      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-    },
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    logger[level](
+      {
+        req: {
+          id: request.id,
+          method: request.method,
+          path: request.url.split('?')[0],
+          remoteAddress: request.ip,
+          userAgent: request.headers['user-agent'],
+        },
+        res: { statusCode: status },
+        responseTime: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+    done();
   });
 }

@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module.js';
-import { configureApp } from '../../src/configure-app.js';
+import { createApp } from '../../src/configure-app.js';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   /** A supertest agent on the app's HTTP server. */
   http: () => ReturnType<typeof request>;
   directory: string;
@@ -16,7 +14,7 @@ export interface TestApp {
 }
 
 /**
- * Boots the real app exactly as main.ts does (configureApp), on a fresh SQLite
+ * Boots the real app exactly as main.ts does (createApp), on a fresh SQLite
  * file in a temp folder. `env` adds or overrides environment variables for
  * this app only; bcrypt runs at its lowest cost to keep the suites quick.
  * One app per test file: passport keeps its strategies in one global registry.
@@ -36,8 +34,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
   Object.assign(process.env, overrides);
   try {
-    const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true }));
+    const app = await createApp();
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     const server = app.getHttpServer();
     return {
       app,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { StrategyCreatedStatic } from 'passport';
 import { BasicStrategy as HttpBasicStrategy } from 'passport-http';
 import type { User } from '../../users/entities/user.entity.js';
@@ -19,7 +19,7 @@ export class BasicStrategy extends PassportStrategy(HttpBasicStrategy, 'basic') 
    * first two parts, which cuts a password such as "a:b:c" short. Parse by
    * RFC 7617 here instead, and keep passport's success/fail protocol.
    */
-  override authenticate(request: Request): void {
+  override authenticate(request: { headers: IncomingHttpHeaders; ip?: string }): void {
     // passport adds success/fail/error to each strategy object it runs.
     const passport = this as unknown as StrategyCreatedStatic;
     const credentials = parseBasicCredentials(request.headers.authorization);

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { Strategy } from 'passport-jwt';
 import { appConfiguration, type AppConfig } from '../../config/configuration.js';
 import type { User } from '../../users/entities/user.entity.js';
