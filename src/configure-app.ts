@@ -1,4 +1,3 @@
-import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +7,7 @@ import { loadConfiguration, type AppConfiguration } from './config/configuration
 import { HttpErrorsFilter } from './filters/http-errors.filter.js';
 import { createLogger, logRequests } from './logging/logger.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
+import { sendSecurityHeaders } from './security/security-headers.js';
 import { echoRequestId, requestIdOf } from './logging/request-id.js';
 import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
 import { refuseNonUtf8Bodies } from './validation/utf8-bodies.js';
@@ -63,16 +63,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   logRequests(fastify, logger);
   refuseNonUtf8Bodies(fastify);
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        // Swagger UI draws its icons from data: URIs; everything else is served from 'self'.
-        'img-src': ["'self'", 'data:'],
-        // Served over plain HTTP on a developer's machine; TLS is the proxy's business.
-        'upgrade-insecure-requests': null,
-      },
-    },
-  });
+  sendSecurityHeaders(fastify);
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }
