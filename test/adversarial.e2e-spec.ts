@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appConfiguration, type AppConfig } from '../src/config/configuration.js';
 import { basic, createTestApp, expectNoLeak, registerAndLogin, type TestApp } from './helpers/app.js';
 
 /**
@@ -30,7 +29,7 @@ function claims(overrides: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   testApp = await createTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
-  secret = readFileSync(join(testApp.directory, 'jwt-secret'), 'utf8').trim();
+  secret = testApp.app.get<AppConfig>(appConfiguration.KEY).jwt.secret;
   const session = await registerAndLogin(testApp, 'target');
   user = session.user;
   accessToken = session.accessToken;

@@ -1,28 +1,27 @@
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { User } from '../src/users/entities/user.entity.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
 const ADMIN = basic('keeper', 'keeper-password');
-let queries = 0;
 
 beforeAll(async () => {
   testApp = await createTestApp({ ADMIN_USERNAME: 'keeper', ADMIN_PASSWORD: 'keeper-password' });
-  // Count the SQL statements the app sends, to see what the caches save.
-  const dataSource = testApp.app.get<DataSource>(getDataSourceToken());
-  const query = dataSource.driver.createQueryRunner('master').query.bind(dataSource.driver.createQueryRunner('master'));
-  dataSource.driver.createQueryRunner('master').query = ((...args: Parameters<typeof query>) => {
-    queries++;
-    return query(...args);
-  }) as typeof query;
 });
 afterAll(() => testApp.close());
 
+/** How many times the users table is read while `send` runs. */
 async function countQueries(send: () => Promise<unknown>): Promise<number> {
-  const before = queries;
-  await send();
-  return queries - before;
+  const users = testApp.app.get<Repository<User>>(getRepositoryToken(User));
+  const spies = [vi.spyOn(users, 'findOneBy'), vi.spyOn(users, 'findOne'), vi.spyOn(users, 'find')];
+  try {
+    await send();
+    return spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+  } finally {
+    spies.forEach((spy) => spy.mockRestore());
+  }
 }
 
 describe('caches', () => {

@@ -2,12 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTemporaryDatabase, onPostgres } from './helpers/postgres.js';
 import { startServer } from './helpers/server.js';
 
 /** What a 201 promised must survive `kill -9` right after it. */
 describe('durability', () => {
   it('keeps every registration that answered 201 when the process is killed mid-stream', async () => {
-    const env = { DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-crash-')), 'app.sqlite')}` };
+    const database = onPostgres() ? await createTemporaryDatabase() : null;
+    const env = { DATABASE_URL: database?.url ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-crash-')), 'app.sqlite')}` };
     const first = await startServer(env);
     const confirmed: string[] = [];
     let attempted = 0;
@@ -53,6 +55,7 @@ describe('durability', () => {
       expect(failed).toEqual([]);
     } finally {
       await second.stop();
+      await database?.drop();
     }
   });
 });

@@ -50,7 +50,7 @@ describe.skipIf(await postgresSkipReason())('PostgreSQL unreachable, then back',
   });
 });
 
-describe('SQLite connection closed, then reopened', () => {
+describe('database connection closed, then reopened', () => {
   let testApp: TestApp;
   beforeAll(async () => {
     testApp = await createTestApp();

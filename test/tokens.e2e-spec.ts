@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appConfiguration, type AppConfig } from '../src/config/configuration.js';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
@@ -26,8 +25,7 @@ const greet = (token: string) => testApp.http().get('/').set('Authorization', `B
 
 beforeAll(async () => {
   testApp = await createTestApp();
-  // Outside production the secret is generated once and kept in the data folder.
-  secret = readFileSync(join(testApp.directory, 'jwt-secret'), 'utf8').trim();
+  secret = testApp.app.get<AppConfig>(appConfiguration.KEY).jwt.secret;
   const session = await registerAndLogin(testApp, 'Frank');
   accessToken = session.accessToken;
   userId = session.user.id;

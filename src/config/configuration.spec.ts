@@ -32,7 +32,8 @@ describe('loadConfiguration', () => {
   });
 
   it('selects PostgreSQL from a postgres:// URL', () => {
-    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h:5432/db' })).toEqual({ type: 'postgres', url: 'postgres://u@h:5432/db' });
+    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h:5432/db' })).toEqual({ type: 'postgres', url: 'postgres://u@h:5432/db', poolSize: 10 });
+    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h/db', DATABASE_POOL_SIZE: '25' })).toMatchObject({ poolSize: 25 });
   });
 
   it('generates a JWT secret once outside production, keeps it private in the data folder, and reuses it', () => {

@@ -10,7 +10,7 @@ export class ConfigurationError extends Error {}
 
 export type DatabaseConfiguration =
   | { type: 'sqlite'; file: string }
-  | { type: 'postgres'; url: string };
+  | { type: 'postgres'; url: string; poolSize: number };
 
 export interface AppConfiguration {
   production: boolean;
@@ -82,7 +82,7 @@ export function readDatabaseConfiguration(env: Environment = process.env): Datab
     if (!file) invalid('DATABASE_URL', 'must name a file after "sqlite:", such as sqlite:data/app.sqlite');
     return { type: 'sqlite', file: resolve(file) };
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
+  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url, poolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000) };
   return invalid('DATABASE_URL', 'must start with "sqlite:" or "postgres://"');
 }
 

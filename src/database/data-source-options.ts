@@ -10,7 +10,7 @@ export const entities = [User, RefreshToken];
 export function buildDataSourceOptions(database: DatabaseConfiguration): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
   if (database.type === 'postgres') {
-    return { ...common, type: 'postgres', url: database.url };
+    return { ...common, type: 'postgres', url: database.url, poolSize: database.poolSize };
   }
   return {
     ...common,

@@ -27,7 +27,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   // PostgreSQL: class 08 connection exceptions, 57P0x shutdowns, 53xxx out of resources,
   // and a database that is gone or refuses connections.
   if (/^(08|57P0|53)/.test(code) || code === '3D000') return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections/i.test(
+  return /Driver not Connected|Cannot use a pool after calling end|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections/i.test(
     driverError?.message ?? error.message,
   );
 }

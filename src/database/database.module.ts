@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { runMigrations } from './run-migrations.js';
 import { ensureDatabaseDirectory } from './database-directory.js';
 
 @Module({
@@ -10,8 +12,13 @@ import { ensureDatabaseDirectory } from './database-directory.js';
       inject: [appConfiguration.KEY],
       useFactory: (config: AppConfig) => {
         ensureDatabaseDirectory(config.database);
-        // The schema comes from the migrations, applied at start-up.
-        return { ...buildDataSourceOptions(config.database), migrationsRun: true, retryAttempts: 3 };
+        return { ...buildDataSourceOptions(config.database), retryAttempts: 3 };
+      },
+      // The schema comes from the migrations, applied at start-up, one instance at a time.
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        await runMigrations(dataSource);
+        return dataSource;
       },
     }),
   ],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../../src/configure-app.js';
+import { createTemporaryDatabase, onPostgres } from './postgres.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -15,14 +16,16 @@ export interface TestApp {
 
 /**
  * Boots the real app exactly as main.ts does (createApp), on a fresh SQLite
- * file in a temp folder. `env` adds or overrides environment variables for
+ * file in a temp folder, or a fresh PostgreSQL database with TEST_DATABASE=postgres. `env` adds or overrides environment variables for
  * this app only; bcrypt runs at its lowest cost to keep the suites quick.
  * One app per test file: passport keeps its strategies in one global registry.
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const directory = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  // TEST_DATABASE=postgres runs the same suites on a fresh PostgreSQL database each.
+  const database = onPostgres() && !env.DATABASE_URL ? await createTemporaryDatabase() : null;
   const overrides: Record<string, string> = {
-    DATABASE_URL: `sqlite:${join(directory, 'test.sqlite')}`,
+    DATABASE_URL: database?.url ?? `sqlite:${join(directory, 'test.sqlite')}`,
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: process.env.TEST_LOGS ? 'info' : 'silent',
     // Suites register and fail logins by the dozen from one address; the throttling suite sets its own limits.
@@ -44,6 +47,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       http: () => request(server),
       close: async () => {
         await app.close();
+        await database?.drop();
         rmSync(directory, { recursive: true, force: true });
       },
     };

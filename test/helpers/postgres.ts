@@ -4,6 +4,11 @@ import pg from 'pg';
 /** The server the PostgreSQL suites use: POSTGRES_URL, or this machine's local one. */
 export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** True in the PostgreSQL pass of the suites (`npm run test:postgres`). */
+export function onPostgres(): boolean {
+  return process.env.TEST_DATABASE === 'postgres';
+}
+
 /** Null when PostgreSQL answers; otherwise why the PostgreSQL suites are skipped. In CI a skip is a failure. */
 export async function postgresSkipReason(): Promise<string | null> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTemporaryDatabase, onPostgres } from './postgres.js';
 
 export interface RunningServer {
   baseUrl: string;
@@ -12,16 +13,18 @@ export interface RunningServer {
 
 /**
  * Starts the built service (dist/, which `npm test` builds first) as a user
- * would, on a free port and a fresh SQLite file unless `env` says otherwise.
+ * would, on a free port and a fresh SQLite file (PostgreSQL database with
+ * TEST_DATABASE=postgres) unless `env` says otherwise.
  */
-export function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const directory = mkdtempSync(join(tmpdir(), 'gatehouse-server-'));
+  const database = onPostgres() && !env.DATABASE_URL ? await createTemporaryDatabase() : null;
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
       ...process.env,
       PORT: '0',
       BCRYPT_ROUNDS: '4',
-      DATABASE_URL: `sqlite:${join(directory, 'app.sqlite')}`,
+      DATABASE_URL: database?.url ?? `sqlite:${join(directory, 'app.sqlite')}`,
       THROTTLE_REGISTRATIONS: '100000',
       THROTTLE_LOGIN_FAILURES: '100000',
       THROTTLE_ADDRESS_FAILURES: '100000',
@@ -44,7 +47,9 @@ export function startServer(env: Record<string, string> = {}): Promise<RunningSe
         output: () => output,
         stop: async (signal = 'SIGTERM') => {
           if (child.exitCode === null) child.kill(signal);
-          return exited;
+          const code = await exited;
+          await database?.drop();
+          return code;
         },
       });
     };
