@@ -1,0 +1,49 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildDataSourceOptions } from '../src/database/data-source-options.js';
+import { runMigrations } from '../src/database/run-migrations.js';
+import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
+
+/** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
+async function schemaOf(dataSource: DataSource) {
+  await runMigrations(dataSource);
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    const tables = await queryRunner.getTables(['users', 'refresh_tokens']);
+    return Object.fromEntries(
+      tables.map((table) => [
+        table.name,
+        Object.fromEntries(
+          table.columns.map((column) => [
+            column.name,
+            { nullable: column.isNullable, primary: column.isPrimary, unique: column.isUnique || table.uniques.some((unique) => unique.columnNames.length === 1 && unique.columnNames[0] === column.name) || table.indices.some((index) => index.isUnique && index.columnNames.length === 1 && index.columnNames[0] === column.name), hasDefault: column.default !== undefined && column.default !== null },
+          ]),
+        ),
+      ]),
+    );
+  } finally {
+    await queryRunner.release();
+  }
+}
+
+describe.skipIf(await postgresSkipReason())('the migrations', () => {
+  let database: TemporaryDatabase;
+  const dataSources: DataSource[] = [];
+  afterAll(async () => {
+    for (const dataSource of dataSources) await dataSource.destroy();
+    await database?.drop();
+  });
+
+  it('create the same tables and columns on SQLite and PostgreSQL', async () => {
+    database = await createTemporaryDatabase();
+    const sqlite = new DataSource(buildDataSourceOptions({ type: 'sqlite', file: join(mkdtempSync(join(tmpdir(), 'gatehouse-schema-')), 'a.sqlite') }));
+    const postgres = new DataSource(buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }));
+    dataSources.push(await sqlite.initialize(), await postgres.initialize());
+    const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
+    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at']);
+    expect(onPostgres).toEqual(onSqlite);
+  });
+});
