@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
 import { TooManyRequestsException } from '../filters/too-many-requests.exception.js';
+import { RedisService } from '../redis/redis.service.js';
 
 /**
  * Brute-force defence (rate-limiter-flexible). Only failures count:
@@ -10,7 +11,8 @@ import { TooManyRequestsException } from '../filters/too-many-requests.exception
  * - per client address: many failures, whatever the usernames, block the address.
  * There is deliberately no block per username alone: a flood of failures from
  * elsewhere must not lock the real owner out of the account.
- * Registrations are limited per address.
+ * Registrations are limited per address. With REDIS_URL the counters live in
+ * Redis, so failures sent to several instances count together.
  *
  * @nestjs/throttler counts requests, not outcomes, and its storage can neither
  * read a counter without adding to it nor reset one, which "only failures
@@ -22,10 +24,20 @@ export class LoginThrottleService {
   private readonly failuresByAddress: RateLimiterAbstract;
   private readonly registrationsByAddress: RateLimiterAbstract;
 
-  constructor(@Inject(appConfiguration.KEY) config: AppConfig) {
+  constructor(@Inject(appConfiguration.KEY) config: AppConfig, redis: RedisService) {
     const { failuresPerUsernameAndAddress, failuresPerAddress, registrationsPerAddress, windowSeconds } = config.throttle;
-    const limiter = (keyPrefix: string, points: number) =>
-      new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds, blockDuration: windowSeconds });
+    // With Redis the counters are shared by every instance; while Redis is unreachable each
+    // instance goes on counting in memory (the insurance limiter) rather than failing logins.
+    const limiter = (keyPrefix: string, points: number) => {
+      const options = { keyPrefix, points, duration: windowSeconds, blockDuration: windowSeconds };
+      if (!redis.commands) return new RateLimiterMemory(options);
+      return new RateLimiterRedis({
+        ...options,
+        keyPrefix: `${redis.keyPrefix}${keyPrefix}`,
+        storeClient: redis.commands,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
+    };
     this.failuresByUsernameAndAddress = limiter('login_fail_username_address', failuresPerUsernameAndAddress);
     this.failuresByAddress = limiter('login_fail_address', failuresPerAddress);
     this.registrationsByAddress = limiter('register_address', registrationsPerAddress);

@@ -5,7 +5,7 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 function setUp() {
   const listeners: UserChangeListener[] = [];
   const usersService = { onUserChanged: (listener: UserChangeListener) => listeners.push(listener) } as unknown as UsersService;
-  return { cache: new VerifiedCredentialsCache(usersService), changed: (id: number) => listeners.forEach((listener) => listener(id)) };
+  return { cache: new VerifiedCredentialsCache(usersService), changed: (id: number) => listeners.forEach((listener) => listener(id, 'local')) };
 }
 
 describe('VerifiedCredentialsCache', () => {

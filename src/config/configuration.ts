@@ -23,6 +23,8 @@ export interface AppConfiguration {
   bcryptRounds: number;
   admin: { username: string; password: string } | null;
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
   /** Origins allowed by CORS; empty means no CORS headers at all. */
   corsOrigins: string[];
   logLevel: LogLevel;
@@ -152,6 +154,13 @@ function readLogLevel(env: Environment): LogLevel {
   return raw as LogLevel;
 }
 
+function readRedisUrl(env: Environment): string | null {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return null;
+  if (!/^rediss?:\/\/./.test(url)) invalid('REDIS_URL', `must start with redis:// or rediss:// (got "${url}")`);
+  return url;
+}
+
 function readTrustProxy(env: Environment): AppConfiguration['trustProxy'] {
   const raw = env.TRUST_PROXY?.trim();
   if (!raw || raw === 'false') return false;
@@ -189,7 +198,8 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     refreshTokenTtlSeconds: readDurationSeconds(env, 'REFRESH_TOKEN_TTL', '14d'),
     bcryptRounds: readInteger(env, 'BCRYPT_ROUNDS', 12, 4, 31),
     admin: readAdmin(env),
-    redisUrl: env.REDIS_URL || null,
+    redisUrl: readRedisUrl(env),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gatehouse:',
     corsOrigins: readCorsOrigins(env),
     logLevel: readLogLevel(env),
     trustProxy: readTrustProxy(env),

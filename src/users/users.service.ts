@@ -31,7 +31,9 @@ function notTheLastAdmin(query: WhereExpressionBuilder): void {
 /** How long a user read for authentication may be reused; changes through this service invalidate it at once. */
 const USER_CACHE_TTL_MS = 5_000;
 
-export type UserChangeListener = (userId: number) => void;
+/** Where a change was made: on this instance, or on another one (heard through Redis). */
+export type ChangeOrigin = 'local' | 'remote';
+export type UserChangeListener = (userId: number, origin: ChangeOrigin) => void;
 
 @Injectable()
 export class UsersService {
@@ -47,9 +49,9 @@ export class UsersService {
   }
 
   /** Forgets what this instance holds about the user: its cache and every listener's. */
-  userChanged(id: number): void {
+  userChanged(id: number, origin: ChangeOrigin = 'local'): void {
     this.cache.delete(id);
-    for (const listener of this.changeListeners) listener(id);
+    for (const listener of this.changeListeners) listener(id, origin);
   }
 
   /**

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** The server the PostgreSQL suites use: POSTGRES_URL, or this machine's local one. */
-export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The server the PostgreSQL suites use: POSTGRES_URL, else a postgres:// DATABASE_URL (as .ci/run
+ * sets it), else this machine's local one. Each suite makes its own database there.
+ */
+export const POSTGRES_URL =
+  process.env.POSTGRES_URL ?? (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres');
 
 /** True in the PostgreSQL pass of the suites (`npm run test:postgres`). */
 export function onPostgres(): boolean {

@@ -1,0 +1,7 @@
+import { Global, Module } from '@nestjs/common';
+import { RedisService } from './redis.service.js';
+
+/** Redis for what several instances share (throttling, cache invalidation), when REDIS_URL is set. */
+@Global()
+@Module({ providers: [RedisService], exports: [RedisService] })
+export class RedisModule {}

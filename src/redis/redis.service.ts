@@ -1,0 +1,33 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { appConfiguration, type AppConfig } from '../config/configuration.js';
+
+/**
+ * The connections to Redis, when REDIS_URL is set: one for commands, one for
+ * subscriptions (a subscribed connection can do nothing else). Without
+ * REDIS_URL both are null and every feature falls back to this instance alone.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  private readonly logger = new Logger(RedisService.name);
+  readonly commands: Redis | null;
+  readonly subscriber: Redis | null;
+  readonly keyPrefix: string;
+
+  constructor(@Inject(appConfiguration.KEY) config: AppConfig) {
+    this.keyPrefix = config.redisKeyPrefix;
+    const connect = (role: string) => {
+      // No offline queue: while Redis is away, commands fail at once and the callers fall back,
+      // rather than waiting in a queue.
+      const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      client.on('error', (error) => this.logger.warn(`Redis (${role}): ${error.message}`));
+      return client;
+    };
+    this.commands = config.redisUrl ? connect('commands') : null;
+    this.subscriber = config.redisUrl ? connect('subscriber') : null;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.commands?.quit(), this.subscriber?.quit()].map((closing) => closing?.catch(() => undefined)));
+  }
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
+import { REDIS_URL, redisSkipReason } from './helpers/redis.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+const skip = (await postgresSkipReason()) ?? (await redisSkipReason());
+const ADMIN = { username: 'fleet-admin', password: 'fleet-admin-password' };
+const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+/** Two built instances on one PostgreSQL database and one Redis, as deploy/ runs them. */
+describe.skipIf(skip)('two instances behind one address', () => {
+  let database: TemporaryDatabase;
+  let a: RunningServer;
+  let b: RunningServer;
+
+  const call = (server: RunningServer, path: string, init: RequestInit = {}) => fetch(`${server.baseUrl}${path}`, init);
+  const form = (server: RunningServer, path: string, body: Record<string, string>) =>
+    call(server, path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+  const json = (server: RunningServer, method: string, path: string, body: unknown, authorization?: string) =>
+    call(server, path, { method, headers: { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) }, body: JSON.stringify(body) });
+  async function register(username: string, password = 'fleet-password-1') {
+    const response = await json(a, 'POST', '/auth', { username, password });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: number }).id;
+  }
+
+  beforeAll(async () => {
+    database = await createTemporaryDatabase();
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: `gatehouse-test-${randomBytes(4).toString('hex')}:`,
+      JWT_SECRET: 'a-secret-both-instances-share-32-bytes+',
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      THROTTLE_LOGIN_FAILURES: '4',
+    };
+    // Started together: the migrations must run once, not in a race.
+    [a, b] = await Promise.all([startServer(env), startServer(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  it('report each dependency in /health', async () => {
+    for (const server of [a, b]) {
+      const health = (await (await call(server, '/health')).json()) as { details: Record<string, { status: string }> };
+      expect(health.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+    }
+  });
+
+  it('accept on B a token issued by A', async () => {
+    await register('roamer');
+    const { access_token: token } = (await (await form(a, '/auth/token', { username: 'roamer', password: 'fleet-password-1' })).json()) as { access_token: string };
+    const greeting = await call(b, '/', { headers: { Authorization: `Bearer ${token}` } });
+    expect(greeting.status).toBe(200);
+  });
+
+  it('refuse on B, within one second, the Basic credentials whose password was changed on A', async () => {
+    await register('changer');
+    const old = basic('changer', 'fleet-password-1');
+    expect((await call(b, '/protected', { headers: { Authorization: old } })).status).toBe(200); // now cached on B
+    const changed = await json(a, 'PUT', '/auth/password', { currentPassword: 'fleet-password-1', newPassword: 'fleet-password-2' }, old);
+    expect(changed.status).toBe(204);
+    const started = performance.now();
+    let status = 200;
+    while (status === 200 && performance.now() - started < 2000) {
+      status = (await call(b, '/protected', { headers: { Authorization: old } })).status;
+    }
+    const elapsed = performance.now() - started;
+    console.log(`invalidation from A to B: the old password was refused on B ${elapsed.toFixed(1)} ms after A answered 204`);
+    expect(status).toBe(401);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('count failed logins sent to A and B together', async () => {
+    await register('guessed');
+    for (const server of [a, b, a, b]) {
+      expect((await form(server, '/auth/token', { username: 'guessed', password: 'wrong-password' })).status).toBe(401);
+    }
+    const blocked = await form(a, '/auth/token', { username: 'guessed', password: 'fleet-password-1' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await form(b, '/auth/token', { username: 'guessed', password: 'fleet-password-1' })).status).toBe(429);
+  });
+
+  it('let exactly one of 20 concurrent uses of one refresh token, spread over A and B, win', async () => {
+    await register('racer');
+    const { refresh_token: refreshToken } = (await (await form(a, '/auth/token', { username: 'racer', password: 'fleet-password-1' })).json()) as { refresh_token: string };
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => form(index % 2 ? b : a, '/auth/token', { grant_type: 'refresh_token', refresh_token: refreshToken }).then((response) => response.status)),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(19);
+  });
+
+  it('refuse on B a user deleted on A, Bearer and Basic', async () => {
+    const id = await register('leaver');
+    const credentials = basic('leaver', 'fleet-password-1');
+    const { access_token: token } = (await (await form(b, '/auth/token', { username: 'leaver', password: 'fleet-password-1' })).json()) as { access_token: string };
+    expect((await call(b, '/protected', { headers: { Authorization: credentials } })).status).toBe(200);
+    expect((await call(b, '/protected', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    const deleted = await call(a, `/users/${id}`, { method: 'DELETE', headers: { Authorization: basic(ADMIN.username, ADMIN.password) } });
+    expect(deleted.status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await call(b, '/protected', { headers: { Authorization: credentials } })).status).toBe(401);
+    expect((await call(b, '/protected', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+});
