@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { loadConfiguration, type AppConfiguration } from './config/configuration.js';
@@ -46,7 +47,7 @@ function createAdapter(config: AppConfiguration, logger: Logger): FastifyAdapter
   return new FastifyAdapter({
     loggerInstance: logger,
     // One line per request comes from logRequests(), not Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdOf,
     // Fastify takes a hop count too, though its types leave numbers out.
     trustProxy: config.trustProxy as boolean | string,

@@ -16,15 +16,16 @@ export class RedisService implements OnModuleDestroy {
 
   constructor(@Inject(appConfiguration.KEY) config: AppConfig) {
     this.keyPrefix = config.redisKeyPrefix;
-    const connect = (role: string) => {
-      // No offline queue: while Redis is away, commands fail at once and the callers fall back,
-      // rather than waiting in a queue.
-      const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    const connect = (role: string, enableOfflineQueue: boolean) => {
+      const client = new Redis(config.redisUrl!, { enableOfflineQueue, maxRetriesPerRequest: 1 });
       client.on('error', (error) => this.logger.warn(`Redis (${role}): ${error.message}`));
       return client;
     };
-    this.commands = config.redisUrl ? connect('commands') : null;
-    this.subscriber = config.redisUrl ? connect('subscriber') : null;
+    // Commands without an offline queue: while Redis is away they fail at once and the callers
+    // fall back, rather than wait. The subscriber queues its SUBSCRIBE until Redis is there,
+    // and subscribes again after every reconnection.
+    this.commands = config.redisUrl ? connect('commands', false) : null;
+    this.subscriber = config.redisUrl ? connect('subscriber', true) : null;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -26,7 +26,7 @@ export class UserChangesBroadcastService implements OnModuleInit {
     this.channel = `${redis.keyPrefix}user-changed`;
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const { commands, subscriber } = this.redis;
     if (!commands || !subscriber) return;
     subscriber.on('message', (channel, text) => {
@@ -34,7 +34,8 @@ export class UserChangesBroadcastService implements OnModuleInit {
       const message = JSON.parse(text) as UserChangedMessage;
       if (message.instance !== this.instance && Number.isInteger(message.userId)) this.usersService.userChanged(message.userId, 'remote');
     });
-    await subscriber.subscribe(this.channel);
+    // Not awaited: the service starts even while Redis is away (/health says so).
+    subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`could not subscribe to ${this.channel}: ${error.message}`));
     this.usersService.onUserChanged((userId, origin) => {
       if (origin !== 'local') return;
       const message: UserChangedMessage = { instance: this.instance, userId };

@@ -28,6 +28,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       THROTTLE_REGISTRATIONS: '100000',
       THROTTLE_LOGIN_FAILURES: '100000',
       THROTTLE_ADDRESS_FAILURES: '100000',
+      REDIS_URL: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
