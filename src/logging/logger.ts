@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { LogLevel } from '../config/configuration.js';
 
@@ -16,8 +16,20 @@ const REDACTED_PATHS = [
   '*.token',
 ];
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * An error as a log line may carry it: type, message, code and stack. Never
+ * its other fields: a TypeORM QueryFailedError holds the SQL and its
+ * parameters (token hashes, password hashes), and the driver's error the
+ * values of the row (PostgreSQL's `detail`).
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { type: error.constructor.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), stack: error.stack };
+}
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }, destination);
 }
 
 /**
