@@ -86,6 +86,21 @@ describe.skipIf(skip)('two instances behind one address', () => {
     expect((await form(b, '/auth/token', { username: 'guessed', password: 'fleet-password-1' })).status).toBe(429);
   });
 
+  it('check at most the limit of 30 parallel guesses for one username, spread over A and B (20 rounds)', async () => {
+    const checked: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const username = `swarmed-${round}`;
+      await register(username);
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, (_, index) => form(index % 2 ? b : a, '/auth/token', { username, password: `wrong-password-${index}` }).then((response) => response.status)),
+      );
+      expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+      checked.push(statuses.filter((status) => status === 401).length);
+    }
+    console.log(`guesses checked per round of 30 over two instances (limit 4): ${checked.join(' ')}`);
+    expect(Math.max(...checked)).toBeLessThanOrEqual(4);
+  });
+
   it('let exactly one of 20 concurrent uses of one refresh token, spread over A and B, win', async () => {
     await register('racer');
     const { refresh_token: refreshToken } = (await (await form(a, '/auth/token', { username: 'racer', password: 'fleet-password-1' })).json()) as { refresh_token: string };

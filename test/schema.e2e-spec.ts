@@ -12,7 +12,7 @@ async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'refresh_tokens']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
@@ -43,7 +43,15 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const postgres = new DataSource(buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }));
     dataSources.push(await sqlite.initialize(), await postgres.initialize());
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
-    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at']);
+    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version']);
     expect(onPostgres).toEqual(onSqlite);
+    expect(Object.keys(onSqlite)).toEqual(['users', 'sessions', 'refresh_tokens']);
+  });
+
+  it('leave nothing for the entities to change, on either driver (migration:generate would find nothing)', async () => {
+    for (const dataSource of dataSources) {
+      const pending = await dataSource.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { getRepositoryToken } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
+import { Session } from '../src/auth/entities/session.entity.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
@@ -102,12 +104,28 @@ describe('refresh tokens', () => {
     expect(response.body).toMatchObject({ error: 'invalid_request', error_description: 'refresh_token is required' });
   });
 
-  it('are purged from the table once expired, when new ones are written', async () => {
+  it('are purged from the table once expired, with their sessions once those end, when new ones are written', async () => {
     const { user, password } = await registerAndLogin(testApp, 'sam');
-    await refreshTokens().insert({ userId: user.id, familyId: 'old-family', parentId: null, tokenHash: 'f'.repeat(64), expiresAt: new Date(Date.now() - 60_000) });
-    expect(await refreshTokens().countBy({ familyId: 'old-family' })).toBe(1);
+    const sessions = testApp.app.get<Repository<Session>>(getRepositoryToken(Session));
+    const past = new Date(Date.now() - 60_000);
+    await sessions.insert({ id: 'ended-session', userId: user.id, credentialsVersion: 1, expiresAt: past });
+    await refreshTokens().insert({ userId: user.id, sessionId: 'ended-session', parentId: null, tokenHash: 'f'.repeat(64), expiresAt: past });
+    const live = (await login('sam', password).expect(200)).body.refresh_token as string;
+    await refreshTokens().update({ tokenHash: createHash('sha256').update(live).digest('hex') }, { expiresAt: past });
     await login('sam', password).expect(200);
-    expect(await refreshTokens().countBy({ familyId: 'old-family' })).toBe(0);
+    expect(await sessions.countBy({ id: 'ended-session' })).toBe(0);
+    expect(await refreshTokens().countBy({ sessionId: 'ended-session' })).toBe(0);
+    expect(await refreshTokens().countBy({ tokenHash: createHash('sha256').update(live).digest('hex') })).toBe(0);
+  });
+
+  it('end with their session after SESSION_MAX_LIFETIME, however often they were refreshed', async () => {
+    const { password } = await registerAndLogin(testApp, 'tess');
+    let token = (await login('tess', password).expect(200)).body.refresh_token as string;
+    token = (await refresh(token).expect(200)).body.refresh_token;
+    const sessions = testApp.app.get<Repository<Session>>(getRepositoryToken(Session));
+    const stored = await refreshTokens().findOneByOrFail({ tokenHash: createHash('sha256').update(token).digest('hex') });
+    await sessions.update({ id: stored.sessionId }, { expiresAt: new Date(Date.now() - 1000) });
+    expect((await refresh(token).expect(401)).body).toEqual(INVALID_REFRESH);
   });
 });
 

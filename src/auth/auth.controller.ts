@@ -8,6 +8,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -35,7 +36,8 @@ export class AuthController {
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new account' })
   @ApiBadRequestResponse({ description: 'Invalid body: username or password breaks the rules, or an unknown field.' })
   @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
-  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address (Retry-After says when to retry).' })
+  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address, or too many in progress from it (Retry-After says when to retry).' })
+  @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
   async register(@Body() body: RegisterDto, @Ip() clientAddress: string): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.authService.register(body, clientAddress));
   }
@@ -55,8 +57,11 @@ export class AuthController {
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto, description: 'An access token and a new refresh token' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, or an unknown, expired, spent or revoked refresh token' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed logins for this username or address (Retry-After says when to retry).' })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, an unknown, expired, spent or revoked refresh token, or a login past SESSION_MAX_LIFETIME' })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
+  })
+  @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
   token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @Ip() clientAddress: string): Promise<TokenResponseDto> {
     return this.authService.grantToken(body, clientAddress);
   }
@@ -82,9 +87,15 @@ export class AuthController {
   @Put('password')
   @HttpCode(204)
   @Auth()
-  @ApiOperation({ operationId: 'changePassword', summary: 'Change the password; every refresh token of the account is revoked' })
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Change the password; every session of the account ends',
+    description: 'From the 204 on, nothing obtained with the old password works on any instance: no refresh token, no Basic credential. Access tokens already issued keep working until they expire.',
+  })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({ description: 'The new password breaks the rules, or the body is invalid' })
+  @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords: counted as failed logins (Retry-After says when to retry).' })
+  @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
   async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @Ip() clientAddress: string): Promise<void> {
     await this.authService.changePassword(user, body, clientAddress);
   }

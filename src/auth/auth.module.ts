@@ -8,6 +8,7 @@ import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
+import { Session } from './entities/session.entity.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
@@ -19,7 +20,7 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 @Module({
   imports: [
     UsersModule,
-    TypeOrmModule.forFeature([RefreshToken]),
+    TypeOrmModule.forFeature([Session, RefreshToken]),
     PassportModule,
     JwtModule.registerAsync({
       inject: [appConfiguration.KEY],

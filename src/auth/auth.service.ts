@@ -30,24 +30,31 @@ export class AuthService {
   /** POST /auth: a `user` account, limited per client address. */
   async register(account: RegisterDto, clientAddress: string): Promise<User> {
     await this.loginThrottle.consumeRegistration(clientAddress);
-    return this.createAccount(account, 'user');
+    return this.createAccount(account, 'user', clientAddress);
   }
 
-  /** Any account: for the admin bootstrap and the CLI as well as registration. */
-  async createAccount({ username, password }: RegisterDto, role: Role): Promise<User> {
-    const passwordHash = await this.passwordsService.hashPassword(password);
+  /** Any account: for the admin bootstrap and the CLI (no client address) as well as registration. */
+  async createAccount({ username, password }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
+    const passwordHash = await this.passwordsService.hashPassword(password, clientAddress);
     return this.usersService.create({ username, passwordHash, role });
   }
 
   /**
-   * A login attempt (password grant or Basic): refused with 429 when this
-   * username or address failed too often, counted when it fails.
+   * A login attempt (password grant or Basic). The attempt is counted before
+   * the password is checked (429 when no attempt is left), so parallel
+   * guesses cannot all slip in before the first failures are written.
    */
   async authenticate(username: string, password: string, clientAddress: string): Promise<User | null> {
-    await this.loginThrottle.assertLoginAllowed(username, clientAddress);
-    const user = await this.verifyCredentials(username, password);
-    if (user) await this.loginThrottle.recordSuccess(username, clientAddress);
-    else await this.loginThrottle.recordFailure(username, clientAddress);
+    const attempt = await this.loginThrottle.consumeLoginAttempt(username, clientAddress);
+    let user: User | null;
+    try {
+      user = await this.verifyCredentials(username, password, clientAddress);
+    } catch (error) {
+      // Refused by the hashing pool (429/503), or the database failed: no password was checked.
+      await attempt.notChecked();
+      throw error;
+    }
+    if (user) await attempt.succeeded();
     return user;
   }
 
@@ -62,8 +69,10 @@ export class AuthService {
       const user = await this.usersService.findById(cachedUserId);
       if (user) return user;
     }
+    // Taken before the user is read: a change during the check keeps the pair out of the cache.
+    const changesBefore = this.verifiedCredentials.changeCount();
     const user = await this.authenticate(username, password, clientAddress);
-    if (user) this.verifiedCredentials.remember(username, password, user.id);
+    if (user) this.verifiedCredentials.remember(username, password, user.id, changesBefore);
     return user;
   }
 
@@ -71,13 +80,17 @@ export class AuthService {
    * The user whose password this is, or null. Input that breaks the account
    * rules cannot match and costs no database or hash work; otherwise an
    * unknown user costs the same bcrypt comparison as a wrong password, so
-   * timing tells nothing.
+   * timing tells nothing. A hash stored at another cost than BCRYPT_ROUNDS is
+   * replaced on the way, so accounts follow a change of the cost as they log in.
    */
-  private async verifyCredentials(username: string, password: string): Promise<User | null> {
+  private async verifyCredentials(username: string, password: string, clientAddress: string): Promise<User | null> {
     if (!isValidUsername(username) || !isValidPassword(password)) return null;
     const user = await this.usersService.findByUsername(username);
-    const matches = await this.passwordsService.verifyPassword(password, user?.passwordHash);
-    return matches ? user : null;
+    if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return null;
+    if (this.passwordsService.needsRehash(user.passwordHash)) {
+      await this.usersService.replacePasswordHash(user.id, user.passwordHash, await this.passwordsService.hashPassword(password));
+    }
+    return user;
   }
 
   /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */
@@ -93,22 +106,28 @@ export class AuthService {
     return this.refreshTokensService.revoke(token);
   }
 
-  /** PUT /auth/password: every refresh token of the user is revoked, and the new hash stored. */
+  /**
+   * PUT /auth/password. The new hash and a new credentials version are one
+   * write, which ends every session at once, including one a login is
+   * creating right now with the old password; the sessions are then marked
+   * revoked as well. Caches on every instance are cleared before the 204.
+   */
   async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto, clientAddress: string): Promise<void> {
     // Guessing the current password with a stolen token is a login attempt too.
     if (!(await this.authenticate(user.username, currentPassword, clientAddress))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
-    const passwordHash = await this.passwordsService.hashPassword(newPassword);
-    // Tokens first: a crash between the two writes leaves the old password and no sessions, never the reverse.
+    const passwordHash = await this.passwordsService.hashPassword(newPassword, clientAddress);
+    await this.usersService.changePassword(user.id, passwordHash);
     await this.refreshTokensService.revokeAllForUser(user.id);
-    await this.usersService.updatePasswordHash(user.id, passwordHash);
   }
 
   private async passwordGrant(username: string, password: string, clientAddress: string): Promise<TokenResponseDto> {
     const user = await this.authenticate(username, password, clientAddress);
-    if (!user) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
-    return this.issueTokens(user, await this.refreshTokensService.issue(user.id));
+    // The user may be deleted between the check and the session: then, too, no grant.
+    const refreshToken = user ? await this.refreshTokensService.issue(user) : null;
+    if (!user || !refreshToken) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
+    return this.issueTokens(user, refreshToken);
   }
 
   private async refreshTokenGrant(refreshToken: string): Promise<TokenResponseDto> {

@@ -1,31 +1,57 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
 import { TooManyRequestsException } from '../filters/too-many-requests.exception.js';
 import { RedisService } from '../redis/redis.service.js';
+import { usernameKey } from '../users/account-rules.js';
+
+/** How long an address from which an account logged in keeps its own allowance during an account-wide block. */
+const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
+const MAX_KNOWN_ADDRESSES_IN_MEMORY = 100_000;
 
 /**
- * Brute-force defence (rate-limiter-flexible). Only failures count:
- * - per username and client address: a few consecutive failures block that
- *   pair for the window; a success resets it;
- * - per client address: many failures, whatever the usernames, block the address.
- * There is deliberately no block per username alone: a flood of failures from
- * elsewhere must not lock the real owner out of the account.
+ * One counted login attempt. Settle it once the password was checked:
+ * `succeeded` gives back what it cost (a success is no guess), while a failure
+ * keeps it; `notChecked` gives it back when no password was checked after all
+ * (the hashing pool refused it).
+ */
+export interface LoginAttempt {
+  succeeded(): Promise<void>;
+  notChecked(): Promise<void>;
+}
+
+/**
+ * Brute-force defence (rate-limiter-flexible). Every attempt is counted
+ * *before* its password is checked, so however guesses arrive (in sequence,
+ * all at once, spread over instances) no more than the limit are ever
+ * checked in a window:
+ * - per username and client address: a few failures block that pair for the
+ *   window; a success resets it;
+ * - per client address: many failures, whatever the usernames, block the address;
+ * - per account, from all addresses together (NIST SP 800-63B §5.2.2), except
+ *   from addresses the account logged in from in the last 30 days: those keep
+ *   their own per-pair allowance, so a botnet cannot lock the owner out.
  * Registrations are limited per address. With REDIS_URL the counters live in
- * Redis, so failures sent to several instances count together.
+ * Redis (atomic increments), so attempts sent to several instances count together.
  *
  * @nestjs/throttler counts requests, not outcomes, and its storage can neither
- * read a counter without adding to it nor reset one, which "only failures
- * count, a success resets" needs.
+ * give a point back nor reset a counter, which "a success costs nothing" needs.
  */
 @Injectable()
 export class LoginThrottleService {
-  private readonly failuresByUsernameAndAddress: RateLimiterAbstract;
-  private readonly failuresByAddress: RateLimiterAbstract;
+  private readonly attemptsByUsernameAndAddress: RateLimiterAbstract;
+  private readonly attemptsByAddress: RateLimiterAbstract;
+  private readonly attemptsByAccount: RateLimiterAbstract;
   private readonly registrationsByAddress: RateLimiterAbstract;
+  /** Accounts' recent login addresses, while Redis is away or absent. */
+  private readonly knownAddressesInMemory = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY, ttl: KNOWN_ADDRESS_MS });
 
-  constructor(@Inject(appConfiguration.KEY) config: AppConfig, redis: RedisService) {
-    const { failuresPerUsernameAndAddress, failuresPerAddress, registrationsPerAddress, windowSeconds } = config.throttle;
+  constructor(
+    @Inject(appConfiguration.KEY) config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
+    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, windowSeconds } = config.throttle;
     // With Redis the counters are shared by every instance; while Redis is unreachable each
     // instance goes on counting in memory (the insurance limiter) rather than failing logins.
     const limiter = (keyPrefix: string, points: number) => {
@@ -38,30 +64,42 @@ export class LoginThrottleService {
         insuranceLimiter: new RateLimiterMemory(options),
       });
     };
-    this.failuresByUsernameAndAddress = limiter('login_fail_username_address', failuresPerUsernameAndAddress);
-    this.failuresByAddress = limiter('login_fail_address', failuresPerAddress);
+    this.attemptsByUsernameAndAddress = limiter('login_fail_username_address', failuresPerUsernameAndAddress);
+    this.attemptsByAddress = limiter('login_fail_address', failuresPerAddress);
+    this.attemptsByAccount = limiter('login_fail_account', failuresPerAccount);
     this.registrationsByAddress = limiter('register_address', registrationsPerAddress);
   }
 
-  /** Before any password work: 429 when this username or address has failed too often. */
-  async assertLoginAllowed(username: string, address: string): Promise<void> {
-    const counters = await Promise.all([
-      this.failuresByUsernameAndAddress.get(pairKey(username, address)),
-      this.failuresByAddress.get(address),
-    ]);
-    const limits = [this.failuresByUsernameAndAddress.points, this.failuresByAddress.points];
-    const waits = counters.map((counter, index) => (counter && counter.consumedPoints >= limits[index] ? counter.msBeforeNext : 0));
-    const wait = Math.max(...waits);
-    if (wait > 0) throw tooMany('Too many failed logins', wait);
-  }
+  /**
+   * Counts a login attempt before any password work: 429 when this username
+   * from this address, this address, or this account has no attempt left.
+   * A refused attempt costs nothing.
+   */
+  async consumeLoginAttempt(username: string, address: string): Promise<LoginAttempt> {
+    const pair = pairKey(username, address);
+    const account = usernameKey(username);
+    const counted: [RateLimiterAbstract, string][] = [];
+    const countOn = async (limiter: RateLimiterAbstract, key: string) => {
+      try {
+        await limiter.consume(key);
+        counted.push([limiter, key]);
+      } catch (error) {
+        await this.giveBack(counted);
+        if (error instanceof RateLimiterRes) throw tooMany('Too many failed logins', error.msBeforeNext);
+        throw error;
+      }
+    };
+    await countOn(this.attemptsByUsernameAndAddress, pair);
+    await countOn(this.attemptsByAddress, address);
+    if (!(await this.isKnownAddress(pair))) await countOn(this.attemptsByAccount, account);
 
-  async recordFailure(username: string, address: string): Promise<void> {
-    // consume() rejects once a counter is past its limit; the block is what matters, not the rejection.
-    await Promise.allSettled([this.failuresByUsernameAndAddress.consume(pairKey(username, address)), this.failuresByAddress.consume(address)]);
-  }
-
-  async recordSuccess(username: string, address: string): Promise<void> {
-    await this.failuresByUsernameAndAddress.delete(pairKey(username, address));
+    return {
+      succeeded: async () => {
+        const [, ...others] = counted;
+        await Promise.all([this.attemptsByUsernameAndAddress.delete(pair), this.giveBack(others), this.rememberAddress(pair)]);
+      },
+      notChecked: () => this.giveBack(counted),
+    };
   }
 
   async consumeRegistration(address: string): Promise<void> {
@@ -72,10 +110,34 @@ export class LoginThrottleService {
       throw error;
     }
   }
+
+  private async giveBack(counted: [RateLimiterAbstract, string][]): Promise<void> {
+    await Promise.all(counted.map(([limiter, key]) => limiter.reward(key, 1)));
+  }
+
+  private async rememberAddress(pair: string): Promise<void> {
+    this.knownAddressesInMemory.set(pair, true);
+    await this.redis.commands?.set(this.knownAddressKey(pair), '1', 'PX', KNOWN_ADDRESS_MS).catch(() => undefined);
+  }
+
+  private async isKnownAddress(pair: string): Promise<boolean> {
+    if (this.redis.commands) {
+      try {
+        return (await this.redis.commands.exists(this.knownAddressKey(pair))) === 1;
+      } catch {
+        // Redis is away: what this instance saw itself
+      }
+    }
+    return this.knownAddressesInMemory.has(pair);
+  }
+
+  private knownAddressKey(pair: string): string {
+    return `${this.redis.keyPrefix}login_known_address:${pair}`;
+  }
 }
 
 function pairKey(username: string, address: string): string {
-  return `${username.toLowerCase()}|${address}`;
+  return `${usernameKey(username)}|${address}`;
 }
 
 function tooMany(what: string, milliseconds: number): TooManyRequestsException {

@@ -1,10 +1,16 @@
+import { availableParallelism } from 'node:os';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/configuration.js';
+import type { UsersService } from '../users/users.service.js';
 import { PasswordsService } from './passwords.service.js';
 
+const hashing = { concurrencyPerAddress: 2, queueLimit: 64 };
+/** Stored accounts' most common cost, as UsersService reports it; null: no accounts yet. */
+const users = (cost: number | null) => ({ mostCommonPasswordCost: async () => cost }) as unknown as UsersService;
+
 describe('PasswordsService', () => {
-  const service = new PasswordsService({ bcryptRounds: 5 } as AppConfig);
+  const service = new PasswordsService({ bcryptRounds: 5, hashing } as AppConfig, users(null));
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -19,6 +25,11 @@ describe('PasswordsService', () => {
     expect(await service.verifyPassword('correct-horse', undefined)).toBe(false);
   });
 
+  it('asks for a rehash of a hash made at another cost', async () => {
+    expect(service.needsRehash(await service.hashPassword('correct-horse'))).toBe(false);
+    expect(service.needsRehash(bcrypt.hashSync('correct-horse', 4))).toBe(true);
+  });
+
   it('refuses a password beyond 72 bytes even when its first 72 bytes match', async () => {
     const password = 'a'.repeat(72);
     const hash = await service.hashPassword(password);
@@ -28,7 +39,7 @@ describe('PasswordsService', () => {
 });
 
 describe('PasswordsService worker pool', () => {
-  const service = new PasswordsService({ bcryptRounds: 10 } as AppConfig);
+  const service = new PasswordsService({ bcryptRounds: 10, hashing } as AppConfig, users(null));
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -41,5 +52,49 @@ describe('PasswordsService worker pool', () => {
     const elapsed = Date.now() - started;
     // With bcrypt on the main thread the loop would stall for whole hashes at a time.
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 3));
+  });
+});
+
+describe('PasswordsService dummy hash', () => {
+  it('is made at the cost most stored accounts have, not at BCRYPT_ROUNDS, so an unknown name costs what a real one does', async () => {
+    const service = new PasswordsService({ bcryptRounds: 4, hashing } as AppConfig, users(9));
+    await service.onModuleInit();
+    try {
+      const timed = async (hash: string | undefined) => {
+        const started = performance.now();
+        await service.verifyPassword('some-password', hash);
+        return performance.now() - started;
+      };
+      const real = bcrypt.hashSync('another-password', 9);
+      const unknown = Math.min(await timed(undefined), await timed(undefined), await timed(undefined));
+      const known = Math.min(await timed(real), await timed(real), await timed(real));
+      // Cost 4 would be 32 times faster than cost 9.
+      expect(unknown / known).toBeGreaterThan(0.5);
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+});
+
+describe('PasswordsService admission', () => {
+  const service = new PasswordsService({ bcryptRounds: 8, hashing: { concurrencyPerAddress: 2, queueLimit: 3 } } as AppConfig, users(null));
+  beforeAll(() => service.onModuleInit());
+  afterAll(() => service.onModuleDestroy());
+
+  it('lets one address have 2 hashes in flight; a third is refused with 429 at once, and a slot is free again once one ends', async () => {
+    const first = service.hashPassword('in-flight-1', '10.0.0.1');
+    const second = service.hashPassword('in-flight-2', '10.0.0.1');
+    await expect(service.hashPassword('in-flight-3', '10.0.0.1')).rejects.toMatchObject({ status: 429, retryAfterSeconds: 1 });
+    // Another address is not affected.
+    await expect(service.hashPassword('elsewhere', '10.0.0.2')).resolves.toMatch(/^\$2/);
+    await Promise.all([first, second]);
+    await expect(service.hashPassword('in-flight-4', '10.0.0.1')).resolves.toMatch(/^\$2/);
+  });
+
+  it('bounds the queue: beyond the threads and 3 waiting, 503', async () => {
+    const running = Array.from({ length: availableParallelism() + 3 }, (_, index) => service.hashPassword(`queued-${index}`));
+    await expect(service.hashPassword('one-too-many')).rejects.toMatchObject({ status: 503 });
+    await Promise.all(running);
+    await expect(service.hashPassword('room-again')).resolves.toMatch(/^\$2/);
   });
 });

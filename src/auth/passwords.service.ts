@@ -1,38 +1,62 @@
 import { availableParallelism } from 'node:os';
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import bcrypt from 'bcryptjs';
 import { Piscina } from 'piscina';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { TooManyRequestsException } from '../filters/too-many-requests.exception.js';
 import { isValidPassword } from '../users/account-rules.js';
+import { UsersService } from '../users/users.service.js';
+
+type HashingTask = { operation: 'hash'; password: string; rounds: number } | { operation: 'compare'; password: string; hash: string };
 
 /**
  * bcrypt with the rules of API.md, in a pool of worker threads sized to the
  * cores: a login storm uses every core and never stalls the event loop, so
  * other routes keep answering.
+ *
+ * Hashing is the scarce resource, so admission is bounded: one client address
+ * may have only a few hashes queued or running (429 beyond), and the queue in
+ * front of the threads has a limit (503 beyond). A storm from one address then
+ * costs everyone else a hash time or two, not the length of its queue.
  */
 @Injectable()
 export class PasswordsService implements OnModuleInit, OnModuleDestroy {
-  /** A hash of a random password at the configured cost, compared against when the user does not exist. */
+  /** A hash of a random password at the cost most stored hashes have, compared against when the user does not exist. */
   private dummyHash: string;
-  private readonly pool = new Piscina({
+  private readonly threads = availableParallelism();
+  private readonly pool = new Piscina<HashingTask, string | boolean>({
     filename: new URL('./password-hashing.worker.mjs', import.meta.url).href,
-    maxThreads: availableParallelism(),
+    maxThreads: this.threads,
     // Threads start on demand and leave when idle, so an idle service holds none.
     minThreads: 0,
     idleTimeout: 30_000,
   });
+  /** Hashes queued or running, in all and per client address. */
+  private inFlight = 0;
+  private readonly inFlightByAddress = new Map<string, number>();
 
-  constructor(@Inject(appConfiguration.KEY) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(appConfiguration.KEY) private readonly config: AppConfig,
+    private readonly usersService: UsersService,
+  ) {}
 
+  /**
+   * The dummy hash costs what checking a real account costs: after a change of
+   * BCRYPT_ROUNDS most accounts keep their old cost until they log in again,
+   * and an unknown name must not answer faster than they do.
+   */
   async onModuleInit(): Promise<void> {
-    this.dummyHash = await this.hashPassword(crypto.randomUUID());
+    const rounds = (await this.usersService.mostCommonPasswordCost()) ?? this.config.bcryptRounds;
+    this.dummyHash = (await this.run({ operation: 'hash', password: crypto.randomUUID(), rounds })) as string;
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.pool.destroy();
   }
 
-  hashPassword(password: string): Promise<string> {
-    return this.pool.run({ operation: 'hash', password, rounds: this.config.bcryptRounds });
+  /** `clientAddress`, when a client asked for it, counts against that address's share of the pool. */
+  async hashPassword(password: string, clientAddress?: string): Promise<string> {
+    return (await this.run({ operation: 'hash', password, rounds: this.config.bcryptRounds }, clientAddress)) as string;
   }
 
   /**
@@ -41,8 +65,38 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
    * breaks the rules (longer than 72 bytes, say) never matches, since bcrypt
    * would otherwise compare only its first 72 bytes.
    */
-  async verifyPassword(password: string, passwordHash: string | undefined): Promise<boolean> {
-    const matches: boolean = await this.pool.run({ operation: 'compare', password, hash: passwordHash ?? this.dummyHash });
-    return matches && passwordHash !== undefined && isValidPassword(password);
+  async verifyPassword(password: string, passwordHash: string | undefined, clientAddress?: string): Promise<boolean> {
+    const matches = await this.run({ operation: 'compare', password, hash: passwordHash ?? this.dummyHash }, clientAddress);
+    return matches === true && passwordHash !== undefined && isValidPassword(password);
+  }
+
+  /** A stored hash made at another cost than BCRYPT_ROUNDS: rehash it at the next successful login. */
+  needsRehash(passwordHash: string): boolean {
+    return bcrypt.getRounds(passwordHash) !== this.config.bcryptRounds;
+  }
+
+  private async run(task: HashingTask, clientAddress?: string): Promise<string | boolean> {
+    const { concurrencyPerAddress, queueLimit } = this.config.hashing;
+    const byAddress = clientAddress === undefined ? 0 : (this.inFlightByAddress.get(clientAddress) ?? 0);
+    if (byAddress >= concurrencyPerAddress) {
+      throw new TooManyRequestsException('Too many logins in progress from this address; try again in 1 second.', 1);
+    }
+    if (this.inFlight >= this.threads + queueLimit) {
+      throw new ServiceUnavailableException('Too many password checks are waiting; try again shortly.');
+    }
+    this.inFlight++;
+    if (clientAddress !== undefined) this.inFlightByAddress.set(clientAddress, byAddress + 1);
+    try {
+      return await this.pool.run(task);
+    } finally {
+      this.inFlight--;
+      if (clientAddress !== undefined) this.release(clientAddress);
+    }
+  }
+
+  private release(clientAddress: string): void {
+    const remaining = this.inFlightByAddress.get(clientAddress)! - 1;
+    if (remaining === 0) this.inFlightByAddress.delete(clientAddress);
+    else this.inFlightByAddress.set(clientAddress, remaining);
   }
 }

@@ -3,10 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { isForeignKeyViolation } from '../database/database-errors.js';
+import type { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
+import { Session } from './entities/session.entity.js';
 
 /** Why a refresh token was refused: the caller answers all of them with the same invalid_grant. */
-export type RefreshRefusal = 'unknown' | 'expired' | 'revoked' | 'reused';
+export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended';
 
 export type RotationResult = { ok: true; userId: number; next: string } | { ok: false; reason: RefreshRefusal };
 
@@ -15,33 +18,59 @@ function hashToken(token: string): string {
 }
 
 /**
+ * A token may be spent only while its session is live: not revoked, not past
+ * its absolute end, and issued under the credentials the user still has.
+ * Checked inside the spending UPDATE itself, so no revocation or password
+ * change can slip between the check and the spend.
+ */
+const SESSION_IS_LIVE = `EXISTS (SELECT 1 FROM sessions s INNER JOIN users u ON u.id = s.user_id
+  WHERE s.id = :sessionId AND s.revoked_at IS NULL AND s.expires_at > :now AND s.credentials_version = u.credentials_version)`;
+
+/**
  * Opaque refresh tokens with rotation and reuse detection (OAuth 2.0 Security
- * BCP §4.14). Every state change is one conditional statement, so concurrent
- * requests cannot both win, on SQLite or PostgreSQL, on one instance or many.
+ * BCP §4.14), grouped in sessions (one per login). Every state change is one
+ * conditional statement, and every use checks the session, so concurrent
+ * requests cannot both win and nothing outlives a revocation, on SQLite or
+ * PostgreSQL, on one instance or many.
  */
 @Injectable()
 export class RefreshTokensService {
   constructor(
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(appConfiguration.KEY) private readonly config: AppConfig,
   ) {}
 
-  /** Starts a new family (a login) for the user. Expired tokens are purged on the way, so the table stays bounded. */
-  async issue(userId: number): Promise<string> {
+  /**
+   * Starts a session for the user whose credentials (at `credentialsVersion`)
+   * were just verified, and returns its first refresh token; null when the
+   * user was deleted meanwhile. If the password changed meanwhile, the session
+   * is born dead: its version is no longer the user's. Expired rows are purged
+   * on the way, so the tables stay bounded.
+   */
+  async issue(user: Pick<User, 'id' | 'credentialsVersion'>): Promise<string | null> {
     await this.purgeExpired();
-    return this.insert(userId, randomUUID(), null);
+    const now = Date.now();
+    const session = { id: randomUUID(), userId: user.id, credentialsVersion: user.credentialsVersion, expiresAt: new Date(now + this.config.sessionMaxLifetimeSeconds * 1000) };
+    try {
+      await this.sessions.insert(session);
+      return await this.insert(session, null);
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return null;
+      throw error;
+    }
   }
 
   /**
    * Spends `token` and returns its successor. A token that was already spent
-   * (replayed, or lost a race for the same token) revokes its whole family.
+   * (replayed, or lost a race for the same token) revokes its session, and
+   * with it the winner's successor: the successor is checked at its own use.
    */
   async rotate(token: string): Promise<RotationResult> {
-    const current = await this.refreshTokens.findOneBy({ tokenHash: hashToken(token) });
-    if (!current) return { ok: false, reason: 'unknown' };
-    if (current.revokedAt) return { ok: false, reason: 'revoked' };
+    const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true } });
+    if (!current?.session) return { ok: false, reason: 'unknown' };
     if (current.spentAt) {
-      await this.revokeFamily(current.familyId);
+      await this.revokeSession(current.sessionId);
       return { ok: false, reason: 'reused' };
     }
     const now = new Date();
@@ -51,38 +80,47 @@ export class RefreshTokensService {
       .createQueryBuilder()
       .update()
       .set({ spentAt: now })
-      .where({ id: current.id, spentAt: IsNull(), revokedAt: IsNull() })
+      .where(`id = :id AND spent_at IS NULL AND ${SESSION_IS_LIVE}`, { id: current.id, sessionId: current.sessionId, now })
       .execute();
     if (spent.affected !== 1) {
-      await this.revokeFamily(current.familyId);
-      return { ok: false, reason: 'reused' };
+      // Either another request spent it first (reuse) or the session has ended: end it for good.
+      await this.revokeSession(current.sessionId);
+      return { ok: false, reason: current.session.revokedAt ? 'ended' : 'reused' };
     }
-    const next = await this.insert(current.userId, current.familyId, current.id);
-    return { ok: true, userId: current.userId, next };
+    try {
+      return { ok: true, userId: current.userId, next: await this.insert(current.session, current.id) };
+    } catch (error) {
+      // The user (and so the session) was deleted between the spend and this insert.
+      if (isForeignKeyViolation(error)) return { ok: false, reason: 'ended' };
+      throw error;
+    }
   }
 
-  /** RFC 7009: revokes the token's family (that login); an unknown token is no error. */
+  /** RFC 7009: revokes the token's session (that login); an unknown token is no error. */
   async revoke(token: string): Promise<void> {
     const current = await this.refreshTokens.findOneBy({ tokenHash: hashToken(token) });
-    if (current) await this.revokeFamily(current.familyId);
+    if (current) await this.revokeSession(current.sessionId);
   }
 
   async revokeAllForUser(userId: number): Promise<void> {
-    await this.refreshTokens.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
-  private async revokeFamily(familyId: string): Promise<void> {
-    await this.refreshTokens.update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  private async revokeSession(sessionId: string): Promise<void> {
+    await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
   private async purgeExpired(): Promise<void> {
-    await this.refreshTokens.delete({ expiresAt: LessThan(new Date()) });
+    const now = new Date();
+    await this.refreshTokens.delete({ expiresAt: LessThan(now) });
+    await this.sessions.delete({ expiresAt: LessThan(now) });
   }
 
-  private async insert(userId: number, familyId: string, parentId: number | null): Promise<string> {
+  /** A new token of the session; it never outlives the session's absolute end. */
+  private async insert(session: Pick<Session, 'id' | 'userId' | 'expiresAt'>, parentId: number | null): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
-    await this.refreshTokens.insert({ userId, familyId, parentId, tokenHash: hashToken(token), expiresAt });
+    const expiresAt = new Date(Math.min(Date.now() + this.config.refreshTokenTtlSeconds * 1000, session.expiresAt.getTime()));
+    await this.refreshTokens.insert({ userId: session.userId, sessionId: session.id, parentId, tokenHash: hashToken(token), expiresAt });
     return token;
   }
 }

@@ -14,7 +14,9 @@ const MAX_ENTRIES = 10_000;
  * username:password pairs were verified, keyed by an HMAC under a secret that
  * lives only in this process, so the cache never holds a password or anything
  * that could be checked offline. Only verified pairs go in; a password change,
- * role change or deletion (UsersService.userChanged) drops the user's entries.
+ * role change or deletion (UsersService.userChanged) drops the user's entries,
+ * and a verification that was under way during such a change does not put its
+ * pair back (see `changeCount`).
  */
 @Injectable()
 export class VerifiedCredentialsCache {
@@ -23,8 +25,9 @@ export class VerifiedCredentialsCache {
   private readonly userIdByKey = new LRUCache<string, number>({
     max: MAX_ENTRIES,
     ttl: CREDENTIALS_TTL_MS,
-    dispose: (userId, key) => this.keysByUser.get(userId)?.delete(key),
+    dispose: (userId, key) => this.forgetKey(userId, key),
   });
+  private changesHeard = 0;
 
   constructor(usersService: UsersService) {
     usersService.onUserChanged((userId) => this.forgetUser(userId));
@@ -35,7 +38,14 @@ export class VerifiedCredentialsCache {
     return this.userIdByKey.get(this.keyOf(username, password));
   }
 
-  remember(username: string, password: string, userId: number): void {
+  /** Take it before reading the user to verify; `remember` then stores only if no change came in meanwhile. */
+  changeCount(): number {
+    return this.changesHeard;
+  }
+
+  /** Remembers a pair verified against a user read after `changeCount` returned `changesBefore`. */
+  remember(username: string, password: string, userId: number, changesBefore: number): void {
+    if (changesBefore !== this.changesHeard) return;
     const key = this.keyOf(username, password);
     this.userIdByKey.set(key, userId);
     let keys = this.keysByUser.get(userId);
@@ -44,8 +54,16 @@ export class VerifiedCredentialsCache {
   }
 
   forgetUser(userId: number): void {
+    this.changesHeard++;
     for (const key of this.keysByUser.get(userId) ?? []) this.userIdByKey.delete(key);
     this.keysByUser.delete(userId);
+  }
+
+  private forgetKey(userId: number, key: string): void {
+    const keys = this.keysByUser.get(userId);
+    keys?.delete(key);
+    // No empty set left behind per user once its entries expire or are evicted.
+    if (keys?.size === 0) this.keysByUser.delete(userId);
   }
 
   private keyOf(username: string, password: string): string {

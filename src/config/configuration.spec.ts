@@ -17,14 +17,16 @@ describe('loadConfiguration', () => {
       database: { type: 'sqlite', file: `${directory}/app.sqlite` },
       jwt: { issuer: 'gatehouse', audience: 'gatehouse', accessTokenTtlSeconds: 1800 },
       refreshTokenTtlSeconds: 14 * 86400,
+      sessionMaxLifetimeSeconds: 30 * 86400,
       bcryptRounds: 12,
+      hashing: { concurrencyPerAddress: 2, queueLimit: 64 },
       admin: null,
       redisUrl: null,
       redisKeyPrefix: 'gatehouse:',
       corsOrigins: [],
       logLevel: 'info',
       trustProxy: false,
-      throttle: { failuresPerUsernameAndAddress: 5, failuresPerAddress: 50, registrationsPerAddress: 20, windowSeconds: 900 },
+      throttle: { failuresPerUsernameAndAddress: 5, failuresPerAddress: 50, failuresPerAccount: 20, registrationsPerAddress: 20, windowSeconds: 900 },
     });
   });
 
@@ -69,6 +71,10 @@ describe('loadConfiguration', () => {
     [{ TRUST_PROXY: 'every$one' }, /^TRUST_PROXY must be true, false, a hop count/],
     [{ THROTTLE_LOGIN_FAILURES: '0' }, /^THROTTLE_LOGIN_FAILURES must be a whole number from 1/],
     [{ THROTTLE_WINDOW: 'forever' }, /^THROTTLE_WINDOW must be a duration/],
+    [{ THROTTLE_ACCOUNT_FAILURES: '-1' }, /^THROTTLE_ACCOUNT_FAILURES must be a whole number from 1/],
+    [{ HASH_CONCURRENCY_PER_ADDRESS: '0' }, /^HASH_CONCURRENCY_PER_ADDRESS must be a whole number from 1/],
+    [{ HASH_QUEUE_LIMIT: 'lots' }, /^HASH_QUEUE_LIMIT must be a whole number from 1/],
+    [{ SESSION_MAX_LIFETIME: 'a month' }, /^SESSION_MAX_LIFETIME must be a duration/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],

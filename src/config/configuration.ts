@@ -20,7 +20,10 @@ export interface AppConfiguration {
   dataDirectory: string;
   jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
   refreshTokenTtlSeconds: number;
+  /** The absolute lifetime of a login (its chain of refresh tokens), however often it is refreshed. */
+  sessionMaxLifetimeSeconds: number;
   bcryptRounds: number;
+  hashing: HashingConfiguration;
   admin: { username: string; password: string } | null;
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
@@ -39,10 +42,20 @@ export interface ThrottleConfiguration {
   failuresPerUsernameAndAddress: number;
   /** Failed logins from one address, whatever the username, before the address is blocked. */
   failuresPerAddress: number;
+  /** Failed logins for one username from all addresses together (NIST SP 800-63B §5.2.2). */
+  failuresPerAccount: number;
   /** Registrations from one address. */
   registrationsPerAddress: number;
   /** The counting window, and how long a block lasts. */
   windowSeconds: number;
+}
+
+/** The bcrypt worker pool's admission: see "Brute-force defence" in the README. */
+export interface HashingConfiguration {
+  /** Password hashes one client address may have queued or running at once. */
+  concurrencyPerAddress: number;
+  /** Hashes waiting for a thread, beyond those running; more are refused with 503. */
+  queueLimit: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -174,8 +187,16 @@ function readThrottle(env: Environment): ThrottleConfiguration {
   return {
     failuresPerUsernameAndAddress: readInteger(env, 'THROTTLE_LOGIN_FAILURES', 5, 1, 1_000_000),
     failuresPerAddress: readInteger(env, 'THROTTLE_ADDRESS_FAILURES', 50, 1, 1_000_000),
+    failuresPerAccount: readInteger(env, 'THROTTLE_ACCOUNT_FAILURES', 20, 1, 1_000_000),
     registrationsPerAddress: readInteger(env, 'THROTTLE_REGISTRATIONS', 20, 1, 1_000_000),
     windowSeconds: readDurationSeconds(env, 'THROTTLE_WINDOW', '15m'),
+  };
+}
+
+function readHashing(env: Environment): HashingConfiguration {
+  return {
+    concurrencyPerAddress: readInteger(env, 'HASH_CONCURRENCY_PER_ADDRESS', 2, 1, 1_000_000),
+    queueLimit: readInteger(env, 'HASH_QUEUE_LIMIT', 64, 1, 1_000_000),
   };
 }
 
@@ -196,7 +217,9 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
       accessTokenTtlSeconds: readDurationSeconds(env, 'ACCESS_TOKEN_TTL', '30m'),
     },
     refreshTokenTtlSeconds: readDurationSeconds(env, 'REFRESH_TOKEN_TTL', '14d'),
+    sessionMaxLifetimeSeconds: readDurationSeconds(env, 'SESSION_MAX_LIFETIME', '30d'),
     bcryptRounds: readInteger(env, 'BCRYPT_ROUNDS', 12, 4, 31),
+    hashing: readHashing(env),
     admin: readAdmin(env),
     redisUrl: readRedisUrl(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gatehouse:',

@@ -1,10 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfiguration } from '../config/configuration.js';
 import { RefreshToken } from '../auth/entities/refresh-token.entity.js';
+import { Session } from '../auth/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [User, RefreshToken];
+export const entities = [User, Session, RefreshToken];
 
 /** The options shared by the app and the migration CLI (ormconfig.ts). */
 export function buildDataSourceOptions(database: DatabaseConfiguration): DataSourceOptions {

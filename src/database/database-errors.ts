@@ -8,6 +8,14 @@ export function isUniqueViolation(error: unknown): boolean {
   return driverError?.code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed/.test(driverError.message ?? '');
 }
 
+/** A row the write refers to is gone (deleted meanwhile): SQLite's FOREIGN KEY failure, PostgreSQL's 23503. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; message?: string } | undefined;
+  if (driverError?.code === '23503') return true;
+  return driverError?.code === 'SQLITE_CONSTRAINT' && /FOREIGN KEY constraint failed/.test(driverError.message ?? '');
+}
+
 /** SQLite codes of a database that cannot be written or read right now (file, disk, lock, closed handle). */
 const SQLITE_UNAVAILABLE = new Set(['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_MISUSE', 'SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 /** Network errors of a PostgreSQL server that cannot be reached. */

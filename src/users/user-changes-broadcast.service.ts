@@ -31,18 +31,34 @@ export class UserChangesBroadcastService implements OnModuleInit {
     if (!commands || !subscriber) return;
     subscriber.on('message', (channel, text) => {
       if (channel !== this.channel) return;
-      const message = JSON.parse(text) as UserChangedMessage;
-      if (message.instance !== this.instance && Number.isInteger(message.userId)) this.usersService.userChanged(message.userId, 'remote');
+      const userId = this.userIdFrom(text);
+      if (userId !== null) void this.usersService.userChanged(userId, 'remote');
     });
     // Not awaited: the service starts even while Redis is away (/health says so).
     subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`could not subscribe to ${this.channel}: ${error.message}`));
-    this.usersService.onUserChanged((userId, origin) => {
+    // Awaited by the change: the others have the message before the client has its answer.
+    this.usersService.onUserChanged(async (userId, origin) => {
       if (origin !== 'local') return;
       const message: UserChangedMessage = { instance: this.instance, userId };
-      commands.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
+      await commands.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
         // The others' caches then expire on their own (seconds), as without Redis.
         this.logger.warn(`could not broadcast the change of user ${userId}: ${error.message}`);
       });
     });
+  }
+
+  /** The user id of another instance's message; null (and a warning) for anything else on the channel. */
+  private userIdFrom(text: string): number | null {
+    let message: Partial<UserChangedMessage> | null = null;
+    try {
+      message = JSON.parse(text) as Partial<UserChangedMessage>;
+    } catch {
+      // reported below
+    }
+    if (!message || typeof message !== 'object' || typeof message.instance !== 'string' || !Number.isSafeInteger(message.userId)) {
+      this.logger.warn(`ignored a malformed message on ${this.channel}`);
+      return null;
+    }
+    return message.instance === this.instance ? null : message.userId!;
   }
 }

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { Repository, type WhereExpressionBuilder } from 'typeorm';
+import { Repository, type DeleteResult, type UpdateResult, type WhereExpressionBuilder } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { usernameKey, type Role } from './account-rules.js';
 import { User } from './entities/user.entity.js';
@@ -21,8 +21,9 @@ export const LAST_ADMIN_MESSAGE = 'The last admin cannot be demoted or deleted; 
 
 /**
  * Holds unless the row is the last admin. Part of the same UPDATE or DELETE,
- * so the count and the change are one statement: two admins demoting each
- * other at once cannot leave none.
+ * so the count and the change are one statement; on PostgreSQL the admin rows
+ * are locked first as well (withAdminsLocked), since under READ COMMITTED two
+ * such statements running at once would each count the other admin.
  */
 function notTheLastAdmin(query: WhereExpressionBuilder): void {
   query.andWhere(`(role <> 'admin' OR (SELECT COUNT(*) FROM users WHERE role = 'admin') > 1)`);
@@ -33,13 +34,20 @@ const USER_CACHE_TTL_MS = 5_000;
 
 /** Where a change was made: on this instance, or on another one (heard through Redis). */
 export type ChangeOrigin = 'local' | 'remote';
-export type UserChangeListener = (userId: number, origin: ChangeOrigin) => void;
+/** May return a promise (a broadcast): the change is answered only once every listener is done. */
+export type UserChangeListener = (userId: number, origin: ChangeOrigin) => void | Promise<void>;
 
 @Injectable()
 export class UsersService {
   /** Users by id, as every authenticated request reads them. */
   private readonly cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS });
   private readonly changeListeners: UserChangeListener[] = [];
+  /**
+   * Counts the changes heard. A read fills the cache only if none came in
+   * while it ran: a slow read of the old row must not put it back after the
+   * change cleared it.
+   */
+  private changesHeard = 0;
 
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
@@ -48,10 +56,11 @@ export class UsersService {
     this.changeListeners.push(listener);
   }
 
-  /** Forgets what this instance holds about the user: its cache and every listener's. */
-  userChanged(id: number, origin: ChangeOrigin = 'local'): void {
+  /** Forgets what this instance holds about the user: its cache and every listener's (and, locally made, tells the others). */
+  async userChanged(id: number, origin: ChangeOrigin = 'local'): Promise<void> {
+    this.changesHeard++;
     this.cache.delete(id);
-    for (const listener of this.changeListeners) listener(id, origin);
+    await Promise.all(this.changeListeners.map((listener) => listener(id, origin)));
   }
 
   /**
@@ -73,8 +82,9 @@ export class UsersService {
 
   /** Also primes the by-id cache: the request that follows a login or a Basic check reads the user by id. */
   async findByUsername(username: string): Promise<User | null> {
+    const changesBefore = this.changesHeard;
     const user = await this.users.findOneBy({ usernameKey: usernameKey(username) });
-    if (user) this.cache.set(user.id, user);
+    if (user && changesBefore === this.changesHeard) this.cache.set(user.id, user);
     return user;
   }
 
@@ -82,9 +92,24 @@ export class UsersService {
   async findById(id: number): Promise<User | null> {
     const cached = this.cache.get(id);
     if (cached) return cached;
+    const changesBefore = this.changesHeard;
     const user = await this.users.findOneBy({ id });
-    if (user) this.cache.set(id, user);
+    if (user && changesBefore === this.changesHeard) this.cache.set(id, user);
     return user;
+  }
+
+  /** The bcrypt cost ("$2b$12$…": 12) most stored hashes have; null without accounts. */
+  async mostCommonPasswordCost(): Promise<number | null> {
+    const row = await this.users
+      .createQueryBuilder('account')
+      .select('SUBSTR(account.passwordHash, 5, 2)', 'cost')
+      .addSelect('COUNT(*)', 'accounts')
+      .groupBy('cost')
+      .orderBy('accounts', 'DESC')
+      .addOrderBy('cost', 'DESC')
+      .limit(1)
+      .getRawOne<{ cost: string }>();
+    return row && /^\d\d$/.test(row.cost) ? Number(row.cost) : null;
   }
 
   async findPage(page: number, pageSize: number): Promise<UsersPage> {
@@ -92,25 +117,60 @@ export class UsersService {
     return { items, total };
   }
 
-  async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
-    await this.users.update({ id }, { passwordHash });
-    this.userChanged(id);
+  /**
+   * A new password: the hash and a new credentials version in one statement,
+   * so every session verified under the old one is dead from here on.
+   */
+  async changePassword(id: number, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash, credentialsVersion: () => 'credentials_version + 1' });
+    await this.userChanged(id);
+  }
+
+  /**
+   * The same password at another bcrypt cost (after BCRYPT_ROUNDS changed):
+   * not a credentials change. Only if the hash is still the one verified, so a
+   * password change made meanwhile is never overwritten.
+   */
+  async replacePasswordHash(id: number, verifiedHash: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id, passwordHash: verifiedHash }, { passwordHash });
+    this.cache.delete(id);
   }
 
   async changeRole(id: number, role: Role): Promise<User> {
-    const update = this.users.createQueryBuilder().update().set({ role }).where({ id });
-    if (role !== 'admin') notTheLastAdmin(update);
-    if ((await update.execute()).affected !== 1) await this.explainMiss(id);
-    this.userChanged(id);
+    const affected = await this.withAdminsLocked((users) => {
+      const update = users.createQueryBuilder().update().set({ role }).where({ id });
+      if (role !== 'admin') notTheLastAdmin(update);
+      return update.execute();
+    });
+    if (affected !== 1) await this.explainMiss(id);
+    await this.userChanged(id);
     return (await this.findById(id)) ?? this.notFound(id);
   }
 
-  /** Deletes the account; its refresh tokens go with it (ON DELETE CASCADE). */
+  /** Deletes the account; its sessions and refresh tokens go with it (ON DELETE CASCADE). */
   async delete(id: number): Promise<void> {
-    const deletion = this.users.createQueryBuilder().delete().where({ id });
-    notTheLastAdmin(deletion);
-    if ((await deletion.execute()).affected !== 1) await this.explainMiss(id);
-    this.userChanged(id);
+    const affected = await this.withAdminsLocked((users) => {
+      const deletion = users.createQueryBuilder().delete().where({ id });
+      notTheLastAdmin(deletion);
+      return deletion.execute();
+    });
+    if (affected !== 1) await this.explainMiss(id);
+    await this.userChanged(id);
+  }
+
+  /**
+   * Runs a write that may take away an admin. PostgreSQL: in a transaction that
+   * first locks every admin row (in id order, so two writers queue rather than
+   * deadlock); the second writer then counts after the first has committed.
+   * SQLite runs one write at a time, and its one shared connection must not
+   * hold a transaction that other requests' statements would fall into.
+   */
+  private async withAdminsLocked(write: (users: Repository<User>) => Promise<UpdateResult | DeleteResult>): Promise<number | null | undefined> {
+    if (this.users.manager.connection.options.type !== 'postgres') return (await write(this.users)).affected;
+    return this.users.manager.transaction(async (manager) => {
+      await manager.query(`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`);
+      return (await write(manager.getRepository(User))).affected;
+    });
   }
 
   /** A guarded write changed nothing: either there is no such user, or it is the last admin. */

@@ -32,6 +32,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     THROTTLE_REGISTRATIONS: '100000',
     THROTTLE_LOGIN_FAILURES: '100000',
     THROTTLE_ADDRESS_FAILURES: '100000',
+    THROTTLE_ACCOUNT_FAILURES: '100000',
+    HASH_CONCURRENCY_PER_ADDRESS: '100000',
     // One instance on its own unless a suite asks for Redis: counters must not leak between suites.
     REDIS_URL: '',
     ...env,

@@ -28,6 +28,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       THROTTLE_REGISTRATIONS: '100000',
       THROTTLE_LOGIN_FAILURES: '100000',
       THROTTLE_ADDRESS_FAILURES: '100000',
+      THROTTLE_ACCOUNT_FAILURES: '100000',
+      HASH_CONCURRENCY_PER_ADDRESS: '100000',
       REDIS_URL: '',
       ...env,
     },

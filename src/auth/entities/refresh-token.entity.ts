@@ -1,10 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '../../users/entities/user.entity.js';
+import { Session } from './session.entity.js';
 
 /**
  * One refresh token, stored only as a SHA-256 hash. The tokens of one login
- * form a family (a chain through `parentId`); rotation spends a token and adds
- * its child, and presenting a spent token revokes the whole family.
+ * belong to its session (a chain through `parentId`); rotation spends a token
+ * and adds its child, and presenting a spent token revokes the session.
  */
 @Entity({ name: 'refresh_tokens' })
 export class RefreshToken {
@@ -24,8 +25,12 @@ export class RefreshToken {
   tokenHash: string;
 
   @Index()
-  @Column({ name: 'family_id', type: 'varchar', length: 36 })
-  familyId: string;
+  @Column({ name: 'session_id', type: 'varchar', length: 36 })
+  sessionId: string;
+
+  @ManyToOne(() => Session, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'session_id' })
+  session?: Session;
 
   @Column({ name: 'parent_id', type: 'integer', nullable: true })
   parentId: number | null;
@@ -37,10 +42,6 @@ export class RefreshToken {
   /** Set when the token was exchanged for its successor (rotation). */
   @Column({ name: 'spent_at', type: Date, nullable: true })
   spentAt: Date | null;
-
-  /** Set on logout, password change, or reuse of a token of this family. */
-  @Column({ name: 'revoked_at', type: Date, nullable: true })
-  revokedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;

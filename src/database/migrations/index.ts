@@ -1,5 +1,6 @@
 import { CreateUsers1764355200000 } from './1764355200000-create-users.js';
 import { CreateRefreshTokens1764441600000 } from './1764441600000-create-refresh-tokens.js';
+import { CreateSessions1764528000000 } from './1764528000000-create-sessions.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
-export const migrations = [CreateUsers1764355200000, CreateRefreshTokens1764441600000];
+export const migrations = [CreateUsers1764355200000, CreateRefreshTokens1764441600000, CreateSessions1764528000000];

@@ -20,6 +20,14 @@ export class User {
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role: Role;
 
+  /**
+   * Raised with every password change. A login records the version it
+   * verified; its session works only while the version is still current, so a
+   * login that read the old password can never outlive the change.
+   */
+  @Column({ name: 'credentials_version', type: 'integer', default: 1 })
+  credentialsVersion: number;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 

@@ -1,0 +1,41 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { User } from '../../users/entities/user.entity.js';
+
+/**
+ * One login: what a password grant starts and every refresh of it continues.
+ * Its refresh tokens are valid only while the session is: not revoked, not
+ * past its absolute end, and issued under the user's current credentials
+ * version. Checking the session row on every use, rather than marking each
+ * token, means a token that was being issued while the session ended is dead
+ * on arrival, whatever the interleaving.
+ */
+@Entity({ name: 'sessions' })
+export class Session {
+  /** A random UUID; the tokens' family. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Index()
+  @Column({ name: 'user_id', type: 'integer' })
+  userId: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  /** The user's credentials version the login verified (User.credentialsVersion). */
+  @Column({ name: 'credentials_version', type: 'integer' })
+  credentialsVersion: number;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  /** The absolute end (SESSION_MAX_LIFETIME after the login), however often it is refreshed. */
+  @Index()
+  @Column({ name: 'expires_at', type: Date })
+  expiresAt: Date;
+
+  /** Set on logout, on reuse of a spent refresh token, and on a password change. */
+  @Column({ name: 'revoked_at', type: Date, nullable: true })
+  revokedAt: Date | null;
+}
