@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { readDatabaseConfiguration } from './src/config/configuration.js';
 import { buildDataSourceOptions } from './src/database/data-source-options.js';
-import { ensureDatabaseDirectory } from './src/database/database-directory.js';
+import { prepareDataDirectory } from './src/database/database-directory.js';
 
 /** The DataSource of the TypeORM CLI: `npm run migration:run`, `npm run migration:generate -- <path>`. */
 const database = readDatabaseConfiguration();
-ensureDatabaseDirectory(database);
+prepareDataDirectory({ database, dataDirectory: database.type === 'sqlite' ? dirname(database.file) : resolve('data') });
 export default new DataSource(buildDataSourceOptions(database));

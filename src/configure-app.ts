@@ -11,10 +11,13 @@ import { PinoLoggerService } from './logging/pino-logger.service.js';
 import { sendSecurityHeaders } from './security/security-headers.js';
 import { echoRequestId, requestIdOf } from './logging/request-id.js';
 import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
-import { refuseNonUtf8Bodies } from './validation/utf8-bodies.js';
+import { checkRequestBodies } from './validation/request-bodies.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Every method the API uses: a browser client on an allowed origin can change a password and manage users. */
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Headers a browser client may read on a cross-origin response. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];
@@ -44,7 +47,14 @@ function setUpSwagger(app: NestFastifyApplication): void {
  * times the requests per second on Fastify that it does on Express.
  */
 function createAdapter(config: AppConfiguration, logger: Logger): FastifyAdapter {
+  const { requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds } = config.http;
   return new FastifyAdapter({
+    // Node's own timeouts, given when the server is created (Fastify sets requestTimeout and
+    // keepAliveTimeout again afterwards, so they are passed at both levels); incomplete requests
+    // are checked every second rather than every 30.
+    http: { requestTimeout: requestTimeoutSeconds * 1000, headersTimeout: headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
+    requestTimeout: requestTimeoutSeconds * 1000,
+    keepAliveTimeout: keepAliveTimeoutSeconds * 1000,
     loggerInstance: logger,
     // One line per request comes from logRequests(), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -62,11 +72,13 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const fastify = app.getHttpAdapter().getInstance();
   echoRequestId(fastify);
   logRequests(fastify, logger);
-  refuseNonUtf8Bodies(fastify);
+  checkRequestBodies(app, BODY_LIMIT_BYTES);
+
+  app.getHttpServer().maxConnections = config.http.maxConnections;
 
   sendSecurityHeaders(fastify);
   if (config.corsOrigins.length) {
-    app.enableCors({ origin: config.corsOrigins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
+    app.enableCors({ origin: config.corsOrigins, methods: CORS_METHODS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }
 
   app.useGlobalPipes(

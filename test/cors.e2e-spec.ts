@@ -27,6 +27,24 @@ describe('CORS (CORS_ORIGINS)', () => {
     expect(response.headers['access-control-allow-headers']).toContain('authorization');
   });
 
+  it.each([
+    ['PUT', '/auth/password'],
+    ['PATCH', '/users/1'],
+    ['DELETE', '/users/1'],
+    ['POST', '/auth/token'],
+    ['GET', '/users'],
+  ])('allows %s (as on %s) in a preflight from a listed origin', async (method, path) => {
+    const response = await testApp
+      .http()
+      .options(path)
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', method)
+      .set('Access-Control-Request-Headers', 'authorization, content-type');
+    expect(response.status).toBe(204);
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(response.headers['access-control-allow-methods'].split(/,\s*/)).toContain(method);
+  });
+
   it('does not allow any other origin', async () => {
     const response = await testApp.http().get('/unprotected').set('Origin', 'https://evil.example').expect(200);
     expect(response.headers['access-control-allow-origin']).toBeUndefined();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 import { REDIS_URL, redisSkipReason } from './helpers/redis.js';
@@ -25,12 +26,14 @@ describe.skipIf(skip)('two instances behind one address', () => {
     return ((await response.json()) as { id: number }).id;
   }
 
+  const keyPrefix = `gatehouse-test-${randomBytes(4).toString('hex')}:`;
+
   beforeAll(async () => {
     database = await createTemporaryDatabase();
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL,
-      REDIS_KEY_PREFIX: `gatehouse-test-${randomBytes(4).toString('hex')}:`,
+      REDIS_KEY_PREFIX: keyPrefix,
       JWT_SECRET: 'a-secret-both-instances-share-32-bytes+',
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
@@ -48,6 +51,22 @@ describe.skipIf(skip)('two instances behind one address', () => {
     for (const server of [a, b]) {
       const health = (await (await call(server, '/health')).json()) as { details: Record<string, { status: string }> };
       expect(health.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+    }
+  });
+
+  it('survive malformed messages on their Redis channel, ignoring them, and still hear real changes', async () => {
+    const publisher = new Redis(REDIS_URL);
+    try {
+      for (const message of ['not json', '', 'null', '[]', '42', '{"instance":"x"}', '{"instance":"x","userId":"1; DROP TABLE users"}', '{"instance":7,"userId":1}', '{"userId":1e400}']) {
+        await publisher.publish(`${keyPrefix}user-changed`, message);
+      }
+    } finally {
+      publisher.disconnect();
+    }
+    for (const server of [a, b]) {
+      expect(server.process.exitCode).toBeNull();
+      expect((await call(server, '/health')).status).toBe(200);
+      expect(server.output()).toContain('ignored a malformed message');
     }
   });
 

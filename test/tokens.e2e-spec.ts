@@ -53,6 +53,11 @@ describe('access tokens', () => {
     await greet(sign({ alg: 'HS256', typ: 'JWT' }, claims())).expect(200);
   });
 
+  it('accept iat and exp within the 5 s clock tolerance', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await greet(sign({ alg: 'HS256', typ: 'JWT' }, claims({ iat: now + 3, exp: now + 3 + 1800 + 3 }))).expect(200);
+  });
+
   it.each([
     ['alg none', () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`],
     ['HS512 signed with the same secret', () => sign({ alg: 'HS512', typ: 'JWT' }, claims(), secret, 'sha512')],
@@ -68,6 +73,11 @@ describe('access tokens', () => {
     ['no exp claim', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }))],
     ['a subject that is not an id', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ sub: 'admin' }))],
     ['a subject of a user that never existed', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ sub: '999999' }))],
+    ['an unknown critical header extension (crit, RFC 7515 §4.1.11)', () => sign({ alg: 'HS256', typ: 'JWT', crit: ['exp-policy'], 'exp-policy': 'strict' }, claims())],
+    ['an empty crit header', () => sign({ alg: 'HS256', typ: 'JWT', crit: [] }, claims())],
+    ['iat in the future (beyond the clock tolerance)', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ iat: Math.floor(Date.now() / 1000) + 120, exp: Math.floor(Date.now() / 1000) + 600 }))],
+    ['exp far beyond ACCESS_TOKEN_TTL', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ exp: Math.floor(Date.now() / 1000) + 365 * 86400 }))],
+    ['no iat claim', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ iat: undefined }))],
     ['garbage', () => 'not-a-jwt'],
   ])('refuses %s with 401 invalid_token', async (_case, makeToken) => {
     const response = await greet(makeToken()).expect(401);

@@ -3,7 +3,13 @@ import { appConfiguration, type AppConfig } from '../config/configuration.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 
-/** Creates the admin of ADMIN_USERNAME / ADMIN_PASSWORD at start-up, unless that account exists. */
+/**
+ * Creates the admin of ADMIN_USERNAME / ADMIN_PASSWORD at start-up, and only
+ * while the database has no admin at all: it gets a first admin in, and never
+ * brings back an account an admin deleted (say, because its password leaked).
+ * Since the last admin cannot be demoted or deleted, once there is an admin
+ * there always is one.
+ */
 @Injectable()
 export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrapService.name);
@@ -16,10 +22,17 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
-    if (!admin || (await this.usersService.findByUsername(admin.username))) return;
+    if (!admin || (await this.usersService.hasAdmin())) return;
+    if (await this.usersService.findByUsername(admin.username)) {
+      this.logger.error(
+        `ADMIN_USERNAME "${admin.username}" is taken by an account that is not an admin, so no admin was created: ` +
+          `set another ADMIN_USERNAME and restart, or create an admin with npm run user:create -- <username> --admin.`,
+      );
+      return;
+    }
     try {
       await this.authService.createAccount(admin, 'admin');
-      this.logger.log(`Created admin account "${admin.username}" from ADMIN_USERNAME.`);
+      this.logger.log(`Created admin account "${admin.username}" from ADMIN_USERNAME (the database had no admin).`);
     } catch (error) {
       // Another instance starting at the same time created it first: that is the goal.
       if (!(error instanceof ConflictException)) throw error;

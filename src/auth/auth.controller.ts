@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -23,7 +23,6 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { RevokeRequestDto } from './dto/revoke-request.dto.js';
 import { TokenRequestDto } from './dto/token-request.dto.js';
-import { NoStoreInterceptor } from './interceptors/no-store.interceptor.js';
 import { OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
 
 @ApiTags('auth')
@@ -44,7 +43,6 @@ export class AuthController {
 
   @Post('token')
   @HttpCode(200)
-  @UseInterceptors(NoStoreInterceptor)
   @ApiOperation({
     operationId: 'token',
     summary: 'OAuth2 token endpoint (password and refresh_token grants)',
@@ -68,7 +66,6 @@ export class AuthController {
 
   @Post('revoke')
   @HttpCode(200)
-  @UseInterceptors(NoStoreInterceptor)
   @ApiOperation({
     operationId: 'revoke',
     summary: 'Revoke a refresh token (RFC 7009): log out',

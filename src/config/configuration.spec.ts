@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadConfiguration, readDatabaseConfiguration } from './configuration.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
-const secret = 'x'.repeat(32);
+/** What `openssl rand -base64 48` gives. */
+const secret = randomBytes(48).toString('base64');
 
 describe('loadConfiguration', () => {
   it('has the defaults of API.md', () => {
@@ -20,6 +22,7 @@ describe('loadConfiguration', () => {
       sessionMaxLifetimeSeconds: 30 * 86400,
       bcryptRounds: 12,
       hashing: { concurrencyPerAddress: 2, queueLimit: 64 },
+      http: { requestTimeoutSeconds: 30, headersTimeoutSeconds: 10, keepAliveTimeoutSeconds: 5, maxConnections: 10_000 },
       admin: null,
       redisUrl: null,
       redisKeyPrefix: 'gatehouse:',
@@ -75,6 +78,9 @@ describe('loadConfiguration', () => {
     [{ HASH_CONCURRENCY_PER_ADDRESS: '0' }, /^HASH_CONCURRENCY_PER_ADDRESS must be a whole number from 1/],
     [{ HASH_QUEUE_LIMIT: 'lots' }, /^HASH_QUEUE_LIMIT must be a whole number from 1/],
     [{ SESSION_MAX_LIFETIME: 'a month' }, /^SESSION_MAX_LIFETIME must be a duration/],
+    [{ HTTP_REQUEST_TIMEOUT: '0' }, /^HTTP_REQUEST_TIMEOUT must be a duration/],
+    [{ HTTP_REQUEST_TIMEOUT: '5s', HTTP_HEADERS_TIMEOUT: '6s' }, /^HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT/],
+    [{ HTTP_MAX_CONNECTIONS: '0' }, /^HTTP_MAX_CONNECTIONS must be a whole number from 1/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],
@@ -89,6 +95,34 @@ describe('loadConfiguration', () => {
   it('reads CORS_ORIGINS as a list of origins', () => {
     const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, CORS_ORIGINS: 'https://a.example, http://localhost:5173' });
     expect(config.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+  });
+
+  it('refuses to start in production with the values of deploy/instance.env.example, naming the variable and how to make a real one', () => {
+    const example = Object.fromEntries(
+      readFileSync('deploy/instance.env.example', 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(example.NODE_ENV).toBe('production');
+    expect(() => loadConfiguration(example)).toThrow(/^DATABASE_URL is a placeholder/);
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: 'postgres://gatehouse:9d2f7c1a8b4e@db/gatehouse' })).toThrow(/^JWT_SECRET is a placeholder .*openssl rand -base64 48$/);
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: 'postgres://gatehouse:9d2f7c1a8b4e@db/gatehouse', JWT_SECRET: secret })).toThrow(/^ADMIN_PASSWORD is a placeholder/);
+  });
+
+  it.each([
+    ['one repeated character', 'x'.repeat(48), /^JWT_SECRET is one character repeated/],
+    ['a short pattern repeated', 'ab'.repeat(32), /^JWT_SECRET looks too regular to be random \(about 64 bits/],
+    ['a word repeated', 'secretsecretsecretsecretsecret12', /^JWT_SECRET looks too regular/],
+    ['a placeholder', 'please-change-me-before-you-go-live-0123', /^JWT_SECRET is a placeholder/],
+  ])('refuses %s as JWT_SECRET in production, but not in development', (_case, weak, message) => {
+    const env = { JWT_SECRET: weak, DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    expect(() => loadConfiguration({ ...env, NODE_ENV: 'production' })).toThrow(message);
+    expect(loadConfiguration(env).jwt.secret).toBe(weak);
+  });
+
+  it('takes a random JWT_SECRET in production (base64 or hex)', () => {
+    expect(loadConfiguration({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).production).toBe(true);
   });
 
   it('takes a long enough JWT_SECRET in production', () => {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { registerAs, type ConfigType } from '@nestjs/config';
 import ms, { type StringValue } from 'ms';
 import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../users/account-rules.js';
+import { makePrivateFolder } from './private-files.js';
+import { weakSecretReason } from './secret-strength.js';
 
 /** A bad environment value; its message names the variable, and start-up stops on it. */
 export class ConfigurationError extends Error {}
@@ -34,6 +36,19 @@ export interface AppConfiguration {
   /** Express's `trust proxy`: whom to believe about the client address (X-Forwarded-For). */
   trustProxy: boolean | number | string;
   throttle: ThrottleConfiguration;
+  http: HttpServerConfiguration;
+}
+
+/** Limits of the HTTP server, so slow or idle clients cannot hold connections open for ever. */
+export interface HttpServerConfiguration {
+  /** The whole request, body included, must arrive within this (slow bodies are cut with 408). */
+  requestTimeoutSeconds: number;
+  /** The request's headers must arrive within this. */
+  headersTimeoutSeconds: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveTimeoutSeconds: number;
+  /** Connections beyond this are closed at once. */
+  maxConnections: number;
 }
 
 /** Brute-force limits: see "Brute-force defence" in the README for the policy. */
@@ -65,6 +80,7 @@ type Environment = Record<string, string | undefined>;
 
 const DEFAULT_DATABASE_URL = 'sqlite:data/app.sqlite';
 const MINIMUM_SECRET_BYTES = 32;
+const GENERATE_A_SECRET = 'generate one with: openssl rand -base64 48';
 
 function invalid(variable: string, rule: string): never {
   throw new ConfigurationError(`${variable} ${rule}`);
@@ -111,7 +127,7 @@ function dataDirectoryOf(database: DatabaseConfiguration): string {
  */
 function readOrCreateDevelopmentSecret(dataDirectory: string): string {
   const file = join(dataDirectory, 'jwt-secret');
-  mkdirSync(dataDirectory, { recursive: true });
+  makePrivateFolder(dataDirectory);
   try {
     writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (error) {
@@ -126,15 +142,33 @@ function readJwtSecret(env: Environment, production: boolean, dataDirectory: str
     if (Buffer.byteLength(secret, 'utf8') < MINIMUM_SECRET_BYTES) {
       invalid('JWT_SECRET', `must be at least ${MINIMUM_SECRET_BYTES} bytes long`);
     }
+    const weakness = production ? weakSecretReason(secret) : null;
+    if (weakness) invalid('JWT_SECRET', `${weakness}: not in production; ${GENERATE_A_SECRET}`);
     return secret;
   }
-  if (production) invalid('JWT_SECRET', `is required when NODE_ENV=production (at least ${MINIMUM_SECRET_BYTES} bytes)`);
+  if (production) invalid('JWT_SECRET', `is required when NODE_ENV=production (at least ${MINIMUM_SECRET_BYTES} bytes; ${GENERATE_A_SECRET})`);
   return readOrCreateDevelopmentSecret(dataDirectory);
 }
 
-function readAdmin(env: Environment): AppConfiguration['admin'] {
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+/** Production refuses the example's placeholders wherever a password is configured. */
+function refusePlaceholder(variable: string, value: string | undefined, production: boolean): void {
+  if (production && value && weakSecretReason(value)?.startsWith('is a placeholder')) {
+    invalid(variable, 'is a placeholder (such as the value in deploy/instance.env.example): not in production');
+  }
+}
+
+function readAdmin(env: Environment, production: boolean): AppConfiguration['admin'] {
   const username = env.ADMIN_USERNAME;
   const password = env.ADMIN_PASSWORD;
+  refusePlaceholder('ADMIN_PASSWORD', password, production);
   if (!username && !password) return null;
   if (!username) invalid('ADMIN_USERNAME', 'must be set when ADMIN_PASSWORD is');
   if (!password) invalid('ADMIN_PASSWORD', 'must be set when ADMIN_USERNAME is');
@@ -200,10 +234,23 @@ function readHashing(env: Environment): HashingConfiguration {
   };
 }
 
+function readHttpServer(env: Environment): HttpServerConfiguration {
+  const http = {
+    requestTimeoutSeconds: readDurationSeconds(env, 'HTTP_REQUEST_TIMEOUT', '30s'),
+    headersTimeoutSeconds: readDurationSeconds(env, 'HTTP_HEADERS_TIMEOUT', '10s'),
+    keepAliveTimeoutSeconds: readDurationSeconds(env, 'HTTP_KEEP_ALIVE_TIMEOUT', '5s'),
+    maxConnections: readInteger(env, 'HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout.
+  if (http.headersTimeoutSeconds > http.requestTimeoutSeconds) invalid('HTTP_HEADERS_TIMEOUT', 'must not be longer than HTTP_REQUEST_TIMEOUT');
+  return http;
+}
+
 /** The one place that reads the environment; throws ConfigurationError on a bad value. */
 export function loadConfiguration(env: Environment = process.env): AppConfiguration {
   const production = env.NODE_ENV === 'production';
   const database = readDatabaseConfiguration(env);
+  if (database.type === 'postgres') refusePlaceholder('DATABASE_URL', passwordOf(database.url), production);
   const dataDirectory = dataDirectoryOf(database);
   return {
     production,
@@ -220,13 +267,14 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     sessionMaxLifetimeSeconds: readDurationSeconds(env, 'SESSION_MAX_LIFETIME', '30d'),
     bcryptRounds: readInteger(env, 'BCRYPT_ROUNDS', 12, 4, 31),
     hashing: readHashing(env),
-    admin: readAdmin(env),
+    admin: readAdmin(env, production),
     redisUrl: readRedisUrl(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gatehouse:',
     corsOrigins: readCorsOrigins(env),
     logLevel: readLogLevel(env),
     trustProxy: readTrustProxy(env),
     throttle: readThrottle(env),
+    http: readHttpServer(env),
   };
 }
 

@@ -1,8 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { DatabaseConfiguration } from '../config/configuration.js';
+import { dirname, join } from 'node:path';
+import type { AppConfiguration } from '../config/configuration.js';
+import { makePrivateFile, makePrivateFolder, readableByOthers } from '../config/private-files.js';
 
-/** SQLite creates its file but not the folder; a fresh clone has no `data/` yet. */
-export function ensureDatabaseDirectory(database: DatabaseConfiguration): void {
-  if (database.type === 'sqlite') mkdirSync(dirname(database.file), { recursive: true });
+/**
+ * SQLite creates its file but not the folder, and a fresh clone has no
+ * `data/` yet: both are made private (0700, 0600). Returns what in the data
+ * folder, made earlier or by hand, other users of the machine can read.
+ */
+export function prepareDataDirectory({ database, dataDirectory }: Pick<AppConfiguration, 'database' | 'dataDirectory'>): string[] {
+  const candidates = [dataDirectory, join(dataDirectory, 'jwt-secret')];
+  if (database.type === 'sqlite') {
+    makePrivateFolder(dirname(database.file));
+    makePrivateFile(database.file);
+    candidates.push(dirname(database.file), database.file, `${database.file}-wal`, `${database.file}-shm`);
+  }
+  return readableByOthers([...new Set(candidates)]);
 }

@@ -1,17 +1,20 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfiguration, type AppConfig } from '../config/configuration.js';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './run-migrations.js';
-import { ensureDatabaseDirectory } from './database-directory.js';
+import { prepareDataDirectory } from './database-directory.js';
 
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [appConfiguration.KEY],
       useFactory: (config: AppConfig) => {
-        ensureDatabaseDirectory(config.database);
+        const exposed = prepareDataDirectory(config);
+        if (exposed.length) {
+          new Logger('DataFolder').warn(`${exposed.join(', ')}: readable by other users of this machine; chmod 700 the folder and 600 its files.`);
+        }
         return { ...buildDataSourceOptions(config.database), retryAttempts: 3 };
       },
       // The schema comes from the migrations, applied at start-up, one instance at a time.

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
@@ -17,8 +18,21 @@ const applySecurityHeaders = helmet({
   },
 });
 
+/**
+ * Every answer of this API is about a user (tokens, accounts, greetings) or
+ * their absence: no cache may store it (RFC 9111 §5.2.2.5; RFC 6749 §5.1 asks
+ * it of token responses, with Pragma for HTTP/1.0 caches). Only Swagger UI's
+ * page and assets may be cached.
+ */
+function forbidCaching(url: string, response: ServerResponse): void {
+  if (url.startsWith('/docs')) return;
+  response.setHeader('Cache-Control', 'no-store');
+  response.setHeader('Pragma', 'no-cache');
+}
+
 export function sendSecurityHeaders(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, reply, done) =>
-    applySecurityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
-  );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    forbidCaching(request.url, reply.raw);
+    applySecurityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
 }

@@ -98,6 +98,10 @@ export class UsersService {
     return user;
   }
 
+  async hasAdmin(): Promise<boolean> {
+    return this.users.existsBy({ role: 'admin' });
+  }
+
   /** The bcrypt cost ("$2b$12$…": 12) most stored hashes have; null without accounts. */
   async mostCommonPasswordCost(): Promise<number | null> {
     const row = await this.users

@@ -22,6 +22,8 @@ function boundedBearerToken(request: Request): string | null {
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly accessTokenTtlSeconds: number;
+
   constructor(
     @Inject(appConfiguration.KEY) config: AppConfig,
     private readonly usersService: UsersService,
@@ -40,18 +42,27 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       // nbf and exp get a little slack for clocks a few seconds apart; `complete` hands validate() the header too.
       jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS, complete: true },
     });
+    this.accessTokenTtlSeconds = config.jwt.accessTokenTtlSeconds;
   }
 
   /**
    * Beyond what jsonwebtoken checks (signature, algorithm, iss, aud, exp and
-   * nbf when present): the token must say it is a JWT (RFC 8725 §3.11), carry
-   * exp and a well-formed subject. The user is read on every request, so a
-   * deleted user's token, or a changed role, counts at once.
+   * nbf when present): the token must say it is a JWT (RFC 8725 §3.11), name
+   * no critical extension (`crit`: none is understood here, so RFC 7515
+   * §4.1.11 says reject), carry `iat` not in the future and `exp` no further
+   * after it than ACCESS_TOKEN_TTL (a token this service signed never does),
+   * and a well-formed subject. The user is read on every request, so a deleted
+   * user's token, or a changed role, counts at once.
    */
-  async validate({ header, payload }: { header: { typ?: string }; payload: Partial<AccessTokenPayload> }): Promise<User | false> {
-    if (header.typ !== 'JWT' || typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(payload.sub)) {
-      return false;
-    }
+  async validate({ header, payload }: { header: { typ?: string; crit?: unknown }; payload: Partial<AccessTokenPayload> }): Promise<User | false> {
+    if (header.typ !== 'JWT' || header.crit !== undefined || !this.hasPlausibleTimes(payload)) return false;
+    if (typeof payload.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(payload.sub)) return false;
     return (await this.usersService.findById(Number(payload.sub))) ?? false;
+  }
+
+  private hasPlausibleTimes({ iat, exp }: Partial<AccessTokenPayload>): boolean {
+    if (typeof iat !== 'number' || typeof exp !== 'number') return false;
+    const now = Date.now() / 1000;
+    return iat <= now + CLOCK_TOLERANCE_SECONDS && exp - iat <= this.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS;
   }
 }
