@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { RefreshToken } from './src/auth/entities/refresh-token.entity.js';
+import { Session } from './src/auth/entities/session.entity.js';
 import { readDatabaseConfiguration } from './src/config/configuration.js';
 import { buildDataSourceOptions } from './src/database/data-source-options.js';
 import { prepareDataDirectory } from './src/database/database-directory.js';
+import { User } from './src/users/entities/user.entity.js';
 
 /** The DataSource of the TypeORM CLI: `npm run migration:run`, `npm run migration:generate -- <path>`. */
 const database = readDatabaseConfiguration();
 prepareDataDirectory({ database, dataDirectory: database.type === 'sqlite' ? dirname(database.file) : resolve('data') });
-export default new DataSource(buildDataSourceOptions(database));
+export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken]));

@@ -1,13 +1,42 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfigModule } from './config/config.module.js';
+import type { AppConfiguration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { GreetingModule } from './greeting/greeting.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HttpErrorsFilter } from './http/http-errors.filter.js';
+import { StrictValidationPipe } from './http/strict-validation.pipe.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
-@Module({
-  imports: [AppConfigModule, DatabaseModule, RedisModule, UsersModule, AuthModule, GreetingModule, HealthModule],
-})
-export class AppModule {}
+/**
+ * The HTTP service. The global pipe and filter are providers, so they take
+ * part in dependency injection like everything else; the guards that make
+ * every route protected unless it says @Public() come with AuthModule.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfiguration): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        // 'user.*' subscribes to every change of an account.
+        EventEmitterModule.forRoot({ wildcard: true }),
+        DatabaseModule,
+        RedisModule,
+        UsersModule,
+        AuthModule,
+        GreetingModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useClass: StrictValidationPipe },
+        { provide: APP_FILTER, useClass: HttpErrorsFilter },
+      ],
+    };
+  }
+}

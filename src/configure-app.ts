@@ -4,14 +4,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { loadConfiguration, type AppConfiguration } from './config/configuration.js';
-import { HttpErrorsFilter } from './filters/http-errors.filter.js';
+import type { AppConfiguration } from './config/configuration.js';
 import { createLogger, logRequests } from './logging/logger.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
-import { sendSecurityHeaders } from './security/security-headers.js';
-import { echoRequestId, requestIdOf } from './logging/request-id.js';
-import { StrictValidationPipe } from './validation/strict-validation.pipe.js';
-import { checkRequestBodies } from './validation/request-bodies.js';
+import { sendSecurityHeaders } from './http/security-headers.js';
+import { echoRequestId, requestIdOf } from './http/request-id.js';
+import { checkRequestBodies } from './http/request-bodies.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -66,40 +64,27 @@ function createAdapter(config: AppConfiguration, logger: Logger): FastifyAdapter
   });
 }
 
-/** Everything main.ts and the e2e tests must share: logging, headers, parsers, pipes, filters, docs. */
-export async function configureApp(app: NestFastifyApplication, config: AppConfiguration, logger: Logger): Promise<NestFastifyApplication> {
+/** What is Fastify's: logging, request ids, body checks, security headers, CORS, the connection cap, and the docs. */
+function configureFastify(app: NestFastifyApplication, config: AppConfiguration, logger: Logger): void {
   app.useLogger(new PinoLoggerService(logger));
   const fastify = app.getHttpAdapter().getInstance();
   echoRequestId(fastify);
   logRequests(fastify, logger);
   checkRequestBodies(app, BODY_LIMIT_BYTES);
-
   app.getHttpServer().maxConnections = config.http.maxConnections;
 
   sendSecurityHeaders(fastify);
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, methods: CORS_METHODS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }
-
-  app.useGlobalPipes(
-    new StrictValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      stopAtFirstError: true,
-    }),
-  );
-  app.useGlobalFilters(new HttpErrorsFilter(app.getHttpAdapter()));
   setUpSwagger(app);
-  return app;
 }
 
-/** Creates the app exactly as main.ts runs it, from the environment as it is now. */
-export async function createApp(): Promise<NestFastifyApplication> {
-  const config = loadConfiguration();
+/** The app as main.ts runs it and the e2e tests boot it, from a configuration read once (loadConfiguration). */
+export async function createApp(config: AppConfiguration): Promise<NestFastifyApplication> {
   const logger = createLogger(config.logLevel);
-  // Start-up messages wait for the JSON logger that configureApp installs.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(config, logger), { bufferLogs: true });
-  return configureApp(app, config, logger);
+  // Start-up messages wait for the JSON logger that configureFastify installs.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(config, logger), { bufferLogs: true });
+  configureFastify(app, config, logger);
+  return app;
 }

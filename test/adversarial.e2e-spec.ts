@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appConfiguration, type AppConfig } from '../src/config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../src/config/configuration.js';
 import { basic, createTestApp, expectNoLeak, registerAndLogin, type TestApp } from './helpers/app.js';
 
 /**
@@ -29,7 +29,7 @@ function claims(overrides: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   testApp = await createTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
-  secret = testApp.app.get<AppConfig>(appConfiguration.KEY).jwt.secret;
+  secret = testApp.app.get<AppConfiguration>(APP_CONFIGURATION).jwt.secret;
   const session = await registerAndLogin(testApp, 'target');
   user = session.user;
   accessToken = session.accessToken;

@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
+import { Session } from '../src/auth/entities/session.entity.js';
 import { buildDataSourceOptions } from '../src/database/data-source-options.js';
+import { User } from '../src/users/entities/user.entity.js';
 import { runMigrations } from '../src/database/run-migrations.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
+
+const ENTITIES = [User, Session, RefreshToken];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
@@ -39,8 +44,8 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
 
   it('create the same tables and columns on SQLite and PostgreSQL', async () => {
     database = await createTemporaryDatabase();
-    const sqlite = new DataSource(buildDataSourceOptions({ type: 'sqlite', file: join(mkdtempSync(join(tmpdir(), 'gatehouse-schema-')), 'a.sqlite') }));
-    const postgres = new DataSource(buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }));
+    const sqlite = new DataSource(buildDataSourceOptions({ type: 'sqlite', file: join(mkdtempSync(join(tmpdir(), 'gatehouse-schema-')), 'a.sqlite') }, ENTITIES));
+    const postgres = new DataSource(buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }, ENTITIES));
     dataSources.push(await sqlite.initialize(), await postgres.initialize());
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
     expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version']);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appConfiguration, type AppConfig } from '../src/config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../src/config/configuration.js';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
@@ -25,7 +25,7 @@ const greet = (token: string) => testApp.http().get('/').set('Authorization', `B
 
 beforeAll(async () => {
   testApp = await createTestApp();
-  secret = testApp.app.get<AppConfig>(appConfiguration.KEY).jwt.secret;
+  secret = testApp.app.get<AppConfiguration>(APP_CONFIGURATION).jwt.secret;
   const session = await registerAndLogin(testApp, 'Frank');
   accessToken = session.accessToken;
   userId = session.user.id;

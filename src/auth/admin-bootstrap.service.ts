@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 
@@ -15,7 +15,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrapService.name);
 
   constructor(
-    @Inject(appConfiguration.KEY) private readonly config: AppConfig,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly usersService: UsersService,
     private readonly authService: AuthService,
   ) {}

@@ -1,5 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { isValidPassword, isValidUsername, type Role } from '../users/account-rules.js';
+import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
@@ -8,7 +8,7 @@ import type { TokenRequestDto } from './dto/token-request.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
 import { LoginThrottleService } from './login-throttle.service.js';
-import { PasswordsService } from './passwords.service.js';
+import { PasswordsService } from '../passwords/passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { TokensService } from './tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';

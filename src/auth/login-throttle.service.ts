@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
-import { TooManyRequestsException } from '../filters/too-many-requests.exception.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { RedisService } from '../redis/redis.service.js';
-import { usernameKey } from '../users/account-rules.js';
+import { usernameKey } from '../account-rules/account-rules.js';
 
 /** How long an address from which an account logged in keeps its own allowance during an account-wide block. */
 const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
@@ -48,7 +48,7 @@ export class LoginThrottleService {
   private readonly knownAddressesInMemory = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY, ttl: KNOWN_ADDRESS_MS });
 
   constructor(
-    @Inject(appConfiguration.KEY) config: AppConfig,
+    @Inject(APP_CONFIGURATION) config: AppConfiguration,
     private readonly redis: RedisService,
   ) {
     const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, windowSeconds } = config.throttle;

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { BEARER_CHALLENGE } from './authentication-challenges.js';
-import { AuthenticationFailedException } from '../filters/authentication-failed.exception.js';
+import { BEARER_CHALLENGE } from '../http/authentication-challenges.js';
+import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 
 /** The RFC 6749 §5.2 error codes the token and revoke endpoints answer with. */
 export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type';

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { isForeignKeyViolation } from '../database/database-errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
@@ -38,7 +38,7 @@ export class RefreshTokensService {
   constructor(
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
-    @Inject(appConfiguration.KEY) private readonly config: AppConfig,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
   /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
-import type { Role } from '../users/account-rules.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import type { Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
@@ -28,7 +28,7 @@ export interface SignedAccessToken {
 export class TokensService {
   constructor(
     private readonly jwtService: JwtService,
-    @Inject(appConfiguration.KEY) private readonly config: AppConfig,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
   async signAccessToken(user: User): Promise<SignedAccessToken> {

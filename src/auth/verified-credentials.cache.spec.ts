@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { UserChangeListener, UsersService } from '../users/users.service.js';
+import { USER_EVENTS, UserChangedEvent } from '../users/events/user-changed.event.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 function setUp() {
-  const listeners: UserChangeListener[] = [];
-  const usersService = { onUserChanged: (listener: UserChangeListener) => listeners.push(listener) } as unknown as UsersService;
-  return { cache: new VerifiedCredentialsCache(usersService), changed: (id: number) => listeners.forEach((listener) => listener(id, 'local')) };
+  const cache = new VerifiedCredentialsCache();
+  return { cache, changed: (id: number) => cache.forgetUser(new UserChangedEvent(USER_EVENTS.passwordChanged, id)) };
 }
 
 describe('VerifiedCredentialsCache', () => {

@@ -1,8 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { LRUCache } from 'lru-cache';
-import { usernameKey } from '../users/account-rules.js';
-import { UsersService } from '../users/users.service.js';
+import { usernameKey } from '../account-rules/account-rules.js';
+import { ANY_USER_EVENT, type UserChangedEvent } from '../users/events/user-changed.event.js';
 
 /** How long a verified Basic credential is trusted without bcrypt; changes invalidate it at once. */
 const CREDENTIALS_TTL_MS = 60_000;
@@ -14,7 +15,7 @@ const MAX_ENTRIES = 10_000;
  * username:password pairs were verified, keyed by an HMAC under a secret that
  * lives only in this process, so the cache never holds a password or anything
  * that could be checked offline. Only verified pairs go in; a password change,
- * role change or deletion (UsersService.userChanged) drops the user's entries,
+ * role change or deletion (USER_EVENTS) drops the user's entries,
  * and a verification that was under way during such a change does not put its
  * pair back (see `changeCount`).
  */
@@ -28,10 +29,6 @@ export class VerifiedCredentialsCache {
     dispose: (userId, key) => this.forgetKey(userId, key),
   });
   private changesHeard = 0;
-
-  constructor(usersService: UsersService) {
-    usersService.onUserChanged((userId) => this.forgetUser(userId));
-  }
 
   /** The id of the user these credentials were verified for, if they were, recently. */
   lookup(username: string, password: string): number | undefined {
@@ -53,7 +50,9 @@ export class VerifiedCredentialsCache {
     keys.add(key);
   }
 
-  forgetUser(userId: number): void {
+  /** A password, role or existence changed, here or on another instance. */
+  @OnEvent(ANY_USER_EVENT)
+  forgetUser({ userId }: UserChangedEvent): void {
     this.changesHeard++;
     for (const key of this.keysByUser.get(userId) ?? []) this.userIdByKey.delete(key);
     this.keysByUser.delete(userId);

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { ConflictException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
-import { AppModule } from '../app.module.js';
-import { AuthService } from '../auth/auth.service.js';
+import { PasswordsService } from '../passwords/passwords.service.js';
+import { UsersService } from '../users/users.service.js';
+import { CliModule } from './cli.module.js';
 import { ConfigurationError, loadConfiguration } from '../config/configuration.js';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../users/account-rules.js';
+import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { readPassword } from './read-password.js';
 
 const USAGE = `Usage: npm run user:create -- <username> [--admin]
@@ -31,19 +32,22 @@ if (positionals.length !== 1) fail(USAGE);
 
 const username = positionals[0];
 if (!isValidUsername(username)) fail(`the username must be ${USERNAME_RULE}`);
-try {
-  loadConfiguration();
-} catch (error) {
-  if (error instanceof ConfigurationError) fail(`configuration error: ${error.message}`);
-  throw error;
-}
+const config = (() => {
+  try {
+    return loadConfiguration();
+  } catch (error) {
+    if (error instanceof ConfigurationError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+})();
 const password = process.env.USER_PASSWORD ?? (await readPassword(`Password for ${username}: `));
 if (!isValidPassword(password)) fail(`the password must be ${PASSWORD_RULE}`);
 
-const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
 try {
   const role = values.admin ? 'admin' : 'user';
-  const user = await app.get(AuthService).createAccount({ username, password }, role);
+  const passwordHash = await app.get(PasswordsService).hashPassword(password);
+  const user = await app.get(UsersService).create({ username, passwordHash, role });
   console.log(`Created ${role} "${user.username}" with id ${user.id}.`);
 } catch (error) {
   if (error instanceof ConflictException) fail(`the username "${username}" is already taken`);

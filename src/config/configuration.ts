@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { registerAs, type ConfigType } from '@nestjs/config';
+import { getConfigToken } from '@nestjs/config';
 import ms, { type StringValue } from 'ms';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../users/account-rules.js';
+import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { makePrivateFolder } from './private-files.js';
 import { weakSecretReason } from './secret-strength.js';
 
@@ -278,6 +278,5 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
   };
 }
 
-/** Injected with `@Inject(appConfiguration.KEY)`; typed as `AppConfig`. */
-export const appConfiguration = registerAs('app', () => loadConfiguration());
-export type AppConfig = ConfigType<typeof appConfiguration>;
+/** Injects the configuration: `@Inject(APP_CONFIGURATION) config: AppConfiguration` (see AppConfigModule). */
+export const APP_CONFIGURATION = getConfigToken('app');

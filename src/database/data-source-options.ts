@@ -1,14 +1,13 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfiguration } from '../config/configuration.js';
-import { RefreshToken } from '../auth/entities/refresh-token.entity.js';
-import { Session } from '../auth/entities/session.entity.js';
-import { User } from '../users/entities/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [User, Session, RefreshToken];
-
-/** The options shared by the app and the migration CLI (ormconfig.ts). */
-export function buildDataSourceOptions(database: DatabaseConfiguration): DataSourceOptions {
+/**
+ * The options shared by the app and the migration CLI (ormconfig.ts). The app
+ * registers its entities from their modules (TypeOrmModule.forFeature with
+ * autoLoadEntities); the CLI, which has no modules, names them.
+ */
+export function buildDataSourceOptions(database: DatabaseConfiguration, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
   if (database.type === 'postgres') {
     return { ...common, type: 'postgres', url: database.url, poolSize: database.poolSize };

@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './run-migrations.js';
@@ -9,13 +9,13 @@ import { prepareDataDirectory } from './database-directory.js';
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [appConfiguration.KEY],
-      useFactory: (config: AppConfig) => {
+      inject: [APP_CONFIGURATION],
+      useFactory: (config: AppConfiguration) => {
         const exposed = prepareDataDirectory(config);
         if (exposed.length) {
           new Logger('DataFolder').warn(`${exposed.join(', ')}: readable by other users of this machine; chmod 700 the folder and 600 its files.`);
         }
-        return { ...buildDataSourceOptions(config.database), retryAttempts: 3 };
+        return { ...buildDataSourceOptions(config.database), autoLoadEntities: true, retryAttempts: 3 };
       },
       // The schema comes from the migrations, applied at start-up, one instance at a time.
       dataSourceFactory: async (options) => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 
 /**
  * The connections to Redis, when REDIS_URL is set: one for commands, one for
@@ -14,7 +14,7 @@ export class RedisService implements OnModuleDestroy {
   readonly subscriber: Redis | null;
   readonly keyPrefix: string;
 
-  constructor(@Inject(appConfiguration.KEY) config: AppConfig) {
+  constructor(@Inject(APP_CONFIGURATION) config: AppConfiguration) {
     this.keyPrefix = config.redisKeyPrefix;
     const connect = (role: string, enableOfflineQueue: boolean) => {
       const client = new Redis(config.redisUrl!, { enableOfflineQueue, maxRetriesPerRequest: 1 });

@@ -1,10 +1,12 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository, type DeleteResult, type UpdateResult, type WhereExpressionBuilder } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors.js';
-import { usernameKey, type Role } from './account-rules.js';
+import { usernameKey, type Role } from '../account-rules/account-rules.js';
 import { User } from './entities/user.entity.js';
+import { ANY_USER_EVENT, USER_EVENTS, UserChangedEvent, type UserEventName } from './events/user-changed.event.js';
 
 export interface NewUser {
   username: string;
@@ -32,16 +34,11 @@ function notTheLastAdmin(query: WhereExpressionBuilder): void {
 /** How long a user read for authentication may be reused; changes through this service invalidate it at once. */
 const USER_CACHE_TTL_MS = 5_000;
 
-/** Where a change was made: on this instance, or on another one (heard through Redis). */
-export type ChangeOrigin = 'local' | 'remote';
-/** May return a promise (a broadcast): the change is answered only once every listener is done. */
-export type UserChangeListener = (userId: number, origin: ChangeOrigin) => void | Promise<void>;
 
 @Injectable()
 export class UsersService {
   /** Users by id, as every authenticated request reads them. */
   private readonly cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS });
-  private readonly changeListeners: UserChangeListener[] = [];
   /**
    * Counts the changes heard. A read fills the cache only if none came in
    * while it ran: a slow read of the old row must not put it back after the
@@ -49,18 +46,16 @@ export class UsersService {
    */
   private changesHeard = 0;
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly events: EventEmitter2,
+  ) {}
 
-  /** Called with the user's id whenever its password, role or existence changes (caches listen). */
-  onUserChanged(listener: UserChangeListener): void {
-    this.changeListeners.push(listener);
-  }
-
-  /** Forgets what this instance holds about the user: its cache and every listener's (and, locally made, tells the others). */
-  async userChanged(id: number, origin: ChangeOrigin = 'local'): Promise<void> {
+  /** Any change of an account, made here or on another instance: the cached row is stale. */
+  @OnEvent(ANY_USER_EVENT)
+  forget({ userId }: UserChangedEvent): void {
     this.changesHeard++;
-    this.cache.delete(id);
-    await Promise.all(this.changeListeners.map((listener) => listener(id, origin)));
+    this.cache.delete(userId);
   }
 
   /**
@@ -127,7 +122,7 @@ export class UsersService {
    */
   async changePassword(id: number, passwordHash: string): Promise<void> {
     await this.users.update({ id }, { passwordHash, credentialsVersion: () => 'credentials_version + 1' });
-    await this.userChanged(id);
+    await this.announce(USER_EVENTS.passwordChanged, id);
   }
 
   /**
@@ -147,7 +142,7 @@ export class UsersService {
       return update.execute();
     });
     if (affected !== 1) await this.explainMiss(id);
-    await this.userChanged(id);
+    await this.announce(USER_EVENTS.roleChanged, id);
     return (await this.findById(id)) ?? this.notFound(id);
   }
 
@@ -159,7 +154,12 @@ export class UsersService {
       return deletion.execute();
     });
     if (affected !== 1) await this.explainMiss(id);
-    await this.userChanged(id);
+    await this.announce(USER_EVENTS.deleted, id);
+  }
+
+  /** Tells every subscriber (caches here, the other instances) and waits for them. */
+  private async announce(event: UserEventName, id: number): Promise<void> {
+    await this.events.emitAsync(event, new UserChangedEvent(event, id));
   }
 
   /**

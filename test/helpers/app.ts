@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { loadConfiguration } from '../../src/config/configuration.js';
 import { createApp } from '../../src/configure-app.js';
 import { createTemporaryDatabase, onPostgres } from './postgres.js';
 
@@ -38,29 +39,21 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     REDIS_URL: '',
     ...env,
   };
-  const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, overrides);
-  try {
-    const app = await createApp();
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    const server = app.getHttpServer();
-    return {
-      app,
-      directory,
-      http: () => request(server),
-      close: async () => {
-        await app.close();
-        await database?.drop();
-        rmSync(directory, { recursive: true, force: true });
-      },
-    };
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
+  // The service's own loader, over this process's environment and the suite's overrides: nothing is patched.
+  const app = await createApp(loadConfiguration({ ...process.env, ...overrides }));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const server = app.getHttpServer();
+  return {
+    app,
+    directory,
+    http: () => request(server),
+    close: async () => {
+      await app.close();
+      await database?.drop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 }
 
 export function basic(username: string, password: string): string {

@@ -1,6 +1,6 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiForbiddenResponse, ApiOAuth2, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Role } from '../../users/account-rules.js';
+import type { Role } from '../../account-rules/account-rules.js';
 import { AuthenticatedGuard } from '../guards/authenticated.guard.js';
 import { FORBIDDEN_MESSAGE, RolesGuard } from '../guards/roles.guard.js';
 import { Roles } from './roles.decorator.js';

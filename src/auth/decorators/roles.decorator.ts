@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role } from '../../users/account-rules.js';
+import type { Role } from '../../account-rules/account-rules.js';
 
 export const ROLES_KEY = 'roles';
 

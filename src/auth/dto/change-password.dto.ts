@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { PASSWORD_RULE } from '../../users/account-rules.js';
+import { PASSWORD_RULE } from '../../account-rules/account-rules.js';
 import { IsPassword } from '../../users/dto/account-validators.js';
 
 export class ChangePasswordDto {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { PASSWORD_RULE, USERNAME_RULE } from '../../users/account-rules.js';
+import { PASSWORD_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
 import { IsPassword, IsUsername } from '../../users/dto/account-validators.js';
 
 export class RegisterDto {

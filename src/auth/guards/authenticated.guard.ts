@@ -1,8 +1,8 @@
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest as Request } from 'fastify';
-import { AuthenticationFailedException } from '../../filters/authentication-failed.exception.js';
-import { BASIC_CHALLENGE, BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from '../authentication-challenges.js';
+import { AuthenticationFailedException } from '../../http/authentication-failed.exception.js';
+import { BASIC_CHALLENGE, BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from '../../http/authentication-challenges.js';
 import { parseBasicCredentials } from '../basic-credentials.js';
 
 const JwtGuard = AuthGuard('jwt');

@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../../users/account-rules.js';
+import type { Role } from '../../account-rules/account-rules.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { ROLES_KEY } from '../decorators/roles.decorator.js';
 

@@ -6,7 +6,7 @@ import { BasicStrategy as HttpBasicStrategy } from 'passport-http';
 import type { User } from '../../users/entities/user.entity.js';
 import { AuthService } from '../auth.service.js';
 import { parseBasicCredentials } from '../basic-credentials.js';
-import { BASIC_CHALLENGE } from '../authentication-challenges.js';
+import { BASIC_CHALLENGE } from '../../http/authentication-challenges.js';
 
 @Injectable()
 export class BasicStrategy extends PassportStrategy(HttpBasicStrategy, 'basic') {

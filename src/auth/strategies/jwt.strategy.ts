@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest as Request } from 'fastify';
 import { Strategy } from 'passport-jwt';
-import { appConfiguration, type AppConfig } from '../../config/configuration.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { ACCESS_TOKEN_ALGORITHM, type AccessTokenPayload } from '../tokens.service.js';
@@ -25,7 +25,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly accessTokenTtlSeconds: number;
 
   constructor(
-    @Inject(appConfiguration.KEY) config: AppConfig,
+    @Inject(APP_CONFIGURATION) config: AppConfiguration,
     private readonly usersService: UsersService,
   ) {
     super({

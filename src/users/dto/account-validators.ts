@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules.js';
+import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
 
 export function IsUsername(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ROLES, type Role } from '../account-rules.js';
+import { ROLES, type Role } from '../../account-rules/account-rules.js';
 import type { User } from '../entities/user.entity.js';
 
 /** What the API shows of an account: never the hash. */

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Role } from '../account-rules.js';
+import type { Role } from '../../account-rules/account-rules.js';
 
 @Entity({ name: 'users' })
 export class User {

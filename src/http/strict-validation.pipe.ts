@@ -11,6 +11,10 @@ const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
  * transformed and validated as usual. Prototype keys in a body are refused.
  */
 export class StrictValidationPipe extends ValidationPipe {
+  constructor() {
+    super({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, transform: true, stopAtFirstError: true });
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && typeof value === 'object' && value !== null) {
       const forbidden = PROTOTYPE_KEYS.filter((key) => Object.hasOwn(value, key));

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppConfig } from '../config/configuration.js';
+import type { AppConfiguration } from '../config/configuration.js';
 import type { UsersService } from '../users/users.service.js';
 import { PasswordsService } from './passwords.service.js';
 
@@ -10,7 +10,7 @@ const hashing = { concurrencyPerAddress: 2, queueLimit: 64 };
 const users = (cost: number | null) => ({ mostCommonPasswordCost: async () => cost }) as unknown as UsersService;
 
 describe('PasswordsService', () => {
-  const service = new PasswordsService({ bcryptRounds: 5, hashing } as AppConfig, users(null));
+  const service = new PasswordsService({ bcryptRounds: 5, hashing } as AppConfiguration, users(null));
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -39,7 +39,7 @@ describe('PasswordsService', () => {
 });
 
 describe('PasswordsService worker pool', () => {
-  const service = new PasswordsService({ bcryptRounds: 10, hashing } as AppConfig, users(null));
+  const service = new PasswordsService({ bcryptRounds: 10, hashing } as AppConfiguration, users(null));
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -57,7 +57,7 @@ describe('PasswordsService worker pool', () => {
 
 describe('PasswordsService dummy hash', () => {
   it('is made at the cost most stored accounts have, not at BCRYPT_ROUNDS, so an unknown name costs what a real one does', async () => {
-    const service = new PasswordsService({ bcryptRounds: 4, hashing } as AppConfig, users(9));
+    const service = new PasswordsService({ bcryptRounds: 4, hashing } as AppConfiguration, users(9));
     await service.onModuleInit();
     try {
       const timed = async (hash: string | undefined) => {
@@ -77,7 +77,7 @@ describe('PasswordsService dummy hash', () => {
 });
 
 describe('PasswordsService admission', () => {
-  const service = new PasswordsService({ bcryptRounds: 8, hashing: { concurrencyPerAddress: 2, queueLimit: 3 } } as AppConfig, users(null));
+  const service = new PasswordsService({ bcryptRounds: 8, hashing: { concurrencyPerAddress: 2, queueLimit: 3 } } as AppConfiguration, users(null));
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 

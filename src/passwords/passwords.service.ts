@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import { Inject, Injectable, ServiceUnavailableException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import bcrypt from 'bcryptjs';
 import { Piscina } from 'piscina';
-import { appConfiguration, type AppConfig } from '../config/configuration.js';
-import { TooManyRequestsException } from '../filters/too-many-requests.exception.js';
-import { isValidPassword } from '../users/account-rules.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
+import { isValidPassword } from '../account-rules/account-rules.js';
 import { UsersService } from '../users/users.service.js';
 
 type HashingTask = { operation: 'hash'; password: string; rounds: number } | { operation: 'compare'; password: string; hash: string };
@@ -36,7 +36,7 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
   private readonly inFlightByAddress = new Map<string, number>();
 
   constructor(
-    @Inject(appConfiguration.KEY) private readonly config: AppConfig,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly usersService: UsersService,
   ) {}
 

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, HttpException, HttpStatus } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { BEARER_CHALLENGE } from '../auth/authentication-challenges.js';
+import { BEARER_CHALLENGE } from './authentication-challenges.js';
 import { isDatabaseUnavailable, isUniqueViolation } from '../database/database-errors.js';
 import { AuthenticationFailedException } from './authentication-failed.exception.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';

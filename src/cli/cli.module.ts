@@ -1,0 +1,21 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AppConfigModule } from '../config/config.module.js';
+import type { AppConfiguration } from '../config/configuration.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { PasswordsModule } from '../passwords/passwords.module.js';
+import { UsersModule } from '../users/users.module.js';
+
+/**
+ * What `npm run user:create` needs, and no more: the database, the accounts
+ * and password hashing. Not the HTTP app, Redis or the admin bootstrap.
+ */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfiguration): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [AppConfigModule.forRoot(config), EventEmitterModule.forRoot({ wildcard: true }), DatabaseModule, UsersModule, PasswordsModule],
+    };
+  }
+}
