@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfiguration } from './config/configuration.js';
@@ -30,6 +31,7 @@ export class AppModule {
         RedisModule,
         UsersModule,
         AuthModule,
+        AdminModule,
         GreetingModule,
         HealthModule,
       ],

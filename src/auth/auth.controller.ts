@@ -18,6 +18,7 @@ import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
 import { Auth } from './decorators/auth.decorator.js';
 import { CurrentUser } from './decorators/current-user.decorator.js';
+import { Public } from './decorators/public.decorator.js';
 import { OAuthRequestBody } from './decorators/oauth-request-body.decorator.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
@@ -30,6 +31,7 @@ import { OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
 export class AuthController {
   constructor(private readonly authService: AuthService) {}
 
+  @Public()
   @Post()
   @ApiOperation({ operationId: 'register', summary: 'Register an account (role user)' })
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new account' })
@@ -41,6 +43,7 @@ export class AuthController {
     return UserResponseDto.from(await this.authService.register(body, clientAddress));
   }
 
+  @Public()
   @Post('token')
   @HttpCode(200)
   @ApiOperation({
@@ -64,6 +67,7 @@ export class AuthController {
     return this.authService.grantToken(body, clientAddress);
   }
 
+  @Public()
   @Post('revoke')
   @HttpCode(200)
   @ApiOperation({

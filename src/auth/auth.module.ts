@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { APP_CONFIGURATION } from '../config/configuration.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
@@ -14,6 +15,9 @@ import { LoginThrottleService } from './login-throttle.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
+import { AuthenticatedGuard } from './guards/authenticated.guard.js';
+import { RolesGuard } from './guards/roles.guard.js';
+import { jwtModuleOptions } from './jwt-options.js';
 import { TokensService } from './tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
@@ -23,13 +27,14 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
     PasswordsModule,
     TypeOrmModule.forFeature([Session, RefreshToken]),
     PassportModule,
-    JwtModule.registerAsync({
-      inject: [APP_CONFIGURATION],
-      useFactory: (config: AppConfiguration) => ({ secret: config.jwt.secret }),
-    }),
+    JwtModule.registerAsync({ inject: [APP_CONFIGURATION], useFactory: jwtModuleOptions }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginThrottleService, VerifiedCredentialsCache, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
+  providers: [
+    // In this order: who is calling, then whether their role may.
+    { provide: APP_GUARD, useClass: AuthenticatedGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+    AuthService, LoginThrottleService, VerifiedCredentialsCache, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
   exports: [AuthService],
 })
 export class AuthModule {}

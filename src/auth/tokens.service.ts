@@ -5,8 +5,6 @@ import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuratio
 import type { Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 
-export const ACCESS_TOKEN_ALGORITHM = 'HS256';
-
 export interface AccessTokenPayload {
   sub: string;
   username: string;
@@ -23,7 +21,7 @@ export interface SignedAccessToken {
   expiresIn: number;
 }
 
-/** Signs access tokens; JwtStrategy verifies them with the same secret, issuer and audience. */
+/** Signs access tokens with JwtModule's options (jwt-options.ts); JwtStrategy verifies them with the same. */
 @Injectable()
 export class TokensService {
   constructor(
@@ -32,18 +30,7 @@ export class TokensService {
   ) {}
 
   async signAccessToken(user: User): Promise<SignedAccessToken> {
-    const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
-    const accessToken = await this.jwtService.signAsync(
-      { username: user.username, role: user.role },
-      {
-        algorithm: ACCESS_TOKEN_ALGORITHM,
-        subject: String(user.id),
-        issuer,
-        audience,
-        expiresIn: accessTokenTtlSeconds,
-        jwtid: randomUUID(),
-      },
-    );
-    return { accessToken, expiresIn: accessTokenTtlSeconds };
+    const accessToken = await this.jwtService.signAsync({ username: user.username, role: user.role }, { subject: String(user.id), jwtid: randomUUID() });
+    return { accessToken, expiresIn: this.config.jwt.accessTokenTtlSeconds };
   }
 }

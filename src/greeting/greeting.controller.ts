@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { Public } from '../auth/decorators/public.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 
@@ -18,6 +19,7 @@ export class GreetingController {
   }
 
   @Get('unprotected')
+  @Public()
   @ApiOperation({ operationId: 'unprotected', summary: 'Open to everyone' })
   @ApiOkResponse({ type: MessageResponseDto, description: 'The message', example: { message: 'This endpoint is open to everyone!' } })
   unprotected(): MessageResponseDto {

@@ -1,23 +1,35 @@
-import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest as Request } from 'fastify';
 import { Strategy } from 'passport-jwt';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
-import { ACCESS_TOKEN_ALGORITHM, type AccessTokenPayload } from '../tokens.service.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../jwt-options.js';
+import type { AccessTokenPayload } from '../tokens.service.js';
 
-const CLOCK_TOLERANCE_SECONDS = 5;
-/** Far above any token this service signs (about 400 characters): a larger one is refused unread. */
-const MAX_ACCESS_TOKEN_LENGTH = 2048;
+/** The token AuthenticatedGuard found in the Authorization header, if it found a well-formed Bearer one. */
+function presentedBearerToken(request: Request): string | null {
+  const presented = request.presentedCredentials;
+  return presented?.scheme === 'bearer' ? presented.token : null;
+}
 
-/** RFC 6750 §2.1: `Bearer` and one b64token, nothing more (passport-jwt's extractor takes the first of several). */
-const BEARER_HEADER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
-function boundedBearerToken(request: Request): string | null {
-  const header = request.headers.authorization;
-  if (!header || header.length > MAX_ACCESS_TOKEN_LENGTH + 'Bearer '.length) return null;
-  return BEARER_HEADER.exec(header)?.[1] ?? null;
+/**
+ * passport-jwt's verifier (its `JwtVerifier` seam), delegating to JwtService,
+ * so the key, algorithm, issuer, audience and tolerance are JwtModule's: the
+ * options are written once (jwt-options.ts), for signing and verifying.
+ */
+function verifiedBy(jwtService: JwtService) {
+  return (token: string, _key: unknown, _options: unknown, done: (error: Error | null, decoded?: unknown) => void): void => {
+    let decoded: unknown;
+    try {
+      decoded = jwtService.verify(token);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, decoded);
+  };
 }
 
 @Injectable()
@@ -26,22 +38,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   constructor(
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
+    jwtService: JwtService,
     private readonly usersService: UsersService,
   ) {
-    super({
-      jwtFromRequest: boundedBearerToken,
-      // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a PEM public
-      // key and catches the failure, on every request (a fifth of the CPU of GET / in the profile).
-      // jsonwebtoken 9 takes KeyObjects; @types/passport-jwt only knows string | Buffer.
-      secretOrKey: createSecretKey(Buffer.from(config.jwt.secret, 'utf8')) as unknown as Buffer,
-      // Pinned: `alg: none` and any other algorithm are refused before the signature is read.
-      algorithms: [ACCESS_TOKEN_ALGORITHM],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      ignoreExpiration: false,
-      // nbf and exp get a little slack for clocks a few seconds apart; `complete` hands validate() the header too.
-      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS, complete: true },
-    });
+    // No key here: the verifier below is JwtService's, which holds it.
+    super({ jwtFromRequest: presentedBearerToken, secretOrKeyProvider: (_request, _token, done) => done(null) });
+    Object.assign(Strategy, { JwtVerifier: verifiedBy(jwtService) });
     this.accessTokenTtlSeconds = config.jwt.accessTokenTtlSeconds;
   }
 

@@ -3,10 +3,10 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNo
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
-import { UserResponseDto } from './dto/user-response.dto.js';
+import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UsersPageDto } from './dto/users-page.dto.js';
 import { UserIdPipe } from './user-id.pipe.js';
-import { LAST_ADMIN_MESSAGE, UsersService } from './users.service.js';
+import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
 
 /** Account management for admins. */
 @ApiTags('users')

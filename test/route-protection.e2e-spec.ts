@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.js';
+
+/**
+ * Every route is authenticated unless it says @Public(). This walks every
+ * operation of the OpenAPI document and checks that exactly the routes the
+ * contract (API.md, "auth: none") lists as open are open, and that the
+ * document's security agrees with the guard.
+ */
+const OPEN_ROUTES = ['POST /auth', 'POST /auth/token', 'POST /auth/revoke', 'GET /unprotected', 'GET /health'];
+
+type Operation = { security?: unknown[] };
+let testApp: TestApp;
+let operations: { route: string; method: string; path: string; operation: Operation }[];
+
+beforeAll(async () => {
+  testApp = await createTestApp();
+  const document = (await testApp.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
+  operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, method, path: path.replace(/\{[^}]+\}/g, '1'), operation })),
+  );
+});
+afterAll(() => testApp.close());
+
+describe('protected unless said otherwise', () => {
+  it('documents every route the contract lists as open, and more', () => {
+    expect(operations.map((operation) => operation.route)).toEqual(expect.arrayContaining(OPEN_ROUTES));
+    expect(operations.length).toBeGreaterThan(OPEN_ROUTES.length);
+  });
+
+  it('answers 401 with both challenges, without credentials, on every route but the open ones', async () => {
+    const open: string[] = [];
+    for (const { route, method, path } of operations) {
+      const response = await testApp.http()[method as 'get'](path).send({});
+      if (response.status === 401) expect(response.headers['www-authenticate'], route).toContain('Basic realm="gatehouse"');
+      else open.push(route);
+    }
+    expect(open.sort()).toEqual([...OPEN_ROUTES].sort());
+  });
+
+  it('declares security in the document on exactly the protected routes', () => {
+    const undeclared = operations.filter(({ operation }) => !operation.security?.length).map(({ route }) => route);
+    expect(undeclared.sort()).toEqual([...OPEN_ROUTES].sort());
+  });
+});
