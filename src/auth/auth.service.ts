@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -18,6 +18,8 @@ const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly usersService: UsersService,
     private readonly passwordsService: PasswordsService,
@@ -87,10 +89,17 @@ export class AuthService {
     if (!isValidUsername(username) || !isValidPassword(password)) return null;
     const user = await this.usersService.findByUsername(username);
     if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return null;
-    if (this.passwordsService.needsRehash(user.passwordHash)) {
-      await this.usersService.replacePasswordHash(user.id, user.passwordHash, await this.passwordsService.hashPassword(password));
-    }
+    if (this.passwordsService.needsRehash(user.passwordHash)) await this.rehash(user, password);
     return user;
+  }
+
+  /** Best effort: the password was right, so a busy hashing pool or database must not fail the login; the next one tries again. */
+  private async rehash(user: User, password: string): Promise<void> {
+    try {
+      await this.usersService.replacePasswordHash(user.id, user.passwordHash, await this.passwordsService.hashPassword(password));
+    } catch (error) {
+      this.logger.warn(`could not rehash the password of user ${user.id} at the new cost: ${(error as Error).message}`);
+    }
   }
 
   /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */

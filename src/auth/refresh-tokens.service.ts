@@ -85,7 +85,8 @@ export class RefreshTokensService {
     if (spent.affected !== 1) {
       // Either another request spent it first (reuse) or the session has ended: end it for good.
       await this.revokeSession(current.sessionId);
-      return { ok: false, reason: current.session.revokedAt ? 'ended' : 'reused' };
+      const spentMeanwhile = (await this.refreshTokens.findOneBy({ id: current.id }))?.spentAt;
+      return { ok: false, reason: spentMeanwhile ? 'reused' : 'ended' };
     }
     try {
       return { ok: true, userId: current.userId, next: await this.insert(current.session, current.id) };

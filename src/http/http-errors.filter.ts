@@ -24,10 +24,6 @@ function toHttpException(exception: unknown): unknown {
   return exception;
 }
 
-/**
- * Every error leaves in Nest's JSON shape; every 401 carries WWW-Authenticate,
- * every 429 Retry-After; anything unexpected is a bare 500 (logged, never shown).
- */
 /** The headers an error response carries: a challenge with every 401, Retry-After with every 429 and 503. */
 function headersOf(original: unknown, translated: unknown): Record<string, string> {
   if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
@@ -39,6 +35,11 @@ function headersOf(original: unknown, translated: unknown): Record<string, strin
   return {};
 }
 
+/**
+ * Every error leaves in Nest's JSON shape; every 401 carries WWW-Authenticate,
+ * every 429 and 503 Retry-After; anything unexpected is a bare 500 (logged,
+ * as type, message and stack only, never shown).
+ */
 @Catch()
 export class HttpErrorsFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {

@@ -1,0 +1,312 @@
+import { HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
+import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
+import type { PasswordsService } from '../passwords/passwords.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import type { UsersService } from '../users/users.service.js';
+import { AuthService } from './auth.service.js';
+import type { LoginAttempt, LoginThrottleService } from './login-throttle.service.js';
+import type { RefreshTokensService } from './refresh-tokens.service.js';
+import type { TokensService } from './tokens.service.js';
+import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
+
+const PASSWORD = 'correct horse battery';
+const WRONG_PASSWORD = 'wrong horse battery';
+const NEW_PASSWORD = 'new staple battery';
+const STORED_HASH = '$2b$10$' + 'a'.repeat(53);
+const NEW_HASH = '$2b$12$' + 'b'.repeat(53);
+const ADDRESS = '203.0.113.9';
+
+const alice = { id: 7, username: 'alice', usernameKey: 'alice', passwordHash: STORED_HASH, role: 'user', credentialsVersion: 1 } as User;
+
+/** A promise the test settles by hand, to see what the service does (or does not do) while it waits. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => (resolve = settle));
+  return { promise, resolve };
+}
+/** Lets every pending continuation run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Test doubles for every dependency: alice exists, and PASSWORD is her password. */
+function setUp() {
+  const attempt = { succeeded: vi.fn<LoginAttempt['succeeded']>(async () => {}), notChecked: vi.fn<LoginAttempt['notChecked']>(async () => {}) };
+  const usersService = {
+    findByUsername: vi.fn<UsersService['findByUsername']>(async (username) => (username === alice.username ? alice : null)),
+    findById: vi.fn<UsersService['findById']>(async (id) => (id === alice.id ? alice : null)),
+    replacePasswordHash: vi.fn<UsersService['replacePasswordHash']>(async () => {}),
+    changePassword: vi.fn<UsersService['changePassword']>(async () => {}),
+  };
+  const passwordsService = {
+    verifyPassword: vi.fn<PasswordsService['verifyPassword']>(async (password, hash) => hash === STORED_HASH && password === PASSWORD),
+    needsRehash: vi.fn<PasswordsService['needsRehash']>(() => false),
+    hashPassword: vi.fn<PasswordsService['hashPassword']>(async () => NEW_HASH),
+  };
+  const tokensService = { signAccessToken: vi.fn<TokensService['signAccessToken']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
+  const refreshTokensService = {
+    issue: vi.fn<RefreshTokensService['issue']>(async () => 'first-refresh-token'),
+    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, next: 'next-refresh-token' })),
+    revokeAllForUser: vi.fn<RefreshTokensService['revokeAllForUser']>(async () => {}),
+  };
+  const loginThrottle = { consumeLoginAttempt: vi.fn<LoginThrottleService['consumeLoginAttempt']>(async () => attempt) };
+  const verifiedCredentials = {
+    lookup: vi.fn<VerifiedCredentialsCache['lookup']>(() => undefined),
+    changeCount: vi.fn<VerifiedCredentialsCache['changeCount']>(() => 0),
+    remember: vi.fn<VerifiedCredentialsCache['remember']>(),
+  };
+  const service = new AuthService(
+    usersService as unknown as UsersService,
+    passwordsService as unknown as PasswordsService,
+    tokensService as unknown as TokensService,
+    refreshTokensService as unknown as RefreshTokensService,
+    loginThrottle as unknown as LoginThrottleService,
+    verifiedCredentials as unknown as VerifiedCredentialsCache,
+  );
+  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials };
+}
+
+/** The OAuth2 error code (`error`) of the exception the promise rejects with. */
+async function oauthErrorOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => expect.unreachable('expected an OAuth2 error'),
+    (error: unknown) => error,
+  );
+  expect(error).toBeInstanceOf(HttpException);
+  return ((error as HttpException).getResponse() as { error: string }).error;
+}
+
+describe('AuthService.authenticate', () => {
+  it('counts the login attempt before any password work, and checks nothing until the attempt is granted', async () => {
+    const { service, usersService, passwordsService, loginThrottle, attempt } = setUp();
+    const granted = deferred<LoginAttempt>();
+    loginThrottle.consumeLoginAttempt.mockReturnValueOnce(granted.promise);
+
+    const login = service.authenticate('alice', PASSWORD, ADDRESS);
+    await settle();
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(usersService.findByUsername).not.toHaveBeenCalled();
+    expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
+
+    granted.resolve(attempt);
+    expect(await login).toBe(alice);
+    expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, STORED_HASH, ADDRESS);
+  });
+
+  it('checks no password when the throttle refuses the attempt (429)', async () => {
+    const { service, usersService, passwordsService, loginThrottle } = setUp();
+    loginThrottle.consumeLoginAttempt.mockRejectedValueOnce(new TooManyRequestsException('Too many failed logins', 60));
+
+    await expect(service.authenticate('alice', PASSWORD, ADDRESS)).rejects.toBeInstanceOf(TooManyRequestsException);
+    expect(usersService.findByUsername).not.toHaveBeenCalled();
+    expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
+  });
+
+  it('settles the attempt as succeeded when the password is right', async () => {
+    const { service, attempt } = setUp();
+    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(attempt.succeeded).toHaveBeenCalledTimes(1);
+    expect(attempt.notChecked).not.toHaveBeenCalled();
+  });
+
+  it('keeps the attempt counted (neither succeeded nor notChecked) when the password is wrong', async () => {
+    const { service, attempt, passwordsService } = setUp();
+    expect(await service.authenticate('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
+    expect(attempt.succeeded).not.toHaveBeenCalled();
+    expect(attempt.notChecked).not.toHaveBeenCalled();
+  });
+
+  it('gives the attempt back (notChecked) and rethrows when the password could not be checked (503 from the hashing pool)', async () => {
+    const { service, attempt, passwordsService } = setUp();
+    const refusal = new ServiceUnavailableException('Too many password checks are waiting; try again shortly.');
+    passwordsService.verifyPassword.mockRejectedValueOnce(refusal);
+
+    await expect(service.authenticate('alice', PASSWORD, ADDRESS)).rejects.toBe(refusal);
+    expect(attempt.notChecked).toHaveBeenCalledTimes(1);
+    expect(attempt.succeeded).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a username that breaks the rules', 'a b', PASSWORD],
+    ['a password that breaks the rules', 'alice', 'short'],
+  ])('refuses %s with null, without reading the database or hashing', async (_case, username, password) => {
+    const { service, usersService, passwordsService, attempt } = setUp();
+    expect(await service.authenticate(username, password, ADDRESS)).toBeNull();
+    expect(usersService.findByUsername).not.toHaveBeenCalled();
+    expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
+    expect(passwordsService.hashPassword).not.toHaveBeenCalled();
+    expect(attempt.succeeded).not.toHaveBeenCalled();
+  });
+
+  it('spends a password comparison (against no hash) on an unknown user too, so timing tells nothing', async () => {
+    const { service, passwordsService, attempt } = setUp();
+    expect(await service.authenticate('mallory', PASSWORD, ADDRESS)).toBeNull();
+    expect(passwordsService.verifyPassword).toHaveBeenCalledTimes(1);
+    expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, undefined, ADDRESS);
+    expect(attempt.succeeded).not.toHaveBeenCalled();
+  });
+
+  it('replaces a hash made at another cost after a successful login, only if it is still the hash verified', async () => {
+    const { service, usersService, passwordsService } = setUp();
+    passwordsService.needsRehash.mockReturnValue(true);
+
+    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(passwordsService.needsRehash).toHaveBeenCalledWith(STORED_HASH);
+    expect(passwordsService.hashPassword).toHaveBeenCalledWith(PASSWORD);
+    expect(usersService.replacePasswordHash).toHaveBeenCalledWith(alice.id, STORED_HASH, NEW_HASH);
+  });
+
+  it('does not rehash after a failed login, even when the stored hash is at another cost', async () => {
+    const { service, usersService, passwordsService } = setUp();
+    passwordsService.needsRehash.mockReturnValue(true);
+
+    expect(await service.authenticate('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(passwordsService.hashPassword).not.toHaveBeenCalled();
+    expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
+  });
+
+  it('leaves a hash at the current cost as it is', async () => {
+    const { service, usersService, passwordsService } = setUp();
+    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(passwordsService.hashPassword).not.toHaveBeenCalled();
+    expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
+  });
+});
+
+describe('AuthService.grantToken', () => {
+  it('password grant: answers access token, bearer type, lifetime and the new session’s refresh token', async () => {
+    const { service, tokensService, refreshTokensService } = setUp();
+    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS);
+
+    expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
+    expect(refreshTokensService.issue).toHaveBeenCalledWith(alice);
+    expect(tokensService.signAccessToken).toHaveBeenCalledWith(alice);
+  });
+
+  it('treats a missing grant_type as the password grant', async () => {
+    const { service, loginThrottle } = setUp();
+    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, ADDRESS);
+    expect(response.refresh_token).toBe('first-refresh-token');
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+  });
+
+  it('password grant with a wrong password: invalid_grant, and no session is started', async () => {
+    const { service, refreshTokensService, tokensService } = setUp();
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, ADDRESS))).toBe('invalid_grant');
+    expect(refreshTokensService.issue).not.toHaveBeenCalled();
+    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+  });
+
+  it('password grant for a user deleted between the check and the session (issue gives null): invalid_grant, no access token', async () => {
+    const { service, refreshTokensService, tokensService } = setUp();
+    refreshTokensService.issue.mockResolvedValueOnce(null);
+
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS))).toBe('invalid_grant');
+    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+  });
+
+  it('an unknown grant_type: unsupported_grant_type, without touching credentials or tokens', async () => {
+    const { service, loginThrottle, refreshTokensService } = setUp();
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, ADDRESS))).toBe('unsupported_grant_type');
+    expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
+    expect(refreshTokensService.rotate).not.toHaveBeenCalled();
+  });
+
+  it('refresh_token grant: answers new tokens carrying the rotated refresh token', async () => {
+    const { service, refreshTokensService, usersService } = setUp();
+    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS);
+
+    expect(refreshTokensService.rotate).toHaveBeenCalledWith('first-refresh-token');
+    expect(usersService.findById).toHaveBeenCalledWith(alice.id);
+    expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'next-refresh-token' });
+  });
+
+  it('refresh_token grant with a failed rotation: invalid_grant, no access token', async () => {
+    const { service, refreshTokensService, tokensService } = setUp();
+    refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused' });
+
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, ADDRESS))).toBe('invalid_grant');
+    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+  });
+
+  it('refresh_token grant for a user gone after the rotation: invalid_grant, no access token', async () => {
+    const { service, usersService, tokensService } = setUp();
+    usersService.findById.mockResolvedValueOnce(null);
+
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS))).toBe('invalid_grant');
+    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+  });
+});
+
+describe('AuthService.changePassword', () => {
+  it('refuses a wrong current password with 401 and changes nothing', async () => {
+    const { service, usersService, passwordsService, refreshTokensService } = setUp();
+    await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS)).rejects.toBeInstanceOf(UnauthorizedException);
+
+    expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
+    expect(passwordsService.hashPassword).not.toHaveBeenCalled();
+    expect(usersService.changePassword).not.toHaveBeenCalled();
+    expect(refreshTokensService.revokeAllForUser).not.toHaveBeenCalled();
+  });
+
+  it('stores the new hash (a new credentials version) before it revokes the user’s sessions', async () => {
+    const { service, usersService, passwordsService, refreshTokensService, loginThrottle } = setUp();
+    const written = deferred<void>();
+    usersService.changePassword.mockReturnValueOnce(written.promise);
+
+    const change = service.changePassword(alice, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS);
+    await settle();
+    // Guessing the current password is a login attempt like any other.
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(passwordsService.hashPassword).toHaveBeenCalledWith(NEW_PASSWORD, ADDRESS);
+    expect(usersService.changePassword).toHaveBeenCalledWith(alice.id, NEW_HASH);
+    expect(refreshTokensService.revokeAllForUser).not.toHaveBeenCalled();
+
+    written.resolve();
+    await change;
+    expect(refreshTokensService.revokeAllForUser).toHaveBeenCalledWith(alice.id);
+  });
+});
+
+describe('AuthService.authenticateBasic', () => {
+  it('serves a recently verified pair from the cache without the throttle or a password check', async () => {
+    const { service, verifiedCredentials, loginThrottle, passwordsService, usersService } = setUp();
+    verifiedCredentials.lookup.mockReturnValueOnce(alice.id);
+
+    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(verifiedCredentials.lookup).toHaveBeenCalledWith('alice', PASSWORD);
+    expect(usersService.findById).toHaveBeenCalledWith(alice.id);
+    expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
+    expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
+  });
+
+  it('checks the password as a login when the cached pair’s user is gone', async () => {
+    const { service, verifiedCredentials, loginThrottle, usersService } = setUp();
+    verifiedCredentials.lookup.mockReturnValueOnce(alice.id);
+    usersService.findById.mockResolvedValueOnce(null);
+    usersService.findByUsername.mockResolvedValueOnce(null);
+
+    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBeNull();
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+  });
+
+  it('remembers a verified pair with the change count taken before the check, so a change during it keeps the pair out', async () => {
+    const { service, verifiedCredentials, passwordsService } = setUp();
+    let changesHeard = 3;
+    verifiedCredentials.changeCount.mockImplementation(() => changesHeard);
+    passwordsService.verifyPassword.mockImplementationOnce(async () => {
+      // A password change is heard while bcrypt runs.
+      changesHeard++;
+      return true;
+    });
+
+    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(verifiedCredentials.remember).toHaveBeenCalledWith('alice', PASSWORD, alice.id, 3);
+  });
+
+  it('does not remember a pair that failed the check', async () => {
+    const { service, verifiedCredentials } = setUp();
+    expect(await service.authenticateBasic('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(verifiedCredentials.remember).not.toHaveBeenCalled();
+  });
+});
