@@ -4,19 +4,23 @@ import { ConfigurationError, loadConfiguration, type AppConfiguration } from './
 import { createApp } from './configure-app.js';
 import { enableGracefulShutdown } from './http/graceful-shutdown.js';
 
-let config: AppConfiguration;
-try {
-  // Read once, before Nest starts, so a bad variable stops start-up with one line, not a stack trace.
-  config = loadConfiguration();
-} catch (error) {
+/** A configuration error stops start-up with one line, not a stack trace: before Nest starts, or during (signing keys it cannot decrypt). */
+function stopOn(error: unknown): never {
   if (!(error instanceof ConfigurationError)) throw error;
   console.error(`gatehouse: configuration error: ${error.message}`);
   process.exit(1);
 }
 
+let config: AppConfiguration;
+try {
+  config = loadConfiguration();
+} catch (error) {
+  stopOn(error);
+}
+
 const app = await createApp(config);
 enableGracefulShutdown(app, new Logger('Shutdown'));
-await app.listen(config.port, '0.0.0.0');
+await app.listen(config.port, '0.0.0.0').catch(stopOn);
 // PORT=0 takes any free port: say which one.
 const { port: listening } = app.getHttpServer().address() as { port: number };
 console.log(`Gatehouse listens on http://127.0.0.1:${listening} (Swagger UI at /docs)`);

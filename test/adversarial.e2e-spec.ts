@@ -18,21 +18,27 @@ const ADMIN = { username: 'warden', password: 'warden-password' };
 const PASSWORD = 'correct-horse-battery';
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+let issuer: string;
+let kid: string;
 function forge(header: object, payload: object, key = secret, algorithm = 'sha256'): string {
-  const unsigned = `${base64url(header)}.${base64url(payload)}`;
+  const unsigned = `${base64url({ kid, ...header })}.${base64url(payload)}`;
   return `${unsigned}.${createHmac(algorithm, key).update(unsigned).digest('base64url')}`;
 }
 function claims(overrides: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: String(user.id), username: user.username, role: 'user', iat: now, exp: now + 600, iss: 'gatehouse', aud: 'gatehouse', jti: 'x', ...overrides };
+  return { sub: String(user.id), username: user.username, role: 'user', cv: 1, iat: now, exp: now + 600, iss: issuer, aud: 'gatehouse', jti: 'x', ...overrides };
 }
 
 beforeAll(async () => {
-  testApp = await createTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
-  secret = testApp.app.get<AppConfiguration>(APP_CONFIGURATION).jwt.secret;
+  // HS256: forging with the right secret is how these tests reach the checks beyond the signature.
+  testApp = await createTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, JWT_ALGORITHM: 'HS256' });
+  const config = testApp.app.get<AppConfiguration>(APP_CONFIGURATION);
+  secret = config.jwt.secret!;
+  issuer = config.jwt.issuer;
   const session = await registerAndLogin(testApp, 'target');
   user = session.user;
   accessToken = session.accessToken;
+  kid = JSON.parse(Buffer.from(accessToken.split('.')[0], 'base64url').toString()).kid;
   refreshToken = (await testApp.http().post('/auth/token').send({ username: 'target', password: PASSWORD }).expect(200)).body.refresh_token;
   const doomed = await registerAndLogin(testApp, 'doomed');
   deletedUserToken = doomed.accessToken;

@@ -46,9 +46,30 @@ describe('npm run user:create', () => {
 });
 
 describe('start-up with bad configuration', () => {
-  it('stops with exit code 1 and one line naming the variable', async () => {
-    const result = await run('node', ['dist/src/main.js'], { env: { ...env, JWT_SECRET: 'too-short' } }).catch((error) => error);
+  const start = (extraEnv: Record<string, string>) => run('node', ['dist/src/main.js'], { env: { ...env, ...extraEnv }, timeout: 30_000 }).catch((error) => error);
+
+  it.each([
+    [{ JWT_ALGORITHM: 'HS256', JWT_SECRET: 'too-short' }, 'JWT_SECRET must be at least 32 bytes long'],
+    [{ JWT_ALGORITHM: 'RS512' }, 'JWT_ALGORITHM must be one of RS256, ES256, EdDSA, HS256 (got "RS512")'],
+    [{ PUBLIC_URL: 'auth.example.com' }, 'PUBLIC_URL must be the http(s) base URL clients use, such as https://auth.example.com (got "auth.example.com")'],
+    [
+      { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: '' },
+      'KEY_ENCRYPTION_SECRET is required when NODE_ENV=production (at least 32 bytes; generate one with: openssl rand -base64 48)',
+    ],
+  ])('stops with exit code 1 and one line naming the variable: %j', async (extraEnv, message) => {
+    const result = await start(extraEnv);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('gatehouse: configuration error: JWT_SECRET must be at least 32 bytes long\n');
+    expect(result.stderr).toBe(`gatehouse: configuration error: ${message}\n`);
+  });
+
+  it('stops with one line when KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database', async () => {
+    const database = `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-keys-')), 'app.sqlite')}`;
+    // The first start creates a signing key under one secret…
+    const first = await run('node', ['dist/src/cli/rotate-keys.js'], { env: { ...env, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: 'the-first-secret-of-at-least-32-bytes!!' } });
+    expect(first.stdout).toMatch(/^Published signing key [A-Za-z0-9_-]{43} \(RS256, generation 2\)/);
+    // …an instance given another cannot use them.
+    const result = await start({ DATABASE_URL: database, KEY_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!!' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('gatehouse: configuration error: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
   });
 });

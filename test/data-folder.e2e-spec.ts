@@ -8,14 +8,14 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 /** What the service keeps in its data folder (SQLite, its WAL, the generated JWT secret) is its user's alone. */
 describe('the data folder', () => {
-  it('is created 0700, and the database, its WAL and the generated secret 0600, whatever the umask', async () => {
+  it('is created 0700, and the database, its WAL and the generated key-encryption secret 0600, whatever the umask', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'gatehouse-data-')), 'data');
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'app.sqlite')}`, JWT_SECRET: '' });
     try {
       const registered = await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'private', password: 'private-password' }) });
       expect(registered.status).toBe(201);
       expect(modeOf(folder)).toBe('700');
-      for (const file of ['app.sqlite', 'app.sqlite-wal', 'app.sqlite-shm', 'jwt-secret']) expect(modeOf(join(folder, file)), file).toBe('600');
+      for (const file of ['app.sqlite', 'app.sqlite-wal', 'app.sqlite-shm', 'key-encryption-secret']) expect(modeOf(join(folder, file)), file).toBe('600');
       expect(server.output()).not.toContain('readable by other users');
     } finally {
       await server.stop();

@@ -34,7 +34,8 @@ describe.skipIf(skip)('two instances behind one address', () => {
       DATABASE_URL: database.url,
       REDIS_URL,
       REDIS_KEY_PREFIX: keyPrefix,
-      JWT_SECRET: 'a-secret-both-instances-share-32-bytes+',
+      KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+',
+      KEY_PUBLISH_AHEAD: '0',
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       THROTTLE_LOGIN_FAILURES: '4',
@@ -57,8 +58,20 @@ describe.skipIf(skip)('two instances behind one address', () => {
   it('survive malformed messages on their Redis channel, ignoring them, and still hear real changes', async () => {
     const publisher = new Redis(REDIS_URL);
     try {
-      for (const message of ['not json', '', 'null', '[]', '42', '{"instance":"x"}', '{"instance":"x","userId":"1; DROP TABLE users"}', '{"instance":7,"userId":1}', '{"userId":1e400}']) {
-        await publisher.publish(`${keyPrefix}user-changed`, message);
+      for (const message of [
+        'not json',
+        '',
+        'null',
+        '[]',
+        '42',
+        '{"instance":"x"}',
+        '{"instance":"x","event":"user.deleted","payload":{"userId":"1; DROP TABLE users"}}',
+        '{"instance":7,"event":"user.deleted","payload":{"userId":1}}',
+        '{"instance":"x","event":"user.deleted","payload":{"userId":1e400}}',
+        '{"instance":"x","event":"process.exit","payload":{}}',
+        '{"instance":"x","event":"token.revoked","payload":{"jti":{"$gt":""},"expiresAt":1}}',
+      ]) {
+        await publisher.publish(`${keyPrefix}events`, message);
       }
     } finally {
       publisher.disconnect();
@@ -68,6 +81,40 @@ describe.skipIf(skip)('two instances behind one address', () => {
       expect((await call(server, '/health')).status).toBe(200);
       expect(server.output()).toContain('ignored a malformed message');
     }
+  });
+
+  it('started together, agree on one signing key, and publish the same key set', async () => {
+    const [fromA, fromB] = await Promise.all([a, b].map(async (server) => (await (await call(server, '/.well-known/jwks.json')).json()) as { keys: { kid: string }[] }));
+    expect(fromA.keys).toHaveLength(1);
+    expect(fromB).toEqual(fromA);
+  });
+
+  it('see on B a key rotated on A: B verifies the new key’s tokens at once, and the old ones still work', async () => {
+    await register('rotator');
+    const tokenOf = async (server: RunningServer) =>
+      ((await (await form(server, '/auth/token', { username: 'rotator', password: 'fleet-password-1' })).json()) as { access_token: string }).access_token;
+    const before = await tokenOf(a);
+    const rotated = await call(a, '/keys/rotate', { method: 'POST', headers: { Authorization: basic(ADMIN.username, ADMIN.password) } });
+    expect(rotated.status).toBe(201);
+    const { kid } = (await rotated.json()) as { kid: string };
+    const after = await tokenOf(a);
+    expect(JSON.parse(Buffer.from(after.split('.')[0], 'base64url').toString()).kid).toBe(kid);
+    for (const token of [before, after]) expect((await call(b, '/', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(((await (await call(b, '/.well-known/jwks.json')).json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid)).toContain(kid);
+  });
+
+  it('refuse on B, and report inactive in B’s introspection, an access token revoked on A', async () => {
+    await register('revoked-fleet');
+    const { access_token: token } = (await (await form(a, '/auth/token', { username: 'revoked-fleet', password: 'fleet-password-1' })).json()) as { access_token: string };
+    expect((await call(b, '/', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await form(a, '/auth/revoke', { token, token_type_hint: 'access_token' })).status).toBe(200);
+    expect((await call(b, '/', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
+    const introspected = await call(b, '/auth/introspect', {
+      method: 'POST',
+      headers: { Authorization: basic(ADMIN.username, ADMIN.password), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }),
+    });
+    expect(await introspected.json()).toEqual({ active: false });
   });
 
   it('accept on B a token issued by A', async () => {

@@ -7,7 +7,16 @@ import { createTestApp, type TestApp } from './helpers/app.js';
  * contract (API.md, "auth: none") lists as open are open, and that the
  * document's security agrees with the guard.
  */
-const OPEN_ROUTES = ['POST /auth', 'POST /auth/token', 'POST /auth/revoke', 'GET /unprotected', 'GET /health'];
+const OPEN_ROUTES = [
+  'POST /auth',
+  'POST /auth/token',
+  'POST /auth/revoke',
+  'GET /unprotected',
+  'GET /health',
+  'GET /.well-known/jwks.json',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/openid-configuration',
+];
 
 type Operation = { security?: unknown[] };
 let testApp: TestApp;

@@ -6,43 +6,52 @@ import { createTestApp, registerAndLogin, type TestApp } from './helpers/app.js'
 
 let testApp: TestApp;
 let secret: string;
+let issuer: string;
+let kid: string;
 let accessToken: string;
 let userId: number;
 
 const base64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
+/** Signs as the service does with HS256 (the kid of its key unless the header says otherwise), or otherwise, as a forger would. */
 function sign(header: object, payload: object, key = secret, algorithm = 'sha256'): string {
-  const unsigned = `${base64url(header)}.${base64url(payload)}`;
+  const unsigned = `${base64url({ kid, ...header })}.${base64url(payload)}`;
   return `${unsigned}.${createHmac(algorithm, key).update(unsigned).digest('base64url')}`;
 }
 
 function claims(overrides: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: String(userId), username: 'Frank', role: 'user', iat: now, exp: now + 600, iss: 'gatehouse', aud: 'gatehouse', jti: 'test-jti', ...overrides };
+  return { sub: String(userId), username: 'Frank', role: 'user', cv: 1, iat: now, exp: now + 600, iss: issuer, aud: 'gatehouse', jti: 'test-jti', ...overrides };
 }
 
 const greet = (token: string) => testApp.http().get('/').set('Authorization', `Bearer ${token}`);
 
 beforeAll(async () => {
-  testApp = await createTestApp();
-  secret = testApp.app.get<AppConfiguration>(APP_CONFIGURATION).jwt.secret;
+  // HS256, the shared-secret mode: these tests forge tokens with the secret. RS256 (the default) is keys.e2e-spec.ts.
+  testApp = await createTestApp({ JWT_ALGORITHM: 'HS256' });
+  const config = testApp.app.get<AppConfiguration>(APP_CONFIGURATION);
+  secret = config.jwt.secret!;
+  issuer = config.jwt.issuer;
   const session = await registerAndLogin(testApp, 'Frank');
   accessToken = session.accessToken;
+  kid = JSON.parse(Buffer.from(accessToken.split('.')[0], 'base64url').toString()).kid;
   userId = session.user.id;
 });
 afterAll(() => testApp.close());
 
 describe('access tokens', () => {
-  it('are HS256 JWTs with sub, username, role, iat, exp, iss, aud and jti', () => {
+  it('are HS256 JWTs with a kid, and sub, username, role, the credentials version, iat, exp, iss (PUBLIC_URL), aud and jti', () => {
     const [header, payload] = accessToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
-    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT', kid: expect.stringMatching(/^hs256-[A-Za-z0-9_-]{16}$/) });
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(payload).toEqual({
       sub: String(userId),
       username: 'Frank',
       role: 'user',
+      cv: 1,
       iat: expect.any(Number),
       exp: payload.iat + 1800,
-      iss: 'gatehouse',
+      iss: issuer,
       aud: 'gatehouse',
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
@@ -73,6 +82,10 @@ describe('access tokens', () => {
     ['no exp claim', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }))],
     ['a subject that is not an id', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ sub: 'admin' }))],
     ['a subject of a user that never existed', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ sub: '999999' }))],
+    ['an unknown kid', () => sign({ alg: 'HS256', typ: 'JWT', kid: 'hs256-AAAAAAAAAAAAAAAA' }, claims())],
+    ['no kid', () => sign({ alg: 'HS256', typ: 'JWT', kid: undefined }, claims())],
+    ['a credentials version the user no longer has (issued before a password change)', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ cv: 0 }))],
+    ['no credentials version', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ cv: undefined }))],
     ['an unknown critical header extension (crit, RFC 7515 §4.1.11)', () => sign({ alg: 'HS256', typ: 'JWT', crit: ['exp-policy'], 'exp-policy': 'strict' }, claims())],
     ['an empty crit header', () => sign({ alg: 'HS256', typ: 'JWT', crit: [] }, claims())],
     ['iat in the future (beyond the clock tolerance)', () => sign({ alg: 'HS256', typ: 'JWT' }, claims({ iat: Math.floor(Date.now() / 1000) + 120, exp: Math.floor(Date.now() / 1000) + 600 }))],

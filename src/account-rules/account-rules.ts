@@ -13,7 +13,8 @@ export const PASSWORD_RULE = `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} byt
 /** C0 and C1 control characters (NUL, newline, escape…): refused in passwords, never stripped. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
-export const ROLES = ['user', 'admin'] as const;
+/** `service`: an account a resource server uses to call introspection. */
+export const ROLES = ['user', 'admin', 'service'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isValidUsername(value: unknown): value is string {

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { KeysController } from './keys.controller.js';
 import { UsersController } from './users.controller.js';
 
 /**
- * Account management for admins (`/users`): the HTTP routes over UsersService.
+ * Management for admins: accounts (`/users`, over UsersService) and signing keys (`/keys`).
  * Apart from the accounts themselves (users/), so that auth/ can depend on
  * users/ while these routes depend on auth/'s access decorators, with no loop.
  */
 @Module({
-  imports: [UsersModule],
-  controllers: [UsersController],
+  imports: [UsersModule, TokensModule],
+  controllers: [UsersController, KeysController],
 })
 export class AdminModule {}

@@ -16,6 +16,8 @@ import {
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
+import { IntrospectionResponseDto } from './dto/introspection-response.dto.js';
+import { IntrospectionService } from './introspection.service.js';
 import { Auth } from './decorators/auth.decorator.js';
 import { CurrentUser } from './decorators/current-user.decorator.js';
 import { Public } from './decorators/public.decorator.js';
@@ -29,7 +31,10 @@ import { OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly authService: AuthService) {}
+  constructor(
+    private readonly authService: AuthService,
+    private readonly introspection: IntrospectionService,
+  ) {}
 
   @Public()
   @Post()
@@ -72,17 +77,36 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'revoke',
-    summary: 'Revoke a refresh token (RFC 7009): log out',
+    summary: 'Revoke a refresh or access token (RFC 7009): log out',
     description:
-      'Revokes the refresh token and every token of the same login. 200 also for an unknown token. ' +
-      'Access tokens are stateless and short-lived: they are not revoked, and expire by themselves.',
+      'A refresh token: ends its login (every token of that session). An access token: refused by its jti, on every ' +
+      'instance and in introspection, until it expires. 200 also for an unknown token.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ description: 'Revoked, or unknown' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
   async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<void> {
-    await this.authService.revoke(body.token);
+    await this.authService.revoke(body.token, body.token_type_hint);
+  }
+
+  @Post('introspect')
+  @HttpCode(200)
+  @Auth('admin', 'service')
+  @ApiOperation({
+    operationId: 'introspect',
+    summary: 'Is this token active? (RFC 7662)',
+    description:
+      'For resource servers (an account with role service) and admins. An access token is active while its signature, key and ' +
+      'claims verify, it is not revoked, its user exists and has not changed password since; the answer carries the current ' +
+      'role. A refresh token is active while its login is; only exp and sub are revealed.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: RevokeRequestDto })
+  @ApiOkResponse({ type: IntrospectionResponseDto, description: '{active: false}, or active with the claims' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
+  introspect(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<IntrospectionResponseDto> {
+    return this.introspection.introspect(body.token, body.token_type_hint);
   }
 
   @Put('password')

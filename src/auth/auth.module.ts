@@ -1,24 +1,23 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { APP_CONFIGURATION } from '../config/configuration.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
+import { WellKnownController } from './well-known.controller.js';
 import { AuthService } from './auth.service.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { IntrospectionService } from './introspection.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { AuthenticatedGuard } from './guards/authenticated.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
-import { jwtModuleOptions } from './jwt-options.js';
-import { TokensService } from './tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 @Module({
@@ -27,14 +26,22 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
     PasswordsModule,
     TypeOrmModule.forFeature([Session, RefreshToken]),
     PassportModule,
-    JwtModule.registerAsync({ inject: [APP_CONFIGURATION], useFactory: jwtModuleOptions }),
+    TokensModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, WellKnownController],
   providers: [
     // In this order: who is calling, then whether their role may.
     { provide: APP_GUARD, useClass: AuthenticatedGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
-    AuthService, LoginThrottleService, VerifiedCredentialsCache, TokensService, RefreshTokensService, JwtStrategy, BasicStrategy, AdminBootstrapService],
+    AuthService,
+    LoginThrottleService,
+    VerifiedCredentialsCache,
+    RefreshTokensService,
+    IntrospectionService,
+    JwtStrategy,
+    BasicStrategy,
+    AdminBootstrapService,
+  ],
   exports: [AuthService],
 })
 export class AuthModule {}

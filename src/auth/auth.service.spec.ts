@@ -7,7 +7,7 @@ import type { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 import type { LoginAttempt, LoginThrottleService } from './login-throttle.service.js';
 import type { RefreshTokensService } from './refresh-tokens.service.js';
-import type { TokensService } from './tokens.service.js';
+import type { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 const PASSWORD = 'correct horse battery';
@@ -42,7 +42,7 @@ function setUp() {
     needsRehash: vi.fn<PasswordsService['needsRehash']>(() => false),
     hashPassword: vi.fn<PasswordsService['hashPassword']>(async () => NEW_HASH),
   };
-  const tokensService = { signAccessToken: vi.fn<TokensService['signAccessToken']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
+  const tokensService = { sign: vi.fn<AccessTokensService['sign']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
   const refreshTokensService = {
     issue: vi.fn<RefreshTokensService['issue']>(async () => 'first-refresh-token'),
     rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, next: 'next-refresh-token' })),
@@ -57,7 +57,7 @@ function setUp() {
   const service = new AuthService(
     usersService as unknown as UsersService,
     passwordsService as unknown as PasswordsService,
-    tokensService as unknown as TokensService,
+    tokensService as unknown as AccessTokensService,
     refreshTokensService as unknown as RefreshTokensService,
     loginThrottle as unknown as LoginThrottleService,
     verifiedCredentials as unknown as VerifiedCredentialsCache,
@@ -180,7 +180,7 @@ describe('AuthService.grantToken', () => {
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
     expect(refreshTokensService.issue).toHaveBeenCalledWith(alice);
-    expect(tokensService.signAccessToken).toHaveBeenCalledWith(alice);
+    expect(tokensService.sign).toHaveBeenCalledWith(alice);
   });
 
   it('treats a missing grant_type as the password grant', async () => {
@@ -194,7 +194,7 @@ describe('AuthService.grantToken', () => {
     const { service, refreshTokensService, tokensService } = setUp();
     expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, ADDRESS))).toBe('invalid_grant');
     expect(refreshTokensService.issue).not.toHaveBeenCalled();
-    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+    expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
   it('password grant for a user deleted between the check and the session (issue gives null): invalid_grant, no access token', async () => {
@@ -202,7 +202,7 @@ describe('AuthService.grantToken', () => {
     refreshTokensService.issue.mockResolvedValueOnce(null);
 
     expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS))).toBe('invalid_grant');
-    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+    expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
   it('an unknown grant_type: unsupported_grant_type, without touching credentials or tokens', async () => {
@@ -226,7 +226,7 @@ describe('AuthService.grantToken', () => {
     refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused' });
 
     expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, ADDRESS))).toBe('invalid_grant');
-    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+    expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
   it('refresh_token grant for a user gone after the rotation: invalid_grant, no access token', async () => {
@@ -234,7 +234,7 @@ describe('AuthService.grantToken', () => {
     usersService.findById.mockResolvedValueOnce(null);
 
     expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS))).toBe('invalid_grant');
-    expect(tokensService.signAccessToken).not.toHaveBeenCalled();
+    expect(tokensService.sign).not.toHaveBeenCalled();
   });
 });
 

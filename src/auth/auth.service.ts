@@ -10,7 +10,7 @@ import { oauthError } from './oauth-error.exception.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
-import { TokensService } from './tokens.service.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 const INVALID_CREDENTIALS = 'Invalid username or password.';
@@ -23,7 +23,7 @@ export class AuthService {
   constructor(
     private readonly usersService: UsersService,
     private readonly passwordsService: PasswordsService,
-    private readonly tokensService: TokensService,
+    private readonly accessTokens: AccessTokensService,
     private readonly refreshTokensService: RefreshTokensService,
     private readonly loginThrottle: LoginThrottleService,
     private readonly verifiedCredentials: VerifiedCredentialsCache,
@@ -110,9 +110,15 @@ export class AuthService {
     throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password" or "refresh_token".`);
   }
 
-  /** POST /auth/revoke (RFC 7009): ends the login the refresh token belongs to. */
-  revoke(token: string): Promise<void> {
-    return this.refreshTokensService.revoke(token);
+  /**
+   * POST /auth/revoke (RFC 7009): a refresh token ends the login it belongs
+   * to; an access token is refused by its jti until it expires. The hint only
+   * says which to try first; an unknown token is no error.
+   */
+  async revoke(token: string, hint?: string): Promise<void> {
+    if (hint === 'access_token' && (await this.accessTokens.revoke(token))) return;
+    await this.refreshTokensService.revoke(token);
+    if (hint !== 'access_token' && token.includes('.')) await this.accessTokens.revoke(token);
   }
 
   /**
@@ -147,7 +153,7 @@ export class AuthService {
   }
 
   private async issueTokens(user: User, refreshToken: string): Promise<TokenResponseDto> {
-    const { accessToken, expiresIn } = await this.tokensService.signAccessToken(user);
+    const { accessToken, expiresIn } = await this.accessTokens.sign(user);
     return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken };
   }
 }

@@ -97,6 +97,17 @@ export class RefreshTokensService {
     }
   }
 
+  /** For introspection: whose token this is, until when, and whether it would be accepted now. Null: no refresh token of ours. */
+  async inspect(token: string): Promise<{ userId: number; expiresAt: Date; active: boolean } | null> {
+    const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true, user: true } });
+    if (!current?.session) return null;
+    const now = Date.now();
+    const { session, user } = current;
+    const active =
+      !current.spentAt && current.expiresAt.getTime() > now && !session.revokedAt && session.expiresAt.getTime() > now && user?.credentialsVersion === session.credentialsVersion;
+    return { userId: current.userId, expiresAt: current.expiresAt, active };
+  }
+
   /** RFC 7009: revokes the token's session (that login); an unknown token is no error. */
   async revoke(token: string): Promise<void> {
     const current = await this.refreshTokens.findOneBy({ tokenHash: hashToken(token) });

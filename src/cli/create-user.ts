@@ -9,7 +9,7 @@ import { ConfigurationError, loadConfiguration } from '../config/configuration.j
 import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { readPassword } from './read-password.js';
 
-const USAGE = `Usage: npm run user:create -- <username> [--admin]
+const USAGE = `Usage: npm run user:create -- <username> [--admin | --service]
 The password comes from USER_PASSWORD, or from standard input (prompted, hidden, on a terminal); never from the command line.`;
 
 function fail(message: string): never {
@@ -19,7 +19,7 @@ function fail(message: string): never {
 
 const { values, positionals } = (() => {
   try {
-    return parseArgs({ allowPositionals: true, options: { admin: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+    return parseArgs({ allowPositionals: true, options: { admin: { type: 'boolean', default: false }, service: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
     return fail(`${(error as Error).message}\n${USAGE}`);
   }
@@ -28,7 +28,7 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (positionals.length !== 1) fail(USAGE);
+if (positionals.length !== 1 || (values.admin && values.service)) fail(USAGE);
 
 const username = positionals[0];
 if (!isValidUsername(username)) fail(`the username must be ${USERNAME_RULE}`);
@@ -43,9 +43,10 @@ const config = (() => {
 const password = process.env.USER_PASSWORD ?? (await readPassword(`Password for ${username}: `));
 if (!isValidPassword(password)) fail(`the password must be ${PASSWORD_RULE}`);
 
-const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
+const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, 'users'), { logger: ['error'] });
 try {
-  const role = values.admin ? 'admin' : 'user';
+  // service: an account a resource server uses for introspection.
+  const role = values.admin ? 'admin' : values.service ? 'service' : 'user';
   const passwordHash = await app.get(PasswordsService).hashPassword(password);
   const user = await app.get(UsersService).create({ username, passwordHash, role });
   console.log(`Created ${role} "${user.username}" with id ${user.id}.`);

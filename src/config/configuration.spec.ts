@@ -8,6 +8,8 @@ import { ConfigurationError, loadConfiguration, readDatabaseConfiguration } from
 const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
 /** What `openssl rand -base64 48` gives. */
 const secret = randomBytes(48).toString('base64');
+/** Production with HS256 and real secrets, where a test varies one thing. */
+const PRODUCTION = { NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') };
 
 describe('loadConfiguration', () => {
   it('has the defaults of API.md', () => {
@@ -17,7 +19,9 @@ describe('loadConfiguration', () => {
       port: 3000,
       production: false,
       database: { type: 'sqlite', file: `${directory}/app.sqlite` },
-      jwt: { issuer: 'gatehouse', audience: 'gatehouse', accessTokenTtlSeconds: 1800 },
+      publicUrl: 'http://127.0.0.1:3000',
+      jwt: { algorithm: 'RS256', secret: null, issuer: 'http://127.0.0.1:3000', audience: 'gatehouse', accessTokenTtlSeconds: 1800 },
+      keys: { publishAheadSeconds: 600, rotationIntervalSeconds: null },
       refreshTokenTtlSeconds: 14 * 86400,
       sessionMaxLifetimeSeconds: 30 * 86400,
       bcryptRounds: 12,
@@ -44,12 +48,18 @@ describe('loadConfiguration', () => {
 
   it('generates a JWT secret once outside production, keeps it private in the data folder, and reuses it', () => {
     const directory = temp();
-    const env = { DATABASE_URL: `sqlite:${directory}/app.sqlite` };
-    const first = loadConfiguration(env).jwt.secret;
+    const env = { DATABASE_URL: `sqlite:${directory}/app.sqlite`, JWT_ALGORITHM: 'HS256' };
+    const first = loadConfiguration(env).jwt.secret!;
     expect(first.length).toBeGreaterThanOrEqual(43);
     expect(loadConfiguration(env).jwt.secret).toBe(first);
     expect(readFileSync(join(directory, 'jwt-secret'), 'utf8')).toBe(first);
     expect(statSync(join(directory, 'jwt-secret')).mode & 0o777).toBe(0o600);
+  });
+
+  it('takes the issuer from PUBLIC_URL unless JWT_ISSUER says otherwise, and allows a publish-ahead of 0', () => {
+    const env = { DATABASE_URL: `sqlite:${temp()}/a.sqlite`, PUBLIC_URL: 'https://auth.example.com/', KEY_PUBLISH_AHEAD: '0' };
+    expect(loadConfiguration(env)).toMatchObject({ publicUrl: 'https://auth.example.com', jwt: { issuer: 'https://auth.example.com' }, keys: { publishAheadSeconds: 0 } });
+    expect(loadConfiguration({ ...env, JWT_ISSUER: 'gatehouse' }).jwt.issuer).toBe('gatehouse');
   });
 
   it('reads durations such as 15m, 2h and 900', () => {
@@ -59,8 +69,17 @@ describe('loadConfiguration', () => {
   });
 
   it.each([
-    [{ NODE_ENV: 'production', JWT_SECRET: '' }, /^JWT_SECRET is required when NODE_ENV=production/],
-    [{ JWT_SECRET: 'short' }, /^JWT_SECRET must be at least 32 bytes/],
+    [{ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), JWT_SECRET: '' }, /^JWT_SECRET is required when NODE_ENV=production/],
+    [{ JWT_ALGORITHM: 'HS256', JWT_SECRET: 'short' }, /^JWT_SECRET must be at least 32 bytes/],
+    [{ NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: '' }, /^KEY_ENCRYPTION_SECRET is required when NODE_ENV=production .*openssl rand -base64 48\)$/],
+    [{ NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: 'change-me-to-the-output-of-openssl-rand-base64-48' }, /^KEY_ENCRYPTION_SECRET is a placeholder/],
+    [{ JWT_ALGORITHM: 'PS256' }, /^JWT_ALGORITHM must be one of RS256, ES256, EdDSA, HS256 \(got "PS256"\)$/],
+    [{ JWT_ALGORITHM: 'none' }, /^JWT_ALGORITHM must be one of/],
+    [{ PUBLIC_URL: 'auth.example.com' }, /^PUBLIC_URL must be the http\(s\) base URL clients use/],
+    [{ PUBLIC_URL: 'ftp://auth.example.com' }, /^PUBLIC_URL must be the http\(s\) base URL/],
+    [{ PUBLIC_URL: 'https://auth.example.com/?x=1' }, /^PUBLIC_URL must be the http\(s\) base URL/],
+    [{ KEY_PUBLISH_AHEAD: 'soon' }, /^KEY_PUBLISH_AHEAD must be a duration/],
+    [{ KEY_ROTATION_INTERVAL: 'monthly' }, /^KEY_ROTATION_INTERVAL must be a duration/],
     [{ PORT: 'eighty' }, /^PORT must be a whole number/],
     [{ PORT: '70000' }, /^PORT must be a whole number from 0 to 65535/],
     [{ BCRYPT_ROUNDS: '3' }, /^BCRYPT_ROUNDS must be a whole number from 4 to 31/],
@@ -106,8 +125,10 @@ describe('loadConfiguration', () => {
     );
     expect(example.NODE_ENV).toBe('production');
     expect(() => loadConfiguration(example)).toThrow(/^DATABASE_URL is a placeholder/);
-    expect(() => loadConfiguration({ ...example, DATABASE_URL: 'postgres://gatehouse:9d2f7c1a8b4e@db/gatehouse' })).toThrow(/^JWT_SECRET is a placeholder .*openssl rand -base64 48$/);
-    expect(() => loadConfiguration({ ...example, DATABASE_URL: 'postgres://gatehouse:9d2f7c1a8b4e@db/gatehouse', JWT_SECRET: secret })).toThrow(/^ADMIN_PASSWORD is a placeholder/);
+    const database = 'postgres://gatehouse:9d2f7c1a8b4e@db/gatehouse';
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: database })).toThrow(/^KEY_ENCRYPTION_SECRET is a placeholder .*openssl rand -base64 48$/);
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret, JWT_ALGORITHM: 'HS256', JWT_SECRET: 'change-me-to-the-output-of-openssl-rand-base64-48' })).toThrow(/^JWT_SECRET is a placeholder .*openssl rand -base64 48$/);
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret })).toThrow(/^ADMIN_PASSWORD is a placeholder/);
   });
 
   it.each([
@@ -116,16 +137,16 @@ describe('loadConfiguration', () => {
     ['a word repeated', 'secretsecretsecretsecretsecret12', /^JWT_SECRET looks too regular/],
     ['a placeholder', 'please-change-me-before-you-go-live-0123', /^JWT_SECRET is a placeholder/],
   ])('refuses %s as JWT_SECRET in production, but not in development', (_case, weak, message) => {
-    const env = { JWT_SECRET: weak, DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
-    expect(() => loadConfiguration({ ...env, NODE_ENV: 'production' })).toThrow(message);
+    const env = { JWT_ALGORITHM: 'HS256', JWT_SECRET: weak, DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    expect(() => loadConfiguration({ ...env, NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') })).toThrow(message);
     expect(loadConfiguration(env).jwt.secret).toBe(weak);
   });
 
   it('takes a random JWT_SECRET in production (base64 or hex)', () => {
-    expect(loadConfiguration({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).production).toBe(true);
+    expect(loadConfiguration({ ...PRODUCTION, JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).production).toBe(true);
   });
 
   it('takes a long enough JWT_SECRET in production', () => {
-    expect(loadConfiguration({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).jwt.secret).toBe(secret);
+    expect(loadConfiguration({ ...PRODUCTION, JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).jwt.secret).toBe(secret);
   });
 });

@@ -20,7 +20,11 @@ export interface AppConfiguration {
   database: DatabaseConfiguration;
   /** Where the service keeps what it generates itself (the development JWT secret). */
   dataDirectory: string;
-  jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
+  /** The base URL clients see (no trailing slash): links, discovery metadata, and the default issuer. */
+  publicUrl: string;
+  jwt: JwtConfiguration;
+  /** Signing keys in the database: their encryption at rest and their rotation. */
+  keys: KeysConfiguration;
   refreshTokenTtlSeconds: number;
   /** The absolute lifetime of a login (its chain of refresh tokens), however often it is refreshed. */
   sessionMaxLifetimeSeconds: number;
@@ -37,6 +41,27 @@ export interface AppConfiguration {
   trustProxy: boolean | number | string;
   throttle: ThrottleConfiguration;
   http: HttpServerConfiguration;
+}
+
+export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export interface JwtConfiguration {
+  algorithm: JwtAlgorithm;
+  /** HS256 only: the shared secret (JWT_SECRET). Null for the asymmetric algorithms, whose keys live in the database. */
+  secret: string | null;
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+}
+
+export interface KeysConfiguration {
+  /** Encrypts private signing keys at rest (AES-256-GCM): the same on every instance of a deployment. */
+  encryptionSecret: string;
+  /** A new key is published this long before it starts signing, so verifiers' caches have it first. */
+  publishAheadSeconds: number;
+  /** Rotate by itself this often; null: only when asked (npm run keys:rotate, POST /keys/rotate). */
+  rotationIntervalSeconds: number | null;
 }
 
 /** Limits of the HTTP server, so slow or idle clients cannot hold connections open for ever. */
@@ -122,11 +147,12 @@ function dataDirectoryOf(database: DatabaseConfiguration): string {
 }
 
 /**
- * Outside production a missing JWT_SECRET is generated once and kept beside the
- * data, so tokens survive restarts. The 'wx' flag makes two first starts agree.
+ * Outside production a missing secret is generated once and kept beside the
+ * data (0600), so tokens and keys survive restarts. The 'wx' flag makes two
+ * first starts agree.
  */
-function readOrCreateDevelopmentSecret(dataDirectory: string): string {
-  const file = join(dataDirectory, 'jwt-secret');
+function readOrCreateDevelopmentSecret(dataDirectory: string, name: string): string {
+  const file = join(dataDirectory, name);
   makePrivateFolder(dataDirectory);
   try {
     writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
@@ -136,18 +162,44 @@ function readOrCreateDevelopmentSecret(dataDirectory: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-function readJwtSecret(env: Environment, production: boolean, dataDirectory: string): string {
-  const secret = env.JWT_SECRET;
+/** A secret from `variable`: required and strong in production, otherwise generated once into the data folder as `file`. */
+function readSecret(env: Environment, variable: string, production: boolean, dataDirectory: string, file: string): string {
+  const secret = env[variable];
   if (secret !== undefined && secret !== '') {
     if (Buffer.byteLength(secret, 'utf8') < MINIMUM_SECRET_BYTES) {
-      invalid('JWT_SECRET', `must be at least ${MINIMUM_SECRET_BYTES} bytes long`);
+      invalid(variable, `must be at least ${MINIMUM_SECRET_BYTES} bytes long`);
     }
     const weakness = production ? weakSecretReason(secret) : null;
-    if (weakness) invalid('JWT_SECRET', `${weakness}: not in production; ${GENERATE_A_SECRET}`);
+    if (weakness) invalid(variable, `${weakness}: not in production; ${GENERATE_A_SECRET}`);
     return secret;
   }
-  if (production) invalid('JWT_SECRET', `is required when NODE_ENV=production (at least ${MINIMUM_SECRET_BYTES} bytes; ${GENERATE_A_SECRET})`);
-  return readOrCreateDevelopmentSecret(dataDirectory);
+  if (production) invalid(variable, `is required when NODE_ENV=production (at least ${MINIMUM_SECRET_BYTES} bytes; ${GENERATE_A_SECRET})`);
+  return readOrCreateDevelopmentSecret(dataDirectory, file);
+}
+
+function readJwtAlgorithm(env: Environment): JwtAlgorithm {
+  const raw = env.JWT_ALGORITHM || 'RS256';
+  if (!(JWT_ALGORITHMS as readonly string[]).includes(raw)) invalid('JWT_ALGORITHM', `must be one of ${JWT_ALGORITHMS.join(', ')} (got "${raw}")`);
+  return raw as JwtAlgorithm;
+}
+
+function readPublicUrl(env: Environment, port: number): string {
+  const raw = env.PUBLIC_URL?.trim() || `http://127.0.0.1:${port}`;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    invalid('PUBLIC_URL', `must be the http(s) base URL clients use, such as https://auth.example.com (got "${raw}")`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Like readDurationSeconds, but 0 (or 0s) is allowed: "at once". */
+function readDurationSecondsOrZero(env: Environment, variable: string, fallback: string): number {
+  return /^0+\s*[a-z]*$/i.test(env[variable] ?? '') ? 0 : readDurationSeconds(env, variable, fallback);
 }
 
 function passwordOf(url: string): string {
@@ -249,19 +301,29 @@ function readHttpServer(env: Environment): HttpServerConfiguration {
 /** The one place that reads the environment; throws ConfigurationError on a bad value. */
 export function loadConfiguration(env: Environment = process.env): AppConfiguration {
   const production = env.NODE_ENV === 'production';
+  const port = readInteger(env, 'PORT', 3000, 0, 65535);
+  const publicUrl = readPublicUrl(env, port);
+  const algorithm = readJwtAlgorithm(env);
   const database = readDatabaseConfiguration(env);
   if (database.type === 'postgres') refusePlaceholder('DATABASE_URL', passwordOf(database.url), production);
   const dataDirectory = dataDirectoryOf(database);
   return {
     production,
-    port: readInteger(env, 'PORT', 3000, 0, 65535),
+    port,
     database,
     dataDirectory,
+    publicUrl,
     jwt: {
-      secret: readJwtSecret(env, production, dataDirectory),
-      issuer: env.JWT_ISSUER || 'gatehouse',
+      algorithm,
+      secret: algorithm === 'HS256' ? readSecret(env, 'JWT_SECRET', production, dataDirectory, 'jwt-secret') : null,
+      issuer: env.JWT_ISSUER || publicUrl,
       audience: env.JWT_AUDIENCE || 'gatehouse',
       accessTokenTtlSeconds: readDurationSeconds(env, 'ACCESS_TOKEN_TTL', '30m'),
+    },
+    keys: {
+      encryptionSecret: readSecret(env, 'KEY_ENCRYPTION_SECRET', production, dataDirectory, 'key-encryption-secret'),
+      publishAheadSeconds: readDurationSecondsOrZero(env, 'KEY_PUBLISH_AHEAD', '10m'),
+      rotationIntervalSeconds: env.KEY_ROTATION_INTERVAL ? readDurationSeconds(env, 'KEY_ROTATION_INTERVAL', '90d') : null,
     },
     refreshTokenTtlSeconds: readDurationSeconds(env, 'REFRESH_TOKEN_TTL', '14d'),
     sessionMaxLifetimeSeconds: readDurationSeconds(env, 'SESSION_MAX_LIFETIME', '30d'),

@@ -8,7 +8,7 @@ import { makePrivateFile, makePrivateFolder, readableByOthers } from '../config/
  * folder, made earlier or by hand, other users of the machine can read.
  */
 export function prepareDataDirectory({ database, dataDirectory }: Pick<AppConfiguration, 'database' | 'dataDirectory'>): string[] {
-  const candidates = [dataDirectory, join(dataDirectory, 'jwt-secret')];
+  const candidates = [dataDirectory, join(dataDirectory, 'jwt-secret'), join(dataDirectory, 'key-encryption-secret')];
   if (database.type === 'sqlite') {
     makePrivateFolder(dirname(database.file));
     makePrivateFile(database.file);

@@ -22,10 +22,11 @@ const applySecurityHeaders = helmet({
  * Every answer of this API is about a user (tokens, accounts, greetings) or
  * their absence: no cache may store it (RFC 9111 §5.2.2.5; RFC 6749 §5.1 asks
  * it of token responses, with Pragma for HTTP/1.0 caches). Only Swagger UI's
- * page and assets may be cached.
+ * page and assets, and the public key set and metadata (which say their own
+ * max-age), may be cached.
  */
 function forbidCaching(url: string, response: ServerResponse): void {
-  if (url.startsWith('/docs')) return;
+  if (url.startsWith('/docs') || url.startsWith('/.well-known/')) return;
   response.setHeader('Cache-Control', 'no-store');
   response.setHeader('Pragma', 'no-cache');
 }

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { RedisService } from './redis.service.js';
-import { UserChangesBroadcastService } from './user-changes-broadcast.service.js';
+import { EventsBroadcastService } from './events-broadcast.service.js';
 
-/** Redis for what several instances share (throttling, cache invalidation), when REDIS_URL is set. */
+/** Redis for what several instances share (throttling, cache invalidation, revocations, key changes), when REDIS_URL is set. */
 @Global()
-@Module({ providers: [RedisService, UserChangesBroadcastService], exports: [RedisService] })
+@Module({ providers: [RedisService, EventsBroadcastService], exports: [RedisService] })
 export class RedisModule {}

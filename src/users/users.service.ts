@@ -111,6 +111,11 @@ export class UsersService {
     return row && /^\d\d$/.test(row.cost) ? Number(row.cost) : null;
   }
 
+  /** The row as the database has it now, past the cache: for answers that must be the current truth (introspection). */
+  findFreshById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
   async findPage(page: number, pageSize: number): Promise<UsersPage> {
     const [items, total] = await this.users.findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * pageSize, take: pageSize });
     return { items, total };

@@ -1,13 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest as Request } from 'fastify';
 import { Strategy } from 'passport-jwt';
-import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
+import { AccessTokensService, type AccessTokenClaims } from '../../tokens/access-tokens.service.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../jwt-options.js';
-import type { AccessTokenPayload } from '../tokens.service.js';
 
 /** The token AuthenticatedGuard found in the Authorization header, if it found a well-formed Bearer one. */
 function presentedBearerToken(request: Request): string | null {
@@ -16,55 +13,40 @@ function presentedBearerToken(request: Request): string | null {
 }
 
 /**
- * passport-jwt's verifier (its `JwtVerifier` seam), delegating to JwtService,
- * so the key, algorithm, issuer, audience and tolerance are JwtModule's: the
- * options are written once (jwt-options.ts), for signing and verifying.
+ * passport-jwt's verifier (its `JwtVerifier` seam), delegating to
+ * AccessTokensService: the key set, the algorithm pinned per key, issuer,
+ * audience and lifetime are checked there, in one place, with a cache of
+ * tokens already verified.
  */
-function verifiedBy(jwtService: JwtService) {
-  return (token: string, _key: unknown, _options: unknown, done: (error: Error | null, decoded?: unknown) => void): void => {
-    let decoded: unknown;
-    try {
-      decoded = jwtService.verify(token);
-    } catch (error) {
-      return done(error as Error);
-    }
-    done(null, decoded);
+function verifiedBy(accessTokens: AccessTokensService) {
+  return (token: string, _key: unknown, _options: unknown, done: (error: Error | null, claims?: AccessTokenClaims) => void): void => {
+    accessTokens.verify(token).then(
+      (claims) => (claims ? done(null, claims) : done(new Error('invalid access token'))),
+      (error: Error) => done(error),
+    );
   };
 }
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  private readonly accessTokenTtlSeconds: number;
-
   constructor(
-    @Inject(APP_CONFIGURATION) config: AppConfiguration,
-    jwtService: JwtService,
+    private readonly accessTokens: AccessTokensService,
     private readonly usersService: UsersService,
   ) {
-    // No key here: the verifier below is JwtService's, which holds it.
+    // No key here: the verifier below is AccessTokensService's, which holds the key set.
     super({ jwtFromRequest: presentedBearerToken, secretOrKeyProvider: (_request, _token, done) => done(null) });
-    Object.assign(Strategy, { JwtVerifier: verifiedBy(jwtService) });
-    this.accessTokenTtlSeconds = config.jwt.accessTokenTtlSeconds;
+    Object.assign(Strategy, { JwtVerifier: verifiedBy(accessTokens) });
   }
 
   /**
-   * Beyond what jsonwebtoken checks (signature, algorithm, iss, aud, exp and
-   * nbf when present): the token must say it is a JWT (RFC 8725 §3.11), name
-   * no critical extension (`crit`: none is understood here, so RFC 7515
-   * §4.1.11 says reject), carry `iat` not in the future and `exp` no further
-   * after it than ACCESS_TOKEN_TTL (a token this service signed never does),
-   * and a well-formed subject. The user is read on every request, so a deleted
-   * user's token, or a changed role, counts at once.
+   * After the signature and claims: the token is not revoked, its user still
+   * exists (read on every request, from a cache that every change clears, so
+   * a deletion or a role change counts at once), and the password has not
+   * changed since it was issued.
    */
-  async validate({ header, payload }: { header: { typ?: string; crit?: unknown }; payload: Partial<AccessTokenPayload> }): Promise<User | false> {
-    if (header.typ !== 'JWT' || header.crit !== undefined || !this.hasPlausibleTimes(payload)) return false;
-    if (typeof payload.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(payload.sub)) return false;
-    return (await this.usersService.findById(Number(payload.sub))) ?? false;
-  }
-
-  private hasPlausibleTimes({ iat, exp }: Partial<AccessTokenPayload>): boolean {
-    if (typeof iat !== 'number' || typeof exp !== 'number') return false;
-    const now = Date.now() / 1000;
-    return iat <= now + CLOCK_TOLERANCE_SECONDS && exp - iat <= this.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS;
+  async validate(claims: AccessTokenClaims): Promise<User | false> {
+    if (this.accessTokens.isRevoked(claims.jti)) return false;
+    const user = await this.usersService.findById(Number(claims.sub));
+    return user && user.credentialsVersion === claims.cv ? user : false;
   }
 }

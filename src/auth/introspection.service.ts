@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { UsersService } from '../users/users.service.js';
+import type { IntrospectionResponseDto } from './dto/introspection-response.dto.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
+
+const INACTIVE: IntrospectionResponseDto = { active: false };
+
+/**
+ * RFC 7662: is this token good right now, by the database's word? An access
+ * token is active when its signature, key and claims verify, it is not
+ * revoked, its user exists and has not changed password since; the answer
+ * carries the user's current role, not the one in the claim. A refresh
+ * token: when its session is live; it reveals no more than exp and sub.
+ */
+@Injectable()
+export class IntrospectionService {
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly usersService: UsersService,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
+  ) {}
+
+  async introspect(token: string, hint?: string): Promise<IntrospectionResponseDto> {
+    if (hint === 'refresh_token') return (await this.asRefreshToken(token)) ?? (await this.asAccessToken(token)) ?? INACTIVE;
+    return (await this.asAccessToken(token)) ?? (await this.asRefreshToken(token)) ?? INACTIVE;
+  }
+
+  private async asAccessToken(token: string): Promise<IntrospectionResponseDto | null> {
+    const claims = await this.accessTokens.verify(token);
+    if (!claims) return null;
+    if (await this.accessTokens.isRevokedInDatabase(claims.jti)) return INACTIVE;
+    // Straight from the database, not the cache: this is the current truth a resource server asks for.
+    const user = await this.usersService.findFreshById(Number(claims.sub));
+    if (!user || user.credentialsVersion !== claims.cv) return INACTIVE;
+    const { exp, iat, iss, aud, jti, sub } = claims;
+    return { active: true, token_type: 'access_token', sub, username: user.username, role: user.role, exp, iat, iss, aud, jti };
+  }
+
+  private async asRefreshToken(token: string): Promise<IntrospectionResponseDto | null> {
+    const state = await this.refreshTokens.inspect(token);
+    if (!state) return null;
+    if (!state.active) return INACTIVE;
+    return { active: true, token_type: 'refresh_token', sub: String(state.userId), exp: Math.floor(state.expiresAt.getTime() / 1000), iss: this.config.jwt.issuer };
+  }
+}

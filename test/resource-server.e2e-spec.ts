@@ -1,0 +1,139 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTemporaryDatabase, onPostgres, type TemporaryDatabase } from './helpers/postgres.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+/**
+ * examples/resource-server (built by `npm run build`) beside the built
+ * Gatehouse: the example trusts Gatehouse through its discovery metadata and
+ * key set alone, and asks introspection on its strict route.
+ */
+const run = promisify(execFile);
+const ADMIN = { username: 'rs-admin', password: 'rs-admin-password' };
+const SERVICE = { username: 'resource-server', password: 'resource-server-password' };
+const basic = ({ username, password }: { username: string; password: string }) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+let database: TemporaryDatabase | null;
+let env: Record<string, string>;
+let gatehouse: RunningServer;
+let example: { baseUrl: string; process: ChildProcess };
+
+async function startExample(gatehouseUrl: string): Promise<{ baseUrl: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['examples/resource-server/dist/main.js'], {
+    env: { ...process.env, GATEHOUSE_URL: gatehouseUrl, PORT: '0', INTROSPECTION_USERNAME: SERVICE.username, INTROSPECTION_PASSWORD: SERVICE.password, JWKS_COOLDOWN_MS: '0', CLOCK_TOLERANCE_SECONDS: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the example did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ baseUrl: match[1], process: child });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the example exited with ${code}:\n${output}`)));
+  });
+}
+
+const post = (server: { baseUrl: string }, path: string, body: Record<string, string>, authorization?: string, json = false) =>
+  fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded', ...(authorization ? { Authorization: authorization } : {}) },
+    body: json ? JSON.stringify(body) : new URLSearchParams(body),
+  });
+const tokenFrom = async (server: { baseUrl: string }, username: string, password: string) =>
+  ((await (await post(server, '/auth/token', { username, password })).json()) as { access_token: string }).access_token;
+const hello = (token: string, path = '/hello') => fetch(`${example.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+
+beforeAll(async () => {
+  database = onPostgres() ? await createTemporaryDatabase() : null;
+  env = {
+    DATABASE_URL: database?.url ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-rs-')), 'app.sqlite')}`,
+    KEY_ENCRYPTION_SECRET: 'the-deployment-key-encryption-secret-32+',
+    KEY_PUBLISH_AHEAD: '0',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+  };
+  gatehouse = await startServer(env);
+  const service = (await (await post(gatehouse, '/auth', SERVICE, undefined, true)).json()) as { id: number };
+  const promoted = await fetch(`${gatehouse.baseUrl}/users/${service.id}`, {
+    method: 'PATCH',
+    headers: { Authorization: basic(ADMIN), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role: 'service' }),
+  });
+  expect(promoted.status).toBe(200);
+  expect((await post(gatehouse, '/auth', { username: 'reader', password: 'reader-password' }, undefined, true)).status).toBe(201);
+  example = await startExample(gatehouse.baseUrl);
+}, 60_000);
+afterAll(async () => {
+  example?.process.kill();
+  await gatehouse?.stop();
+  await database?.drop();
+});
+
+describe('the resource-server example', () => {
+  it('accepts a Gatehouse token, verified with the published keys', async () => {
+    const response = await hello(await tokenFrom(gatehouse, 'reader', 'reader-password'));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { message: string }).message).toMatch(/^Hello, reader \(user \d+, user\): your token was verified with Gatehouse's public keys\.$/);
+  });
+
+  it('after keys:rotate and a rotation by the admin route, accepts old and new tokens without a restart', async () => {
+    const old = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    const rotated = await run(process.execPath, ['dist/src/cli/rotate-keys.js'], { env: { ...process.env, ...env } });
+    expect(rotated.stdout).toMatch(/^Published signing key \S+ \(RS256, generation 2\); it signs from /);
+    const byRoute = await fetch(`${gatehouse.baseUrl}/keys/rotate`, { method: 'POST', headers: { Authorization: basic(ADMIN) } });
+    expect(byRoute.status).toBe(201);
+    const newer = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    expect(kidOf(newer)).toBe(((await byRoute.json()) as { kid: string }).kid);
+    expect(kidOf(newer)).not.toBe(kidOf(old));
+    expect((await hello(old)).status).toBe(200);
+    expect((await hello(newer)).status).toBe(200);
+  });
+
+  it('refuses a tampered token, no token, a token of another issuer and an expired one', async () => {
+    const token = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${signature}`;
+    expect((await hello(tampered)).status).toBe(401);
+    expect((await fetch(`${example.baseUrl}/hello`)).status).toBe(401);
+
+    // Another Gatehouse on the same keys: signed by a trusted key, but another issuer.
+    const elsewhere = await startServer({ ...env, JWT_ISSUER: 'https://someone-else.example' });
+    try {
+      expect((await hello(await tokenFrom(elsewhere, 'reader', 'reader-password'))).status).toBe(401);
+    } finally {
+      await elsewhere.stop();
+    }
+    // The same issuer, tokens that live one second.
+    const shortLived = await startServer({ ...env, JWT_ISSUER: claims.iss, ACCESS_TOKEN_TTL: '1s' });
+    try {
+      const expiring = await tokenFrom(shortLived, 'reader', 'reader-password');
+      expect((await hello(expiring)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await hello(expiring)).status).toBe(401);
+    } finally {
+      await shortLived.stop();
+    }
+  }, 60_000);
+
+  it('refuses a revoked token on its strict route, through introspection', async () => {
+    const token = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    expect((await hello(token, '/hello/strict')).status).toBe(200);
+    expect((await post(gatehouse, '/auth/revoke', { token, token_type_hint: 'access_token' })).status).toBe(200);
+    expect((await hello(token, '/hello/strict')).status).toBe(401);
+    // Local verification alone cannot know: that is what the strict route is for.
+    expect((await hello(token)).status).toBe(200);
+  });
+});

@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AppConfiguration } from '../src/config/configuration.js';
+import { buildDataSourceOptions } from '../src/database/data-source-options.js';
+import { runMigrations } from '../src/database/run-migrations.js';
+import { SigningKey } from '../src/tokens/entities/signing-key.entity.js';
+import { SigningKeysService } from '../src/tokens/signing-keys.service.js';
+import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
+
+/**
+ * Several instances starting at once on an empty database must end with one
+ * signing key, not one each; and two rotations at once add one key. Each
+ * "instance" here is a SigningKeysService on its own connection pool.
+ */
+const ROUNDS = 20;
+const postgresSkip = await postgresSkipReason();
+const INSTANCES = 4;
+const config = {
+  jwt: { algorithm: 'ES256', accessTokenTtlSeconds: 1800 },
+  keys: { encryptionSecret: 'a-key-encryption-secret-of-32-bytes+', publishAheadSeconds: 600, rotationIntervalSeconds: null },
+} as unknown as AppConfiguration;
+
+async function race(options: () => ConstructorParameters<typeof DataSource>[0]) {
+  const pools = await Promise.all(Array.from({ length: INSTANCES }, () => new DataSource(options()).initialize()));
+  await runMigrations(pools[0]);
+  const instances = pools.map((pool) => new SigningKeysService(pool.getRepository(SigningKey), config, new EventEmitter2({ wildcard: true })));
+  const keys = pools[0].getRepository(SigningKey);
+  const outcomes: { started: number; rotated: number }[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      await keys.clear();
+      await Promise.all(instances.map((instance) => instance.onModuleInit()));
+      const started = await keys.count();
+      await Promise.allSettled(instances.map((instance) => instance.rotate()));
+      outcomes.push({ started, rotated: (await keys.count()) - started });
+    }
+  } finally {
+    for (const instance of instances) instance.onModuleDestroy();
+    await Promise.all(pools.map((pool) => pool.destroy()));
+  }
+  return outcomes;
+}
+
+describe('signing keys under concurrent starts and rotations', () => {
+  it(`SQLite: ${INSTANCES} first starts at once make one key, ${INSTANCES} rotations at once add one (${ROUNDS} rounds)`, async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-keys-race-')), 'app.sqlite');
+    const outcomes = await race(() => buildDataSourceOptions({ type: 'sqlite', file }, [SigningKey]));
+    expect(outcomes).toEqual(Array(ROUNDS).fill({ started: 1, rotated: 1 }));
+  });
+
+  describe.skipIf(postgresSkip)('PostgreSQL', () => {
+    let database: TemporaryDatabase;
+    afterAll(() => database?.drop());
+
+    it(`${INSTANCES} first starts at once make one key, ${INSTANCES} rotations at once add one (${ROUNDS} rounds)`, async () => {
+      database = await createTemporaryDatabase();
+      const outcomes = await race(() => buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }, [SigningKey]));
+      expect(outcomes).toEqual(Array(ROUNDS).fill({ started: 1, rotated: 1 }));
+    });
+  });
+});
