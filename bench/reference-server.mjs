@@ -1,13 +1,15 @@
 // The reference Gatehouse is measured against: a minimal Fastify 5 +
-// @fastify/jwt server serving the same greeting for the same token format
-// (HS256, iss and aud checked). No database, no user lookup: a floor, not a rival.
+// @fastify/jwt server serving the same greeting for the same token format,
+// HS256 (JWT_SECRET) or RS256 (JWT_PUBLIC_KEY, PEM), iss and aud checked.
+// No database, no user lookup, no revocation: a floor, not a rival.
 import fastifyJwt from '@fastify/jwt';
 import Fastify from 'fastify';
 
+const algorithm = process.env.JWT_ALGORITHM ?? 'HS256';
 const app = Fastify({ logger: false });
 await app.register(fastifyJwt, {
-  secret: process.env.JWT_SECRET,
-  verify: { algorithms: ['HS256'], allowedIss: 'gatehouse', allowedAud: 'gatehouse' },
+  secret: algorithm === 'HS256' ? process.env.JWT_SECRET : { public: process.env.JWT_PUBLIC_KEY },
+  verify: { algorithms: [algorithm], allowedIss: process.env.JWT_ISSUER ?? 'gatehouse', allowedAud: 'gatehouse' },
 });
 
 app.get('/', async (request, reply) => {

@@ -6,8 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPublicKey } from 'node:crypto';
 import autocannon from 'autocannon';
 import bcrypt from 'bcryptjs';
+import { decodeJwt, SignJWT } from 'jose';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -88,13 +90,20 @@ const gatehouseEnv = {
   THROTTLE_ACCOUNT_FAILURES: '1000000',
   // The storm row speaks from two client addresses through X-Forwarded-For.
   TRUST_PROXY: 'loopback',
+  // One issuer for every Gatehouse process of the run (with PORT=0 it would name each one's port).
+  JWT_ISSUER: 'gatehouse-bench',
 };
 const STORM_CONNECTIONS = 80;
 const STORM_SECONDS = Number(process.env.BENCH_STORM_SECONDS ?? 15);
 
 const rows = [];
+// Gatehouse as installed by default: RS256, keys in its database.
 let gatehouse = await start('Gatehouse', 'dist/src/main.js', 0, gatehouseEnv);
-const reference = await start('Reference', 'bench/reference-server.mjs', 0, { JWT_SECRET });
+const publicJwk = (await json(`${gatehouse.url}/.well-known/jwks.json`)).keys[0];
+const { issuer } = await json(`${gatehouse.url}/.well-known/openid-configuration`);
+const publicKey = createPublicKey({ key: publicJwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+const reference = await start('Reference', 'bench/reference-server.mjs', 0, { JWT_SECRET, JWT_ISSUER: issuer });
+const referenceRs256 = await start('Reference RS256', 'bench/reference-server.mjs', 0, { JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEY: publicKey, JWT_ISSUER: issuer });
 try {
   await json(`${gatehouse.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(USER) });
   const { access_token: token } = await json(`${gatehouse.url}/auth/token`, {
@@ -103,17 +112,35 @@ try {
     body: new URLSearchParams(USER).toString(),
   });
   const bearer = { authorization: `Bearer ${token}` };
+  // The HS256 reference gets the same claims, signed with its secret.
+  const claims = decodeJwt(token);
+  const hs256Token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(JWT_SECRET));
+  const hs256Bearer = { authorization: `Bearer ${hs256Token}` };
   const basicHeader = { authorization: `Basic ${Buffer.from(`${USER.username}:${USER.password}`).toString('base64')}` };
   await json(`${gatehouse.url}/`, { headers: bearer });
-  await json(`${reference.url}/`, { headers: bearer });
+  await json(`${reference.url}/`, { headers: hs256Bearer });
+  await json(`${referenceRs256.url}/`, { headers: bearer });
   const idle = { gatehouse: rssMegabytes(gatehouse), reference: rssMegabytes(reference) };
   console.log(`idle RSS: Gatehouse ${idle.gatehouse.toFixed(0)} MB, reference ${idle.reference.toFixed(0)} MB`);
 
-  const greetGatehouse = await measure('GET / Bearer, Gatehouse (1 core)', { url: `${gatehouse.url}/`, headers: bearer });
-  const greetReference = await measure('GET / Bearer, reference (1 core)', { url: `${reference.url}/`, headers: bearer });
+  const greetGatehouse = await measure('GET / Bearer RS256, Gatehouse (1 core)', { url: `${gatehouse.url}/`, headers: bearer });
+  const greetReferenceRs256 = await measure('GET / Bearer RS256, reference (1 core)', { url: `${referenceRs256.url}/`, headers: bearer });
+  const greetReference = await measure('GET / Bearer HS256, reference (1 core)', { url: `${reference.url}/`, headers: hs256Bearer });
   await json(`${gatehouse.url}/protected`, { headers: basicHeader });
   const basicRow = await measure('GET /protected Basic (warm), Gatehouse (1 core)', { url: `${gatehouse.url}/protected`, headers: basicHeader });
   const loadedRss = rssMegabytes(gatehouse);
+
+  // Gatehouse with JWT_ALGORITHM=HS256, as every install ran before signing keys: the figure RS256 must keep.
+  gatehouse.stop();
+  gatehouse = await start('Gatehouse HS256', 'dist/src/main.js', 0, { ...gatehouseEnv, JWT_ALGORITHM: 'HS256', DATABASE_URL: `sqlite:${join(directory, 'bench-hs256.sqlite')}` });
+  await json(`${gatehouse.url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(USER) });
+  const { access_token: hsGatehouseToken } = await json(`${gatehouse.url}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(USER).toString(),
+  });
+  await json(`${gatehouse.url}/`, { headers: { authorization: `Bearer ${hsGatehouseToken}` } });
+  const greetGatehouseHs256 = await measure('GET / Bearer HS256, Gatehouse (1 core)', { url: `${gatehouse.url}/`, headers: { authorization: `Bearer ${hsGatehouseToken}` } });
 
   // Login rows: the server gets both cores, as the hashing pool uses them.
   gatehouse.stop();
@@ -174,7 +201,9 @@ try {
 
   const loginTarget = (0.9 * cores) / hashSeconds;
   const ratios = [
-    ['GET / Bearer ÷ reference', greetGatehouse.requestsPerSecond / greetReference.requestsPerSecond, 0.8, '≥'],
+    ['GET / Bearer RS256 ÷ RS256 reference', greetGatehouse.requestsPerSecond / greetReferenceRs256.requestsPerSecond, 0.8, '≥'],
+    ['GET / Bearer HS256 ÷ HS256 reference', greetGatehouseHs256.requestsPerSecond / greetReference.requestsPerSecond, 0.8, '≥'],
+    ['GET / Bearer RS256 ÷ Gatehouse HS256 (keeps the HS256 figure)', greetGatehouse.requestsPerSecond / greetGatehouseHs256.requestsPerSecond, 1, '≥'],
     ['GET /protected Basic ÷ Gatehouse GET /', basicRow.requestsPerSecond / greetGatehouse.requestsPerSecond, 0.5, '≥'],
     [`login ÷ (0.9 × ${cores} cores ÷ ${(hashSeconds * 1000).toFixed(0)} ms hash)`, loginRow.requestsPerSecond / loginTarget, 1, '≥'],
     ['GET / p99 while logins run (ms)', mixed.p99, 25, '≤'],
@@ -189,7 +218,7 @@ try {
     ``,
     `| scenario | req/s | p50 ms | p99 ms |`,
     `| --- | ---: | ---: | ---: |`,
-    ...[greetGatehouse, greetReference, basicRow, loginRow, mixed, stormRow].map((row) => `| ${row.label} | ${row.requestsPerSecond.toFixed(row.requestsPerSecond < 10 ? 1 : 0)} | ${row.p50} | ${row.p99} |`),
+    ...[greetGatehouse, greetReferenceRs256, greetGatehouseHs256, greetReference, basicRow, loginRow, mixed, stormRow].map((row) => `| ${row.label} | ${row.requestsPerSecond.toFixed(row.requestsPerSecond < 10 ? 1 : 0)} | ${row.p50} | ${row.p99} |`),
     ``,
     `Idle RSS: Gatehouse ${idle.gatehouse.toFixed(0)} MB, reference ${idle.reference.toFixed(0)} MB; Gatehouse after the load ${loadedRss.toFixed(0)} MB.`,
     `During the storm row, ${stormAnswers}.`,
@@ -205,4 +234,5 @@ try {
 } finally {
   gatehouse.stop();
   reference.stop();
+  referenceRs256.stop();
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigurationError, loadConfiguration, type AppConfiguration } from './config/configuration.js';
+import { ConfigurationError, loadConfiguration, settlePort, type AppConfiguration } from './config/configuration.js';
 import { createApp } from './configure-app.js';
 import { enableGracefulShutdown } from './http/graceful-shutdown.js';
 
@@ -23,4 +23,5 @@ enableGracefulShutdown(app, new Logger('Shutdown'));
 await app.listen(config.port, '0.0.0.0').catch(stopOn);
 // PORT=0 takes any free port: say which one.
 const { port: listening } = app.getHttpServer().address() as { port: number };
+settlePort(config, listening);
 console.log(`Gatehouse listens on http://127.0.0.1:${listening} (Swagger UI at /docs)`);

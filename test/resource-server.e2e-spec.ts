@@ -123,6 +123,10 @@ describe('the resource-server example', () => {
       expect((await hello(expiring)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 2100));
       expect((await hello(expiring)).status).toBe(401);
+      // Expired past Gatehouse's own 5 s of clock tolerance: introspection says inactive too.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const introspected = await post(gatehouse, '/auth/introspect', { token: expiring }, basic(SERVICE));
+      expect(await introspected.json()).toEqual({ active: false });
     } finally {
       await shortLived.stop();
     }

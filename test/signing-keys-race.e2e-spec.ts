@@ -52,6 +52,30 @@ describe('signing keys under concurrent starts and rotations', () => {
     expect(outcomes).toEqual(Array(ROUNDS).fill({ started: 1, rotated: 1 }));
   });
 
+  it('rotates by itself once KEY_ROTATION_INTERVAL has passed since the newest key started signing, once among several instances', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-keys-interval-')), 'app.sqlite');
+    const pools = await Promise.all([0, 1].map(() => new DataSource(buildDataSourceOptions({ type: 'sqlite', file }, [SigningKey])).initialize()));
+    await runMigrations(pools[0]);
+    const every = { ...config, keys: { ...config.keys, rotationIntervalSeconds: 60, publishAheadSeconds: 0 } } as AppConfiguration;
+    const instances = pools.map((pool) => new SigningKeysService(pool.getRepository(SigningKey), every, new EventEmitter2({ wildcard: true })));
+    try {
+      for (const instance of instances) await instance.onModuleInit();
+      const keys = pools[0].getRepository(SigningKey);
+      // Not yet: the key is new.
+      await Promise.all(instances.map((instance) => instance['tick']()));
+      expect(await keys.count()).toBe(1);
+      // As if it had signed for 61 s.
+      await keys.update({ generation: 1 }, { signsFrom: new Date(Date.now() - 61_000) });
+      await Promise.all(instances.map((instance) => instance['tick']()));
+      expect((await keys.find({ order: { generation: 'ASC' } })).map((key) => key.generation)).toEqual([1, 2]);
+      await instances[0].reload();
+      expect(instances[0].signingKey().kid).toBe((await keys.findOneByOrFail({ generation: 2 })).kid);
+    } finally {
+      for (const instance of instances) instance.onModuleDestroy();
+      await Promise.all(pools.map((pool) => pool.destroy()));
+    }
+  });
+
   describe.skipIf(postgresSkip)('PostgreSQL', () => {
     let database: TemporaryDatabase;
     afterAll(() => database?.drop());

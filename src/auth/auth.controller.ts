@@ -115,7 +115,7 @@ export class AuthController {
   @ApiOperation({
     operationId: 'changePassword',
     summary: 'Change the password; every session of the account ends',
-    description: 'From the 204 on, nothing obtained with the old password works on any instance: no refresh token, no Basic credential. Access tokens already issued keep working until they expire.',
+    description: 'From the 204 on, nothing obtained with the old password works on any instance: no refresh token, no Basic credential, no access token issued before.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({ description: 'The new password breaks the rules, or the body is invalid' })

@@ -20,6 +20,7 @@ describe('loadConfiguration', () => {
       production: false,
       database: { type: 'sqlite', file: `${directory}/app.sqlite` },
       publicUrl: 'http://127.0.0.1:3000',
+      publicUrlAwaitsPort: false,
       jwt: { algorithm: 'RS256', secret: null, issuer: 'http://127.0.0.1:3000', audience: 'gatehouse', accessTokenTtlSeconds: 1800 },
       keys: { publishAheadSeconds: 600, rotationIntervalSeconds: null },
       refreshTokenTtlSeconds: 14 * 86400,

@@ -22,6 +22,8 @@ export interface AppConfiguration {
   dataDirectory: string;
   /** The base URL clients see (no trailing slash): links, discovery metadata, and the default issuer. */
   publicUrl: string;
+  /** PUBLIC_URL was not given and PORT=0: the URL names the port only once the service listens (settlePort). */
+  publicUrlAwaitsPort: boolean;
   jwt: JwtConfiguration;
   /** Signing keys in the database: their encryption at rest and their rotation. */
   keys: KeysConfiguration;
@@ -298,6 +300,18 @@ function readHttpServer(env: Environment): HttpServerConfiguration {
   return http;
 }
 
+/**
+ * With PORT=0 (any free port) and no PUBLIC_URL, the default base URL, and the
+ * issuer when it follows it, can name the port only once the service listens.
+ */
+export function settlePort(config: AppConfiguration, port: number): void {
+  if (!config.publicUrlAwaitsPort) return;
+  const defaultIssuer = config.jwt.issuer === config.publicUrl;
+  config.publicUrl = `http://127.0.0.1:${port}`;
+  if (defaultIssuer) config.jwt.issuer = config.publicUrl;
+  config.publicUrlAwaitsPort = false;
+}
+
 /** The one place that reads the environment; throws ConfigurationError on a bad value. */
 export function loadConfiguration(env: Environment = process.env): AppConfiguration {
   const production = env.NODE_ENV === 'production';
@@ -313,6 +327,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     database,
     dataDirectory,
     publicUrl,
+    publicUrlAwaitsPort: port === 0 && !env.PUBLIC_URL?.trim(),
     jwt: {
       algorithm,
       secret: algorithm === 'HS256' ? readSecret(env, 'JWT_SECRET', production, dataDirectory, 'jwt-secret') : null,

@@ -20,6 +20,8 @@ function presentedBearerToken(request: Request): string | null {
  */
 function verifiedBy(accessTokens: AccessTokensService) {
   return (token: string, _key: unknown, _options: unknown, done: (error: Error | null, claims?: AccessTokenClaims) => void): void => {
+    const known = accessTokens.alreadyVerified(token);
+    if (known) return done(null, known);
     accessTokens.verify(token).then(
       (claims) => (claims ? done(null, claims) : done(new Error('invalid access token'))),
       (error: Error) => done(error),
