@@ -56,6 +56,7 @@ describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
 
       const server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' });
       expect((await call(server, 'GET', '/protected-admin', basic(ROOT.username, ROOT.password))).status).toBe(401);
+      await server.waitForOutput('is taken by an account that is not an admin');
       const lines = server.output().split('\n').filter((line) => line.includes('is taken by an account that is not an admin'));
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0])).toMatchObject({

@@ -16,6 +16,7 @@ describe('the data folder', () => {
       expect(registered.status).toBe(201);
       expect(modeOf(folder)).toBe('700');
       for (const file of ['app.sqlite', 'app.sqlite-wal', 'app.sqlite-shm', 'key-encryption-secret']) expect(modeOf(join(folder, file)), file).toBe('600');
+      await server.waitForOutput('successfully started');
       expect(server.output()).not.toContain('readable by other users');
     } finally {
       await server.stop();
@@ -30,8 +31,7 @@ describe('the data folder', () => {
     chmodSync(join(folder, 'jwt-secret'), 0o644);
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'app.sqlite')}`, JWT_SECRET: '' });
     try {
-      // Nest's buffered start-up lines are written just after the one that says where it listens.
-      for (let waited = 0; !server.output().includes('successfully started') && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      await server.waitForOutput('successfully started');
       const lines = server.output().split('\n').filter((line) => line.includes('readable by other users'));
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]).msg).toBe(`${folder} (mode 0755), ${join(folder, 'jwt-secret')} (mode 0644): readable by other users of this machine; chmod 700 the folder and 600 its files.`);

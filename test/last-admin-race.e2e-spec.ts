@@ -70,7 +70,16 @@ describe.skipIf(skip)('the last admin, over two instances on PostgreSQL', () => 
   beforeAll(async () => {
     database = await createTemporaryDatabase();
     // Redis as deployed: each instance hears of the other's role changes at once.
-    const env = { DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX: `gatehouse-admin-race-${randomBytes(4).toString('hex')}:`, KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+', ADMIN_USERNAME: 'alpha', ADMIN_PASSWORD: PASSWORD };
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: `gatehouse-admin-race-${randomBytes(4).toString('hex')}:`,
+      KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+',
+      // The address of the proxy in front of both, as in deploy/: one issuer for the deployment.
+      PUBLIC_URL: 'http://127.0.0.1:8080',
+      ADMIN_USERNAME: 'alpha',
+      ADMIN_PASSWORD: PASSWORD,
+    };
     [a, b] = await Promise.all([startServer(env), startServer(env)]);
     await restore('beta', 'alpha');
   }, 60_000);

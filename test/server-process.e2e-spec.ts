@@ -18,26 +18,6 @@ describe('the service process', () => {
   });
   afterAll(() => server.stop('SIGKILL'));
 
-  it('logs each request as one JSON line, with no password, token or Authorization header in it', async () => {
-    const login = await fetch(`${server.baseUrl}/auth/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-Id': 'login-under-test' },
-      body: new URLSearchParams({ username: 'logger', password }),
-    });
-    const { access_token: accessToken, refresh_token: refreshToken } = (await login.json()) as { access_token: string; refresh_token: string };
-    await fetch(`${server.baseUrl}/auth/me?access_token=${accessToken}`, { headers: { Authorization: `Bearer ${accessToken}` } });
-    await new Promise((resolve) => setImmediate(resolve));
-
-    const lines = server.output().split('\n').filter((line) => line.startsWith('{'));
-    const records = lines.map((line) => JSON.parse(line));
-    const loginRecord = records.find((record) => record.req?.id === 'login-under-test');
-    expect(loginRecord).toMatchObject({ level: 30, req: { method: 'POST', path: '/auth/token' }, res: { statusCode: 200 }, msg: 'request completed' });
-    const everything = server.output();
-    expect(everything).not.toContain(password);
-    expect(everything).not.toContain(accessToken);
-    expect(everything).not.toContain(refreshToken);
-  });
-
   it('on SIGTERM answers every request it had accepted, then refuses new connections and exits 0', async () => {
     const burst = Array.from({ length: 20 }, () =>
       fetch(`${server.baseUrl}/auth/token`, {
@@ -57,5 +37,44 @@ describe('the service process', () => {
     expect(await exited).toBe(0);
     await expect(fetch(`${server.baseUrl}/unprotected`)).rejects.toThrow();
     expect(server.output()).toContain('SIGTERM: finishing in-flight requests, then stopping');
+  });
+});
+
+describe('the request log', () => {
+  const password = 'a-secret-password';
+
+  it('logs each request as one JSON line, with no password, token or Authorization header in it', async () => {
+    const server = await startServer({ LOG_LEVEL: 'info' });
+    expect((await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'logger', password }) })).status).toBe(201);
+    const login = await fetch(`${server.baseUrl}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-Id': 'login-under-test' },
+      body: new URLSearchParams({ username: 'logger', password }),
+    });
+    const { access_token: accessToken, refresh_token: refreshToken } = (await login.json()) as { access_token: string; refresh_token: string };
+    await fetch(`${server.baseUrl}/auth/me?access_token=${accessToken}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    // Lines are written in batches: all of them are out once the process has exited.
+    expect(await server.stop('SIGTERM')).toBe(0);
+
+    const records = server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const loginRecord = records.find((record) => record.req?.id === 'login-under-test');
+    expect(loginRecord).toMatchObject({ level: 30, req: { method: 'POST', path: '/auth/token' }, res: { statusCode: 200 }, msg: 'request completed' });
+    const everything = server.output();
+    expect(everything).not.toContain(password);
+    expect(everything).not.toContain(accessToken);
+    expect(everything).not.toContain(refreshToken);
+  });
+
+  it('writes every request line before it exits on SIGTERM, though log lines are written in batches', async () => {
+    const server = await startServer({ LOG_LEVEL: 'info' });
+    const before = server.output().split('\n').filter((line) => line.includes('flush-probe-')).length;
+    expect(before).toBe(0);
+    for (let index = 0; index < 30; index++) {
+      expect((await fetch(`${server.baseUrl}/unprotected`, { headers: { 'X-Request-Id': `flush-probe-${index}` } })).status).toBe(200);
+    }
+    // Lines are written in 4 KB batches: the last ones are still buffered here, and must be flushed on the way out.
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const ids = server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).req?.id);
+    expect(Array.from({ length: 30 }, (_, index) => `flush-probe-${index}`).filter((id) => !ids.includes(id))).toEqual([]);
   });
 });

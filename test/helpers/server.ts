@@ -8,6 +8,8 @@ export interface RunningServer {
   baseUrl: string;
   process: ChildProcess;
   output: () => string;
+  /** Resolves once the output contains `text` (log lines are written in batches, at least every second); rejects after 5 s. */
+  waitForOutput: (text: string) => Promise<void>;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
@@ -48,6 +50,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         baseUrl: match[1],
         process: child,
         output: () => output,
+        waitForOutput: async (text) => {
+          for (const started = Date.now(); !output.includes(text); ) {
+            if (Date.now() - started > 5000) throw new Error(`"${text}" did not appear in the output within 5 s:\n${output}`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        },
         stop: async (signal = 'SIGTERM') => {
           if (child.exitCode === null) child.kill(signal);
           const code = await exited;

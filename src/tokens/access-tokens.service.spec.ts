@@ -1,0 +1,64 @@
+import { createSecretKey } from 'node:crypto';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Repository } from 'typeorm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AppConfiguration } from '../config/configuration.js';
+import { AccessTokensService } from './access-tokens.service.js';
+import type { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
+import type { AccessTokenRevokedEvent } from './events/token-events.js';
+import type { SigningKeysService, UsableKey } from './signing-keys.service.js';
+
+/** The cache of verified tokens: it saves the signature check, never a revocation, a key revocation or an expiry. */
+function setUp() {
+  const secret = createSecretKey(Buffer.from('a-secret-of-at-least-thirty-two-bytes!!'));
+  let key: UsableKey | null = { kid: 'k1', algorithm: 'HS256', publicKey: secret, privateKey: secret, signsFrom: new Date(0), retiresAt: null };
+  const signingKeys = { signingKey: () => key!, verificationKey: vi.fn(async (kid: string) => (key?.kid === kid ? key : null)) };
+  const revoked = { insert: vi.fn(async () => undefined), existsBy: vi.fn(async () => false) };
+  const config = { jwt: { issuer: 'https://auth.example', audience: 'gatehouse', accessTokenTtlSeconds: 60 } } as AppConfiguration;
+  const events = new EventEmitter2();
+  const service = new AccessTokensService(signingKeys as unknown as SigningKeysService, revoked as unknown as Repository<RevokedAccessToken>, config, events);
+  events.on('token.revoked', (event: AccessTokenRevokedEvent) => service.remember(event));
+  return { service, signingKeys, revokeKey: () => (key = null) };
+}
+const alice = { id: 7, username: 'alice', role: 'user' as const, credentialsVersion: 1 };
+
+afterEach(() => vi.useRealTimers());
+
+describe('AccessTokensService', () => {
+  it('checks a signature once: the next verification of the same token is served from the cache', async () => {
+    const { service, signingKeys } = setUp();
+    const { accessToken } = await service.sign(alice);
+    expect(await service.verify(accessToken)).toMatchObject({ sub: '7', username: 'alice', cv: 1 });
+    expect(service.alreadyVerified(accessToken)).toMatchObject({ sub: '7' });
+    await service.verify(accessToken);
+    expect(signingKeys.verificationKey).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not serve a cached token past its exp (and the clock tolerance)', async () => {
+    const { service } = setUp();
+    const { accessToken } = await service.sign(alice);
+    await service.verify(accessToken);
+    vi.useFakeTimers({ now: Date.now() + 66_000, toFake: ['Date'] });
+    expect(service.alreadyVerified(accessToken)).toBeUndefined();
+    expect(await service.verify(accessToken)).toBeNull();
+  });
+
+  it('forgets what it verified when the keys change: a revoked key’s tokens fail at once', async () => {
+    const { service, revokeKey } = setUp();
+    const { accessToken } = await service.sign(alice);
+    await service.verify(accessToken);
+    revokeKey();
+    service.forgetVerified();
+    expect(await service.verify(accessToken)).toBeNull();
+  });
+
+  it('reports a revoked jti, cached or not, and refuses to revoke what it did not sign', async () => {
+    const { service } = setUp();
+    const { accessToken } = await service.sign(alice);
+    const claims = (await service.verify(accessToken))!;
+    expect(service.isRevoked(claims.jti)).toBe(false);
+    expect(await service.revoke(accessToken)).toBe(true);
+    expect(service.isRevoked(claims.jti)).toBe(true);
+    expect(await service.revoke('not.a.token')).toBe(false);
+  });
+});
