@@ -79,6 +79,51 @@ async function json(url, init) {
   return response.json();
 }
 
+/**
+ * Sustained load on a fresh Gatehouse (both cores, as deployed): does memory
+ * level off? RSS at 2 minutes and at the end, within 5 % of each other.
+ */
+async function soakRow() {
+  const soaker = await start('Gatehouse soak', 'dist/src/main.js', 'all', { ...gatehouseEnv, BCRYPT_ROUNDS: '4', DATABASE_URL: `sqlite:${join(directory, 'soak.sqlite')}` });
+  const base = soaker.url;
+  const ends = Date.now() + SOAK_MINUTES * 60_000;
+  const counts = { requests: 0, users: 0, errors: 0 };
+  const call = async (path, init) => {
+    counts.requests++;
+    const response = await fetch(`${base}${path}`, init);
+    if (!response.ok) counts.errors++;
+    return response;
+  };
+  const client = async (clientId) => {
+    const address = `10.88.0.${clientId + 1}`;
+    for (let round = 0; Date.now() < ends; round++) {
+      const username = `soak-${clientId}-${round}`;
+      const password = 'soak-password-1';
+      const form = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address };
+      await call('/auth', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify({ username, password }) });
+      counts.users++;
+      const tokens = await (await call('/auth/token', { method: 'POST', headers: form, body: new URLSearchParams({ username, password }) })).json();
+      for (let index = 0; index < 20; index++) await (await call('/', { headers: { authorization: `Bearer ${tokens.access_token}` } })).arrayBuffer();
+      const basicAuth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+      for (let index = 0; index < 20; index++) await (await call('/protected', { headers: { authorization: basicAuth, 'x-forwarded-for': address } })).arrayBuffer();
+      const refreshed = await (await call('/auth/token', { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })).json();
+      await (await call('/auth/revoke', { method: 'POST', headers: form, body: new URLSearchParams({ token: refreshed.refresh_token }) })).arrayBuffer();
+    }
+  };
+  const rssStart = rssMegabytes(soaker);
+  let rss2 = rssStart;
+  const twoMinutes = setTimeout(() => (rss2 = rssMegabytes(soaker)), Math.min(2, SOAK_MINUTES) * 60_000 - 1000);
+  try {
+    await Promise.all(Array.from({ length: SOAK_CLIENTS }, (_, clientId) => client(clientId)));
+    const rssEnd = rssMegabytes(soaker);
+    console.log(`soak: ${counts.requests} requests, ${counts.users} users, ${counts.errors} errors; RSS ${rssStart.toFixed(0)} → ${rss2.toFixed(0)} (2 min) → ${rssEnd.toFixed(0)} MB (${SOAK_MINUTES} min)`);
+    return { ...counts, rssStart, rss2, rssEnd };
+  } finally {
+    clearTimeout(twoMinutes);
+    soaker.stop();
+  }
+}
+
 const loadBefore = loadavg();
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const gatehouseEnv = {
@@ -88,12 +133,16 @@ const gatehouseEnv = {
   THROTTLE_LOGIN_FAILURES: '1000000',
   THROTTLE_ADDRESS_FAILURES: '1000000',
   THROTTLE_ACCOUNT_FAILURES: '1000000',
+  THROTTLE_REGISTRATIONS: '1000000',
   // The storm row speaks from two client addresses through X-Forwarded-For.
   TRUST_PROXY: 'loopback',
   // One issuer for every Gatehouse process of the run (with PORT=0 it would name each one's port).
   JWT_ISSUER: 'gatehouse-bench',
 };
 const STORM_CONNECTIONS = 80;
+/** The soak row: 8 clients for this long; RSS is read at 2 minutes and at the end. */
+const SOAK_MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+const SOAK_CLIENTS = 8;
 const STORM_SECONDS = Number(process.env.BENCH_STORM_SECONDS ?? 15);
 
 const rows = [];
@@ -197,6 +246,8 @@ try {
   const statuses = Object.entries(stormResult.statusCodeStats ?? {}).map(([status, { count }]) => `${count} × ${status}`).join(', ');
   const stormAnswers = `${victimLatencies.length} logins from the other address, one after another (p99 is their maximum below 100 samples); the storm's ${stormResult.requests.total} requests were answered ${statuses} (429: its address already had its share of the hashing pool in flight)`;
   console.log(`${stormRow.label}: p50 ${stormRow.p50} ms, p99 ${stormRow.p99} ms; ${stormAnswers}`);
+  gatehouse.stop();
+  const soak = await soakRow();
   const loadAfter = loadavg();
 
   const loginTarget = (0.9 * cores) / hashSeconds;
@@ -204,11 +255,13 @@ try {
     ['GET / Bearer RS256 ÷ RS256 reference', greetGatehouse.requestsPerSecond / greetReferenceRs256.requestsPerSecond, 0.8, '≥'],
     ['GET / Bearer HS256 ÷ HS256 reference', greetGatehouseHs256.requestsPerSecond / greetReference.requestsPerSecond, 0.8, '≥'],
     ['GET / Bearer RS256 ÷ Gatehouse HS256 (keeps the HS256 figure)', greetGatehouse.requestsPerSecond / greetGatehouseHs256.requestsPerSecond, 1, '≥'],
-    ['GET /protected Basic ÷ Gatehouse GET /', basicRow.requestsPerSecond / greetGatehouse.requestsPerSecond, 0.5, '≥'],
+    ['GET /protected Basic (warm) ÷ HS256 reference', basicRow.requestsPerSecond / greetReference.requestsPerSecond, 0.8, '≥'],
+    ['GET / Bearer RS256 p99 at 32 connections, 1 core (ms)', greetGatehouse.p99, 10, '≤'],
     [`login ÷ (0.9 × ${cores} cores ÷ ${(hashSeconds * 1000).toFixed(0)} ms hash)`, loginRow.requestsPerSecond / loginTarget, 1, '≥'],
     ['GET / p99 while logins run (ms)', mixed.p99, 25, '≤'],
     ['login from another address during a storm (p50) ÷ one hash time', stormRow.p50 / (hashSeconds * 1000), 4, '≤'],
     ['idle RSS ÷ reference', idle.gatehouse / idle.reference, 1.5, '≤'],
+    [`soak: RSS at ${SOAK_MINUTES} min ÷ RSS at 2 min`, soak.rssEnd / soak.rss2, 1.05, '≤'],
   ];
   const table = [
     `# Benchmark`,
@@ -221,6 +274,7 @@ try {
     ...[greetGatehouse, greetReferenceRs256, greetGatehouseHs256, greetReference, basicRow, loginRow, mixed, stormRow].map((row) => `| ${row.label} | ${row.requestsPerSecond.toFixed(row.requestsPerSecond < 10 ? 1 : 0)} | ${row.p50} | ${row.p99} |`),
     ``,
     `Idle RSS: Gatehouse ${idle.gatehouse.toFixed(0)} MB, reference ${idle.reference.toFixed(0)} MB; Gatehouse after the load ${loadedRss.toFixed(0)} MB.`,
+    `Soak (${SOAK_CLIENTS} clients for ${SOAK_MINUTES} min, each round: register, log in, 20 × GET / Bearer, 20 × GET /protected Basic, refresh, revoke; bcrypt cost 4): ${soak.requests} requests, ${soak.users} new users, ${soak.errors} errors; RSS ${soak.rssStart.toFixed(0)} MB at the start, ${soak.rss2.toFixed(0)} MB at 2 min, ${soak.rssEnd.toFixed(0)} MB at ${SOAK_MINUTES} min.`,
     `During the storm row, ${stormAnswers}.`,
     `One bcrypt hash at cost ${BCRYPT_ROUNDS}: ${(hashSeconds * 1000).toFixed(0)} ms (bcryptjs, median of 5) → login target ${loginTarget.toFixed(1)} req/s.`,
     ``,
