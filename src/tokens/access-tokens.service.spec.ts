@@ -11,7 +11,7 @@ import type { SigningKeysService, UsableKey } from './signing-keys.service.js';
 /** The cache of verified tokens: it saves the signature check, never a revocation, a key revocation or an expiry. */
 function setUp() {
   const secret = createSecretKey(Buffer.from('a-secret-of-at-least-thirty-two-bytes!!'));
-  let key: UsableKey | null = { kid: 'k1', algorithm: 'HS256', publicKey: secret, privateKey: secret, signsFrom: new Date(0), retiresAt: null };
+  let key: UsableKey | null = { kid: 'k1', generation: 0, algorithm: 'HS256', publicKey: secret, privateKey: secret, signsFrom: new Date(0), retiresAt: null };
   const signingKeys = { signingKey: () => key!, verificationKey: vi.fn(async (kid: string) => (key?.kid === kid ? key : null)) };
   const revoked = { insert: vi.fn(async () => undefined), existsBy: vi.fn(async () => false) };
   const config = { jwt: { issuer: 'https://auth.example', audience: 'gatehouse', accessTokenTtlSeconds: 60 } } as AppConfiguration;

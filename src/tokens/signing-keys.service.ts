@@ -19,6 +19,7 @@ export const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface UsableKey {
   kid: string;
+  generation: number;
   algorithm: JwtAlgorithm;
   publicKey: KeyObject;
   privateKey: KeyObject;
@@ -163,6 +164,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const live = await this.liveRows();
     this.keys = live.rows.map((row) => ({
       kid: row.kid,
+      generation: row.generation,
       algorithm: row.algorithm as JwtAlgorithm,
       publicKey: createPublicKey({ key: JSON.parse(row.publicJwk) as JWK, format: 'jwk' } as Parameters<typeof createPublicKey>[0]),
       privateKey: createPrivateKey(decryptPrivateKey(row.encryptedPrivateKey, this.config.keys.encryptionSecret)),
@@ -177,7 +179,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       await this.reload();
       const interval = this.config.keys.rotationIntervalSeconds;
       const newest = this.keys.at(-1);
-      if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.rotate();
+      // The generation after the one found due: instances that find it due at once try the same one, and one adds it.
+      if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.addKey(newest.generation + 1, false);
     } catch (error) {
       if (!isUniqueViolation(error)) this.logger.warn(`could not refresh the signing keys: ${(error as Error).message}`);
     }
@@ -231,7 +234,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const secret = this.config.jwt.secret!;
     const key = createSecretKey(Buffer.from(secret, 'utf8'));
     const kid = `hs256-${createHash('sha256').update(secret).digest('base64url').slice(0, 16)}`;
-    return { kid, algorithm: 'HS256', publicKey: key, privateKey: key, signsFrom: new Date(0), retiresAt: null };
+    return { kid, generation: 0, algorithm: 'HS256', publicKey: key, privateKey: key, signsFrom: new Date(0), retiresAt: null };
   }
 }
 
