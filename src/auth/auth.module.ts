@@ -42,6 +42,5 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
     BasicStrategy,
     AdminBootstrapService,
   ],
-  exports: [AuthService],
 })
 export class AuthModule {}
