@@ -71,5 +71,9 @@ describe('start-up with bad configuration', () => {
     const result = await start({ DATABASE_URL: database, KEY_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!!' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('gatehouse: configuration error: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
+    // keys:rotate too.
+    const rotation = await run('node', ['dist/src/cli/rotate-keys.js'], { env: { ...env, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!!' } }).catch((error) => error);
+    expect(rotation.code).toBe(1);
+    expect(rotation.stderr).toBe('keys:rotate: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
   });
 });

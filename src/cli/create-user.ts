@@ -4,18 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { PasswordsService } from '../passwords/passwords.service.js';
 import { UsersService } from '../users/users.service.js';
+import { configurationOrExit, failureOf } from './cli-exit.js';
 import { CliModule } from './cli.module.js';
-import { ConfigurationError, loadConfiguration } from '../config/configuration.js';
 import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { readPassword } from './read-password.js';
 
 const USAGE = `Usage: npm run user:create -- <username> [--admin | --service]
 The password comes from USER_PASSWORD, or from standard input (prompted, hidden, on a terminal); never from the command line.`;
 
-function fail(message: string): never {
-  console.error(`user:create: ${message}`);
-  process.exit(1);
-}
+const fail: (message: string) => never = failureOf('user:create');
 
 const { values, positionals } = (() => {
   try {
@@ -32,14 +29,7 @@ if (positionals.length !== 1 || (values.admin && values.service)) fail(USAGE);
 
 const username = positionals[0];
 if (!isValidUsername(username)) fail(`the username must be ${USERNAME_RULE}`);
-const config = (() => {
-  try {
-    return loadConfiguration();
-  } catch (error) {
-    if (error instanceof ConfigurationError) fail(`configuration error: ${error.message}`);
-    throw error;
-  }
-})();
+const config = configurationOrExit(fail);
 const password = process.env.USER_PASSWORD ?? (await readPassword(`Password for ${username}: `));
 if (!isValidPassword(password)) fail(`the password must be ${PASSWORD_RULE}`);
 
