@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import Fastify from 'fastify';
+import { createLogger, logRequests } from './logger.js';
 import { PinoLoggerService } from './pino-logger.service.js';
 
 function capture() {
@@ -30,5 +31,30 @@ describe('error log lines', () => {
     const line = JSON.parse(lines[0]);
     expect(line.err).toMatchObject({ type: 'QueryFailedError', code: '23503', message: expect.stringContaining('violates foreign key constraint') });
     for (const secret of [tokenHash, 'INSERT INTO', '$2b$12$', 'Key (user_id)', 'parameters', 'driverError']) expect(lines[0]).not.toContain(secret);
+  });
+});
+
+describe('redaction', () => {
+  it('censors passwords and tokens in the application’s log lines', () => {
+    const { logger, lines } = capture();
+    logger.info({ body: { password: 'hunter2-secret', refresh_token: 'rt-secret' }, req: { headers: { authorization: 'Bearer abc.def' } } }, 'something');
+    expect(lines[0]).not.toMatch(/hunter2-secret|rt-secret|abc\.def/);
+    expect(JSON.parse(lines[0]).body.password).toBe('[redacted]');
+  });
+});
+
+describe('request log lines', () => {
+  it('carry id, method, path, address, user agent, status and time — never headers, credentials or the query string', async () => {
+    const { logger, lines } = capture();
+    const fastify = Fastify();
+    logRequests(fastify, logger);
+    fastify.get('/hello', async () => ({ ok: true }));
+    await fastify.inject({ method: 'GET', url: '/hello?access_token=query-secret', headers: { authorization: 'Bearer header-secret', 'user-agent': 'spec-agent' } });
+    await fastify.close();
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]);
+    expect(line).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', path: '/hello', userAgent: 'spec-agent' }, res: { statusCode: 200 } });
+    expect(Object.keys(line.req).sort()).toEqual(['id', 'method', 'path', 'remoteAddress', 'userAgent']);
+    expect(lines[0]).not.toMatch(/query-secret|header-secret/);
   });
 });

@@ -63,10 +63,13 @@ export function createLogger(level: LogLevel, destination: DestinationStream = l
  * address, status and time. Bodies and headers are never logged.
  */
 export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  // The line is built here from fields that carry no secret, so it skips the
+  // redaction paths: they walked every request line (7 % of GET /'s CPU).
+  const requestLogger = logger.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    logger[level](
+    requestLogger[level](
       {
         req: {
           id: request.id,
