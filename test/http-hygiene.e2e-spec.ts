@@ -19,6 +19,34 @@ describe('HTTP hygiene', () => {
     expect(response.headers['x-powered-by']).toBeUndefined();
   });
 
+  it('sends every helmet header on every kind of answer: success, 401, 404, a bad body', async () => {
+    const helmetHeaders = [
+      'content-security-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-frame-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ];
+    const answers = [
+      await testApp.http().get('/unprotected').expect(200),
+      await testApp.http().get('/').expect(401),
+      await testApp.http().get('/nowhere').expect(404),
+      await testApp.http().post('/auth').set('Content-Type', 'application/json').send('{"username":').expect(400),
+    ];
+    for (const answer of answers) {
+      for (const header of helmetHeaders) expect(answer.headers[header], `${header} on ${answer.status}`).toBeTruthy();
+      expect(answer.headers['x-xss-protection']).toBe('0');
+      expect(answer.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    }
+  });
+
   it('gives every response an X-Request-Id, keeping a sane one the caller sent', async () => {
     const generated = await testApp.http().get('/unprotected').expect(200);
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
