@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { RefreshToken } from './src/auth/entities/refresh-token.entity.js';
 import { RevokedAccessToken } from './src/tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from './src/tokens/entities/signing-key.entity.js';
-import { Session } from './src/auth/entities/session.entity.js';
+import { Session } from './src/sessions/entities/session.entity.js';
 import { readDatabaseConfiguration } from './src/config/configuration.js';
 import { buildDataSourceOptions } from './src/database/data-source-options.js';
 import { prepareDataDirectory } from './src/database/database-directory.js';

@@ -119,6 +119,20 @@ describe.skipIf(skip)('two instances behind one address', () => {
     expect(await introspected.json()).toEqual({ active: false });
   });
 
+  it('refuse on B the access and refresh tokens of a session ended on A', async () => {
+    await register('two-devices');
+    const login = async () => (await (await form(a, '/auth/token', { username: 'two-devices', password: 'fleet-password-1' })).json()) as { access_token: string; refresh_token: string };
+    const laptop = await login();
+    const phone = await login();
+    const listed = (await (await call(b, '/auth/sessions', { headers: { Authorization: `Bearer ${laptop.access_token}` } })).json()) as { id: string; current: boolean }[];
+    expect(listed).toHaveLength(2);
+    const phoneSession = listed.find((session) => !session.current)!;
+    expect((await call(a, `/auth/sessions/${phoneSession.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${laptop.access_token}` } })).status).toBe(204);
+    expect((await call(b, '/', { headers: { Authorization: `Bearer ${phone.access_token}` } })).status).toBe(401);
+    expect((await form(b, '/auth/token', { grant_type: 'refresh_token', refresh_token: phone.refresh_token })).status).toBe(401);
+    expect((await call(b, '/', { headers: { Authorization: `Bearer ${laptop.access_token}` } })).status).toBe(200);
+  });
+
   it('accept on B a token issued by A', async () => {
     await register('roamer');
     const { access_token: token } = (await (await form(a, '/auth/token', { username: 'roamer', password: 'fleet-password-1' })).json()) as { access_token: string };

@@ -47,7 +47,7 @@ describe('the Postman collection', () => {
     const document = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     const requested = new Set(
-      collection.item.map(({ request }) => `${request.method} /${request.url.path.join('/').replace(/\{\{userId\}\}/g, '{id}').replace(/\{\{kid\}\}/g, '{kid}')}`),
+      collection.item.map(({ request }) => `${request.method} /${request.url.path.join('/').replace(/\{\{(userId|other_session_id)\}\}/g, '{id}').replace(/\{\{kid\}\}/g, '{kid}')}`),
     );
     expect(documented.length).toBeGreaterThan(0);
     expect(documented.filter((operation) => !requested.has(operation))).toEqual([]);

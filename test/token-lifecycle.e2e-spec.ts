@@ -3,7 +3,7 @@ import { IsNull, type Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
-import { Session } from '../src/auth/entities/session.entity.js';
+import { Session } from '../src/sessions/entities/session.entity.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
@@ -108,7 +108,7 @@ describe('refresh tokens', () => {
     const { user, password } = await registerAndLogin(testApp, 'sam');
     const sessions = testApp.app.get<Repository<Session>>(getRepositoryToken(Session));
     const past = new Date(Date.now() - 60_000);
-    await sessions.insert({ id: 'ended-session', userId: user.id, credentialsVersion: 1, expiresAt: past });
+    await sessions.insert({ id: 'ended-session', userId: user.id, credentialsVersion: 1, expiresAt: past, lastUsedAt: past });
     await refreshTokens().insert({ userId: user.id, sessionId: 'ended-session', parentId: null, tokenHash: 'f'.repeat(64), expiresAt: past });
     const live = (await login('sam', password).expect(200)).body.refresh_token as string;
     await refreshTokens().update({ tokenHash: createHash('sha256').update(live).digest('hex') }, { expiresAt: past });

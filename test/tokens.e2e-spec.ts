@@ -54,6 +54,7 @@ describe('access tokens', () => {
       iss: issuer,
       aud: 'gatehouse',
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 

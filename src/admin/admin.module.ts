@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { KeysController } from './keys.controller.js';
 import { UsersController } from './users.controller.js';
 
 /**
- * Management for admins: accounts (`/users`, over UsersService) and signing keys (`/keys`).
+ * Management for admins: accounts (`/users`, over UsersService, and their sessions) and signing keys (`/keys`).
  * Apart from the accounts themselves (users/), so that auth/ can depend on
  * users/ while these routes depend on auth/'s access decorators, with no loop.
  */
 @Module({
-  imports: [UsersModule, TokensModule],
+  imports: [UsersModule, TokensModule, SessionsModule],
   controllers: [UsersController, KeysController],
 })
 export class AdminModule {}

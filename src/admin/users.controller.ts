@@ -6,6 +6,8 @@ import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UsersPageDto } from './dto/users-page.dto.js';
 import { UserIdPipe } from './user-id.pipe.js';
+import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
 
 /** Account management for admins. */
@@ -13,7 +15,10 @@ import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
 @Controller('users')
 @Auth('admin')
 export class UsersController {
-  constructor(private readonly usersService: UsersService) {}
+  constructor(
+    private readonly usersService: UsersService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'listUsers', summary: 'List accounts, sorted by id' })
@@ -33,6 +38,33 @@ export class UsersController {
   @ApiConflictResponse({ description: LAST_ADMIN_MESSAGE })
   async update(@Param('id', UserIdPipe) id: number, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.usersService.changeRole(id, body.role));
+  }
+
+  @Get(':id/sessions')
+  @ApiOperation({ operationId: 'listUserSessions', summary: 'An account’s live sessions, newest first' })
+  @ApiParam({ name: 'id', type: Number })
+  @ApiOkResponse({ type: SessionResponseDto, isArray: true, description: 'The account’s live sessions' })
+  @ApiBadRequestResponse({ description: 'Bad id' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  async listSessions(@Param('id', UserIdPipe) id: number): Promise<SessionResponseDto[]> {
+    await this.usersService.findByIdOrThrow(id);
+    return (await this.sessions.listLive(id)).map((session) => SessionResponseDto.from(session));
+  }
+
+  @Delete(':id/sessions')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'endUserSessions',
+    summary: 'End every session of an account (its refresh and access tokens stop working)',
+    description: 'The password still works: to lock someone out, change their role or delete the account.',
+  })
+  @ApiParam({ name: 'id', type: Number })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiBadRequestResponse({ description: 'Bad id' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  async endSessions(@Param('id', UserIdPipe) id: number): Promise<void> {
+    await this.usersService.findByIdOrThrow(id);
+    await this.sessions.endAll(id);
   }
 
   @Delete(':id')

@@ -16,6 +16,7 @@ import {
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
+import { Client, type ClientContext } from '../http/client-context.js';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto.js';
 import { IntrospectionService } from './introspection.service.js';
 import { Auth } from './decorators/auth.decorator.js';
@@ -68,8 +69,8 @@ export class AuthController {
     description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
   })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @Ip() clientAddress: string): Promise<TokenResponseDto> {
-    return this.authService.grantToken(body, clientAddress);
+  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @Client() client: ClientContext): Promise<TokenResponseDto> {
+    return this.authService.grantToken(body, client);
   }
 
   @Public()

@@ -10,7 +10,8 @@ import { AuthController } from './auth.controller.js';
 import { WellKnownController } from './well-known.controller.js';
 import { AuthService } from './auth.service.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import { Session } from './entities/session.entity.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { SessionsController } from './sessions.controller.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { IntrospectionService } from './introspection.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
@@ -24,11 +25,12 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
   imports: [
     UsersModule,
     PasswordsModule,
-    TypeOrmModule.forFeature([Session, RefreshToken]),
+    TypeOrmModule.forFeature([RefreshToken]),
+    SessionsModule,
     PassportModule,
     TokensModule,
   ],
-  controllers: [AuthController, WellKnownController],
+  controllers: [AuthController, SessionsController, WellKnownController],
   providers: [
     // In this order: who is calling, then whether their role may.
     { provide: APP_GUARD, useClass: AuthenticatedGuard },

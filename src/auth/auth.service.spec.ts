@@ -9,6 +9,7 @@ import type { LoginAttempt, LoginThrottleService } from './login-throttle.servic
 import type { RefreshTokensService } from './refresh-tokens.service.js';
 import type { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 
 const PASSWORD = 'correct horse battery';
 const WRONG_PASSWORD = 'wrong horse battery';
@@ -16,6 +17,8 @@ const NEW_PASSWORD = 'new staple battery';
 const STORED_HASH = '$2b$10$' + 'a'.repeat(53);
 const NEW_HASH = '$2b$12$' + 'b'.repeat(53);
 const ADDRESS = '203.0.113.9';
+const CLIENT = { address: ADDRESS, userAgent: 'spec' };
+const SESSION_ID = '00000000-0000-4000-8000-000000000001';
 
 const alice = { id: 7, username: 'alice', usernameKey: 'alice', passwordHash: STORED_HASH, role: 'user', credentialsVersion: 1 } as User;
 
@@ -44,10 +47,10 @@ function setUp() {
   };
   const tokensService = { sign: vi.fn<AccessTokensService['sign']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
   const refreshTokensService = {
-    issue: vi.fn<RefreshTokensService['issue']>(async () => 'first-refresh-token'),
-    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, next: 'next-refresh-token' })),
-    revokeAllForUser: vi.fn<RefreshTokensService['revokeAllForUser']>(async () => {}),
+    issue: vi.fn<RefreshTokensService['issue']>(async () => ({ refreshToken: 'first-refresh-token', sessionId: SESSION_ID })),
+    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, sessionId: SESSION_ID, next: 'next-refresh-token' })),
   };
+  const sessions = { endAll: vi.fn<SessionsService['endAll']>(async () => 1) };
   const loginThrottle = { consumeLoginAttempt: vi.fn<LoginThrottleService['consumeLoginAttempt']>(async () => attempt) };
   const verifiedCredentials = {
     lookup: vi.fn<VerifiedCredentialsCache['lookup']>(() => undefined),
@@ -61,8 +64,9 @@ function setUp() {
     refreshTokensService as unknown as RefreshTokensService,
     loginThrottle as unknown as LoginThrottleService,
     verifiedCredentials as unknown as VerifiedCredentialsCache,
+    sessions as unknown as SessionsService,
   );
-  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials };
+  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions };
 }
 
 /** The OAuth2 error code (`error`) of the exception the promise rejects with. */
@@ -176,23 +180,23 @@ describe('AuthService.authenticate', () => {
 describe('AuthService.grantToken', () => {
   it('password grant: answers access token, bearer type, lifetime and the new session’s refresh token', async () => {
     const { service, tokensService, refreshTokensService } = setUp();
-    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS);
+    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, CLIENT);
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
-    expect(refreshTokensService.issue).toHaveBeenCalledWith(alice);
-    expect(tokensService.sign).toHaveBeenCalledWith(alice);
+    expect(refreshTokensService.issue).toHaveBeenCalledWith(alice, CLIENT);
+    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION_ID);
   });
 
   it('treats a missing grant_type as the password grant', async () => {
     const { service, loginThrottle } = setUp();
-    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, ADDRESS);
+    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, CLIENT);
     expect(response.refresh_token).toBe('first-refresh-token');
     expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
   });
 
   it('password grant with a wrong password: invalid_grant, and no session is started', async () => {
     const { service, refreshTokensService, tokensService } = setUp();
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, CLIENT))).toBe('invalid_grant');
     expect(refreshTokensService.issue).not.toHaveBeenCalled();
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
@@ -201,22 +205,22 @@ describe('AuthService.grantToken', () => {
     const { service, refreshTokensService, tokensService } = setUp();
     refreshTokensService.issue.mockResolvedValueOnce(null);
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, CLIENT))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
   it('an unknown grant_type: unsupported_grant_type, without touching credentials or tokens', async () => {
     const { service, loginThrottle, refreshTokensService } = setUp();
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, ADDRESS))).toBe('unsupported_grant_type');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, CLIENT))).toBe('unsupported_grant_type');
     expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
     expect(refreshTokensService.rotate).not.toHaveBeenCalled();
   });
 
   it('refresh_token grant: answers new tokens carrying the rotated refresh token', async () => {
     const { service, refreshTokensService, usersService } = setUp();
-    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS);
+    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, CLIENT);
 
-    expect(refreshTokensService.rotate).toHaveBeenCalledWith('first-refresh-token');
+    expect(refreshTokensService.rotate).toHaveBeenCalledWith('first-refresh-token', CLIENT);
     expect(usersService.findById).toHaveBeenCalledWith(alice.id);
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'next-refresh-token' });
   });
@@ -225,7 +229,7 @@ describe('AuthService.grantToken', () => {
     const { service, refreshTokensService, tokensService } = setUp();
     refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused' });
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, CLIENT))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
@@ -233,24 +237,24 @@ describe('AuthService.grantToken', () => {
     const { service, usersService, tokensService } = setUp();
     usersService.findById.mockResolvedValueOnce(null);
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, CLIENT))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 });
 
 describe('AuthService.changePassword', () => {
   it('refuses a wrong current password with 401 and changes nothing', async () => {
-    const { service, usersService, passwordsService, refreshTokensService } = setUp();
+    const { service, usersService, passwordsService, sessions } = setUp();
     await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS)).rejects.toBeInstanceOf(UnauthorizedException);
 
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.changePassword).not.toHaveBeenCalled();
-    expect(refreshTokensService.revokeAllForUser).not.toHaveBeenCalled();
+    expect(sessions.endAll).not.toHaveBeenCalled();
   });
 
   it('stores the new hash (a new credentials version) before it revokes the user’s sessions', async () => {
-    const { service, usersService, passwordsService, refreshTokensService, loginThrottle } = setUp();
+    const { service, usersService, passwordsService, sessions, loginThrottle } = setUp();
     const written = deferred<void>();
     usersService.changePassword.mockReturnValueOnce(written.promise);
 
@@ -260,11 +264,11 @@ describe('AuthService.changePassword', () => {
     expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
     expect(passwordsService.hashPassword).toHaveBeenCalledWith(NEW_PASSWORD, ADDRESS);
     expect(usersService.changePassword).toHaveBeenCalledWith(alice.id, NEW_HASH);
-    expect(refreshTokensService.revokeAllForUser).not.toHaveBeenCalled();
+    expect(sessions.endAll).not.toHaveBeenCalled();
 
     written.resolve();
     await change;
-    expect(refreshTokensService.revokeAllForUser).toHaveBeenCalledWith(alice.id);
+    expect(sessions.endAll).toHaveBeenCalledWith(alice.id);
   });
 });
 

@@ -12,6 +12,8 @@ import { PasswordsService } from '../passwords/passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
+import type { ClientContext } from '../http/client-context.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 
 const INVALID_CREDENTIALS = 'Invalid username or password.';
 const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
@@ -27,6 +29,7 @@ export class AuthService {
     private readonly refreshTokensService: RefreshTokensService,
     private readonly loginThrottle: LoginThrottleService,
     private readonly verifiedCredentials: VerifiedCredentialsCache,
+    private readonly sessions: SessionsService,
   ) {}
 
   /** POST /auth: a `user` account, limited per client address. */
@@ -103,10 +106,10 @@ export class AuthService {
   }
 
   /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */
-  async grantToken(request: TokenRequestDto, clientAddress: string): Promise<TokenResponseDto> {
+  async grantToken(request: TokenRequestDto, client: ClientContext): Promise<TokenResponseDto> {
     const grantType = request.grant_type ?? 'password';
-    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!, clientAddress);
-    if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!);
+    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!, client);
+    if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!, client);
     throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password" or "refresh_token".`);
   }
 
@@ -134,26 +137,26 @@ export class AuthService {
     }
     const passwordHash = await this.passwordsService.hashPassword(newPassword, clientAddress);
     await this.usersService.changePassword(user.id, passwordHash);
-    await this.refreshTokensService.revokeAllForUser(user.id);
+    await this.sessions.endAll(user.id);
   }
 
-  private async passwordGrant(username: string, password: string, clientAddress: string): Promise<TokenResponseDto> {
-    const user = await this.authenticate(username, password, clientAddress);
+  private async passwordGrant(username: string, password: string, client: ClientContext): Promise<TokenResponseDto> {
+    const user = await this.authenticate(username, password, client.address);
     // The user may be deleted between the check and the session: then, too, no grant.
-    const refreshToken = user ? await this.refreshTokensService.issue(user) : null;
-    if (!user || !refreshToken) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
-    return this.issueTokens(user, refreshToken);
+    const issued = user ? await this.refreshTokensService.issue(user, client) : null;
+    if (!user || !issued) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
+    return this.issueTokens(user, issued.refreshToken, issued.sessionId);
   }
 
-  private async refreshTokenGrant(refreshToken: string): Promise<TokenResponseDto> {
-    const rotation = await this.refreshTokensService.rotate(refreshToken);
+  private async refreshTokenGrant(refreshToken: string, client: ClientContext): Promise<TokenResponseDto> {
+    const rotation = await this.refreshTokensService.rotate(refreshToken, client);
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw oauthError('invalid_grant', INVALID_REFRESH_TOKEN);
-    return this.issueTokens(user, rotation.next);
+    return this.issueTokens(user, rotation.next, rotation.sessionId);
   }
 
-  private async issueTokens(user: User, refreshToken: string): Promise<TokenResponseDto> {
-    const { accessToken, expiresIn } = await this.accessTokens.sign(user);
+  private async issueTokens(user: User, refreshToken: string, sessionId: string): Promise<TokenResponseDto> {
+    const { accessToken, expiresIn } = await this.accessTokens.sign(user, sessionId);
     return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken };
   }
 }

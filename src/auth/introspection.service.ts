@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import type { IntrospectionResponseDto } from './dto/introspection-response.dto.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
@@ -10,7 +11,7 @@ const INACTIVE: IntrospectionResponseDto = { active: false };
 /**
  * RFC 7662: is this token good right now, by the database's word? An access
  * token is active when its signature, key and claims verify, it is not
- * revoked, its user exists and has not changed password since; the answer
+ * revoked, its session has not ended, its user exists and has not changed password since; the answer
  * carries the user's current role, not the one in the claim. A refresh
  * token: when its session is live; it reveals no more than exp and sub.
  */
@@ -20,6 +21,7 @@ export class IntrospectionService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly usersService: UsersService,
+    private readonly sessions: SessionsService,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
@@ -32,6 +34,7 @@ export class IntrospectionService {
     const claims = await this.accessTokens.verify(token);
     if (!claims) return null;
     if (await this.accessTokens.isRevokedInDatabase(claims.jti)) return INACTIVE;
+    if (claims.sid && (await this.sessions.isEndedInDatabase(claims.sid))) return INACTIVE;
     // Straight from the database, not the cache: this is the current truth a resource server asks for.
     const user = await this.usersService.findFreshById(Number(claims.sub));
     if (!user || user.credentialsVersion !== claims.cv) return INACTIVE;

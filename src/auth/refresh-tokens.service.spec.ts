@@ -5,12 +5,15 @@ import type { AppConfiguration } from '../config/configuration.js';
 import { migrations } from '../database/migrations/index.js';
 import { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import { Session } from './entities/session.entity.js';
+import { Session } from '../sessions/entities/session.entity.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
 const HOUR = 3600;
 const DAY = 86_400;
 const defaultConfig = { refreshTokenTtlSeconds: HOUR, sessionMaxLifetimeSeconds: DAY };
+const CLIENT = { address: '203.0.113.7', userAgent: 'spec' };
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000);
@@ -26,19 +29,21 @@ async function setUp(config: Pick<AppConfiguration, 'refreshTokenTtlSeconds' | '
   const users = dataSource.getRepository(User);
   const refreshTokens = dataSource.getRepository(RefreshToken);
   const sessions = dataSource.getRepository(Session);
-  const service = new RefreshTokensService(refreshTokens, sessions, config as AppConfiguration);
+  const fullConfig = { ...config, jwt: { accessTokenTtlSeconds: 900 } } as AppConfiguration;
+  const sessionsService = new SessionsService(sessions, fullConfig, new EventEmitter2());
+  const service = new RefreshTokensService(refreshTokens, sessionsService, fullConfig);
 
   const addUser = async (username: string): Promise<User> => {
     await users.insert({ username, usernameKey: username, passwordHash: '$2b$04$' + 'x'.repeat(53), role: 'user' });
     return users.findOneByOrFail({ usernameKey: username });
   };
   const issued = async (user: User): Promise<string> => {
-    const token = await service.issue(user);
-    expect(token).toEqual(expect.any(String));
-    return token!;
+    const issued = await service.issue(user, CLIENT);
+    expect(issued?.refreshToken).toEqual(expect.any(String));
+    return issued!.refreshToken;
   };
   const rowOf = (token: string) => refreshTokens.findOneOrFail({ where: { tokenHash: sha256(token) }, relations: { session: true } });
-  return { dataSource, service, users, refreshTokens, sessions, addUser, issued, rowOf };
+  return { dataSource, service, sessionsService, users, refreshTokens, sessions, addUser, issued, rowOf };
 }
 
 afterEach(async () => {
@@ -63,35 +68,35 @@ describe('RefreshTokensService', () => {
     const alice = await addUser('alice');
     const first = await issued(alice);
 
-    const rotation = await service.rotate(first);
-    expect(rotation).toEqual({ ok: true, userId: alice.id, next: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const rotation = await service.rotate(first, CLIENT);
+    expect(rotation).toEqual({ ok: true, userId: alice.id, sessionId: expect.any(String), next: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(rotation.ok && rotation.next).not.toBe(first);
     expect((await rowOf(first)).spentAt).toBeInstanceOf(Date);
-    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused' });
   });
 
   it('presenting a spent token revokes its session, so the successor fails too', async () => {
     const { service, addUser, issued, rowOf } = await setUp();
     const alice = await addUser('alice');
     const first = await issued(alice);
-    const rotation = await service.rotate(first);
+    const rotation = await service.rotate(first, CLIENT);
     if (!rotation.ok) throw new Error('the first rotation should succeed');
 
     // A replay: whoever holds the successor (the thief or the owner) loses it as well.
-    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused' });
     expect((await rowOf(first)).session!.revokedAt).toBeInstanceOf(Date);
-    expect(await service.rotate(rotation.next)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(rotation.next, CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
   it('a spent token replayed after its expiry still counts as reused and ends the session', async () => {
     const { service, refreshTokens, addUser, issued, rowOf } = await setUp();
     const first = await issued(await addUser('alice'));
-    const rotation = await service.rotate(first);
+    const rotation = await service.rotate(first, CLIENT);
     if (!rotation.ok) throw new Error('the first rotation should succeed');
     await refreshTokens.update({ id: (await rowOf(first)).id }, { expiresAt: secondsFromNow(-1) });
 
-    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused' });
-    expect(await service.rotate(rotation.next)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(rotation.next, CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
   it('two rotations of one token at once: exactly one wins, and the loser’s reuse ends the winner’s successor too', async () => {
@@ -99,11 +104,11 @@ describe('RefreshTokensService', () => {
     const first = await issued(await addUser('alice'));
 
     // Both read the token as unspent before either spends it: only the conditional UPDATE decides.
-    const results = await Promise.all([service.rotate(first), service.rotate(first)]);
+    const results = await Promise.all([service.rotate(first, CLIENT), service.rotate(first, CLIENT)]);
     const winners = results.filter((result) => result.ok);
     expect(winners).toHaveLength(1);
     expect(results.filter((result) => !result.ok)).toEqual([{ ok: false, reason: 'reused' }]);
-    expect(await service.rotate(winners[0].ok ? winners[0].next : '')).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(winners[0].ok ? winners[0].next : '', CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
   it('revoke(token) ends that session, every token of it, while another session of the same user still rotates', async () => {
@@ -111,32 +116,32 @@ describe('RefreshTokensService', () => {
     const alice = await addUser('alice');
     const laptop = await issued(alice);
     const phone = await issued(alice);
-    const rotation = await service.rotate(laptop);
+    const rotation = await service.rotate(laptop, CLIENT);
     if (!rotation.ok) throw new Error('the first rotation should succeed');
 
     // Revoked through the spent first token: the session goes, its live successor with it.
     await service.revoke(laptop);
-    expect(await service.rotate(rotation.next)).toEqual({ ok: false, reason: 'ended' });
-    expect(await service.rotate(phone)).toMatchObject({ ok: true, userId: alice.id });
+    expect(await service.rotate(rotation.next, CLIENT)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(phone, CLIENT)).toMatchObject({ ok: true, userId: alice.id });
   });
 
   it('revoking an unknown token is no error and ends nothing', async () => {
     const { service, addUser, issued } = await setUp();
     const token = await issued(await addUser('alice'));
     await expect(service.revoke(randomBytes(32).toString('base64url'))).resolves.toBeUndefined();
-    expect(await service.rotate(token)).toMatchObject({ ok: true });
+    expect(await service.rotate(token, CLIENT)).toMatchObject({ ok: true });
   });
 
-  it('revokeAllForUser ends every session of that user and no other user’s', async () => {
-    const { service, addUser, issued } = await setUp();
+  it('SessionsService.endAll ends every session of that user and no other user’s', async () => {
+    const { service, sessionsService, addUser, issued } = await setUp();
     const alice = await addUser('alice');
     const bob = await addUser('bob');
     const aliceTokens = [await issued(alice), await issued(alice)];
     const bobToken = await issued(bob);
 
-    await service.revokeAllForUser(alice.id);
-    for (const token of aliceTokens) expect(await service.rotate(token)).toEqual({ ok: false, reason: 'ended' });
-    expect(await service.rotate(bobToken)).toMatchObject({ ok: true, userId: bob.id });
+    await sessionsService.endAll(alice.id);
+    for (const token of aliceTokens) expect(await service.rotate(token, CLIENT)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(bobToken, CLIENT)).toMatchObject({ ok: true, userId: bob.id });
   });
 
   it('a raised credentials version (a password change) makes the session’s tokens fail', async () => {
@@ -147,8 +152,8 @@ describe('RefreshTokensService', () => {
     const bobToken = await issued(bob);
 
     await dataSource.query('UPDATE users SET credentials_version = credentials_version + 1 WHERE id = ?', [alice.id]);
-    expect(await service.rotate(aliceToken)).toEqual({ ok: false, reason: 'ended' });
-    expect(await service.rotate(bobToken)).toMatchObject({ ok: true, userId: bob.id });
+    expect(await service.rotate(aliceToken, CLIENT)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(bobToken, CLIENT)).toMatchObject({ ok: true, userId: bob.id });
   });
 
   it('a session issued for a credentials version the user no longer has is born dead', async () => {
@@ -157,7 +162,7 @@ describe('RefreshTokensService', () => {
     // The login verified the old password; the password changed before the session was written.
     await dataSource.query('UPDATE users SET credentials_version = credentials_version + 1 WHERE id = ?', [alice.id]);
     const token = await issued(alice);
-    expect(await service.rotate(token)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(token, CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
   it('a session past its absolute end fails even while its token has not expired', async () => {
@@ -169,7 +174,7 @@ describe('RefreshTokensService', () => {
     await sessions.update({ id: sessionId }, { expiresAt: secondsFromNow(-1) });
     expect(expiresAt.getTime()).toBeGreaterThan(Date.now());
 
-    expect(await service.rotate(token)).toEqual({ ok: false, reason: 'ended' });
+    expect(await service.rotate(token, CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
   it('a token expires its TTL after issue, and past that is refused as expired', async () => {
@@ -184,7 +189,7 @@ describe('RefreshTokensService', () => {
 
     // Time is moved in the database, not faked: a faked global Date breaks TypeORM's date hydration.
     await refreshTokens.update({ id }, { expiresAt: secondsFromNow(-1) });
-    expect(await service.rotate(token)).toEqual({ ok: false, reason: 'expired' });
+    expect(await service.rotate(token, CLIENT)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('issue() purges expired tokens and sessions', async () => {
@@ -198,7 +203,7 @@ describe('RefreshTokensService', () => {
     expect((await refreshTokens.find()).map((row) => row.tokenHash)).toEqual([sha256(fresh)]);
     expect((await sessions.find()).map((row) => row.id)).not.toContain(old.sessionId);
     expect(await sessions.count()).toBe(1);
-    expect(await service.rotate(fresh)).toMatchObject({ ok: true });
+    expect(await service.rotate(fresh, CLIENT)).toMatchObject({ ok: true });
   });
 
   it('issue() for a user deleted meanwhile returns null and leaves no session', async () => {
@@ -206,7 +211,7 @@ describe('RefreshTokensService', () => {
     const alice = await addUser('alice');
     await users.delete({ id: alice.id });
 
-    expect(await service.issue(alice)).toBeNull();
+    expect(await service.issue(alice, CLIENT)).toBeNull();
     expect(await sessions.count()).toBe(0);
     expect(await refreshTokens.count()).toBe(0);
   });
@@ -219,7 +224,7 @@ describe('RefreshTokensService', () => {
     expect(firstRow.session!.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + HOUR * 1000);
     expect(firstRow.expiresAt.getTime()).toBe(firstRow.session!.expiresAt.getTime());
 
-    const rotation = await service.rotate(first);
+    const rotation = await service.rotate(first, CLIENT);
     if (!rotation.ok) throw new Error('the rotation should succeed');
     const nextRow = await rowOf(rotation.next);
     expect(nextRow.expiresAt.getTime()).toBe(firstRow.session!.expiresAt.getTime());
@@ -228,6 +233,6 @@ describe('RefreshTokensService', () => {
   it('an unknown token is refused as unknown', async () => {
     const { service, addUser, issued } = await setUp();
     await issued(await addUser('alice'));
-    expect(await service.rotate(randomBytes(32).toString('base64url'))).toEqual({ ok: false, reason: 'unknown' });
+    expect(await service.rotate(randomBytes(32).toString('base64url'), CLIENT)).toEqual({ ok: false, reason: 'unknown' });
   });
 });

@@ -1,17 +1,25 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { isForeignKeyViolation } from '../database/database-errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import { Session } from './entities/session.entity.js';
+import type { ClientContext } from '../http/client-context.js';
+import type { Session } from '../sessions/entities/session.entity.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 
 /** Why a refresh token was refused: the caller answers all of them with the same invalid_grant. */
 export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended';
 
-export type RotationResult = { ok: true; userId: number; next: string } | { ok: false; reason: RefreshRefusal };
+export type RotationResult = { ok: true; userId: number; sessionId: string; next: string } | { ok: false; reason: RefreshRefusal };
+
+/** A login's first refresh token, and its session (the access tokens' `sid`). */
+export interface IssuedRefreshToken {
+  refreshToken: string;
+  sessionId: string;
+}
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -37,7 +45,7 @@ const SESSION_IS_LIVE = `EXISTS (SELECT 1 FROM sessions s INNER JOIN users u ON 
 export class RefreshTokensService {
   constructor(
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly sessions: SessionsService,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
@@ -48,13 +56,11 @@ export class RefreshTokensService {
    * is born dead: its version is no longer the user's. Expired rows are purged
    * on the way, so the tables stay bounded.
    */
-  async issue(user: Pick<User, 'id' | 'credentialsVersion'>): Promise<string | null> {
+  async issue(user: Pick<User, 'id' | 'credentialsVersion'>, client: ClientContext): Promise<IssuedRefreshToken | null> {
     await this.purgeExpired();
-    const now = Date.now();
-    const session = { id: randomUUID(), userId: user.id, credentialsVersion: user.credentialsVersion, expiresAt: new Date(now + this.config.sessionMaxLifetimeSeconds * 1000) };
     try {
-      await this.sessions.insert(session);
-      return await this.insert(session, null);
+      const session = await this.sessions.start(user, client);
+      return { refreshToken: await this.insert(session, null), sessionId: session.id };
     } catch (error) {
       if (isForeignKeyViolation(error)) return null;
       throw error;
@@ -66,11 +72,11 @@ export class RefreshTokensService {
    * (replayed, or lost a race for the same token) revokes its session, and
    * with it the winner's successor: the successor is checked at its own use.
    */
-  async rotate(token: string): Promise<RotationResult> {
+  async rotate(token: string, client: ClientContext): Promise<RotationResult> {
     const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true } });
     if (!current?.session) return { ok: false, reason: 'unknown' };
     if (current.spentAt) {
-      await this.revokeSession(current.sessionId);
+      await this.sessions.endById(current.sessionId);
       return { ok: false, reason: 'reused' };
     }
     const now = new Date();
@@ -84,12 +90,14 @@ export class RefreshTokensService {
       .execute();
     if (spent.affected !== 1) {
       // Either another request spent it first (reuse) or the session has ended: end it for good.
-      await this.revokeSession(current.sessionId);
+      await this.sessions.endById(current.sessionId);
       const spentMeanwhile = (await this.refreshTokens.findOneBy({ id: current.id }))?.spentAt;
       return { ok: false, reason: spentMeanwhile ? 'reused' : 'ended' };
     }
     try {
-      return { ok: true, userId: current.userId, next: await this.insert(current.session, current.id) };
+      const next = await this.insert(current.session, current.id);
+      await this.sessions.touch(current.sessionId, client);
+      return { ok: true, userId: current.userId, sessionId: current.sessionId, next };
     } catch (error) {
       // The user (and so the session) was deleted between the spend and this insert.
       if (isForeignKeyViolation(error)) return { ok: false, reason: 'ended' };
@@ -111,21 +119,12 @@ export class RefreshTokensService {
   /** RFC 7009: revokes the token's session (that login); an unknown token is no error. */
   async revoke(token: string): Promise<void> {
     const current = await this.refreshTokens.findOneBy({ tokenHash: hashToken(token) });
-    if (current) await this.revokeSession(current.sessionId);
-  }
-
-  async revokeAllForUser(userId: number): Promise<void> {
-    await this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-  }
-
-  private async revokeSession(sessionId: string): Promise<void> {
-    await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (current) await this.sessions.endById(current.sessionId);
   }
 
   private async purgeExpired(): Promise<void> {
-    const now = new Date();
-    await this.refreshTokens.delete({ expiresAt: LessThan(now) });
-    await this.sessions.delete({ expiresAt: LessThan(now) });
+    await this.refreshTokens.delete({ expiresAt: LessThan(new Date()) });
+    await this.sessions.purgeExpired();
   }
 
   /** A new token of the session; it never outlives the session's absolute end. */

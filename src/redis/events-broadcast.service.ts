@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent, SIGNING_KEYS_CHANGED, SigningKeysChangedEvent } from '../tokens/events/token-events.js';
 import { ANY_USER_EVENT, isUserEventName, UserChangedEvent } from '../users/events/user-changed.event.js';
+import { SESSIONS_ENDED, SessionsEndedEvent } from '../sessions/events/sessions-ended.event.js';
 import { RedisService } from './redis.service.js';
 
 /** An event every instance must hear: it names itself, and says whether it was made here. */
@@ -17,6 +18,9 @@ interface BroadcastMessage {
   payload: Record<string, unknown>;
 }
 
+/** Far above the sessions one account has; a message naming more is not ours. */
+const MAX_SESSIONS_PER_MESSAGE = 100_000;
+
 /** How an event heard from another instance is read back; null for anything malformed. */
 function eventFrom(name: string, payload: Record<string, unknown>): SharedEvent | null {
   if (isUserEventName(name)) return Number.isSafeInteger(payload.userId) ? new UserChangedEvent(name, payload.userId as number, 'remote') : null;
@@ -25,13 +29,20 @@ function eventFrom(name: string, payload: Record<string, unknown>): SharedEvent 
     return typeof jti === 'string' && jti.length <= 64 && Number.isSafeInteger(expiresAt) ? new AccessTokenRevokedEvent(jti, expiresAt as number, 'remote') : null;
   }
   if (name === SIGNING_KEYS_CHANGED) return new SigningKeysChangedEvent('remote');
+  if (name === SESSIONS_ENDED) {
+    const { userId, sessionIds, endedAt } = payload;
+    const wellFormed = Number.isSafeInteger(userId) && Number.isSafeInteger(endedAt) && Array.isArray(sessionIds) && sessionIds.length <= MAX_SESSIONS_PER_MESSAGE;
+    return wellFormed && sessionIds.every((id) => typeof id === 'string' && id.length <= 64)
+      ? new SessionsEndedEvent(userId as number, sessionIds as string[], endedAt as number, 'remote')
+      : null;
+  }
   return null;
 }
 
 /**
  * Tells every instance, over Redis pub/sub, what must hold everywhere at
  * once: an account changed (caches drop it), an access token was revoked (its
- * jti is refused), the signing keys changed (reload). An event made here is
+ * jti is refused), sessions ended (their access tokens are refused), the signing keys changed (reload). An event made here is
  * published, and the request that made it is answered only once Redis took
  * it; one heard from another instance is emitted here with origin 'remote'.
  * Without Redis, nothing to do.
@@ -64,6 +75,7 @@ export class EventsBroadcastService implements OnModuleInit {
   @OnEvent(ANY_USER_EVENT)
   @OnEvent(ACCESS_TOKEN_REVOKED)
   @OnEvent(SIGNING_KEYS_CHANGED)
+  @OnEvent(SESSIONS_ENDED)
   async publish(event: SharedEvent): Promise<void> {
     const commands = this.redis.commands;
     if (!commands || event.origin !== 'local') return;

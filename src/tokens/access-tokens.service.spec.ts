@@ -21,14 +21,15 @@ function setUp() {
   return { service, signingKeys, revokeKey: () => (key = null) };
 }
 const alice = { id: 7, username: 'alice', role: 'user' as const, credentialsVersion: 1 };
+const SESSION_ID = '00000000-0000-4000-8000-000000000001';
 
 afterEach(() => vi.useRealTimers());
 
 describe('AccessTokensService', () => {
   it('checks a signature once: the next verification of the same token is served from the cache', async () => {
     const { service, signingKeys } = setUp();
-    const { accessToken } = await service.sign(alice);
-    expect(await service.verify(accessToken)).toMatchObject({ sub: '7', username: 'alice', cv: 1 });
+    const { accessToken } = await service.sign(alice, SESSION_ID);
+    expect(await service.verify(accessToken)).toMatchObject({ sub: '7', username: 'alice', cv: 1, sid: SESSION_ID });
     expect(service.alreadyVerified(accessToken)).toMatchObject({ sub: '7' });
     await service.verify(accessToken);
     expect(signingKeys.verificationKey).toHaveBeenCalledTimes(1);
@@ -36,7 +37,7 @@ describe('AccessTokensService', () => {
 
   it('does not serve a cached token past its exp (and the clock tolerance)', async () => {
     const { service } = setUp();
-    const { accessToken } = await service.sign(alice);
+    const { accessToken } = await service.sign(alice, SESSION_ID);
     await service.verify(accessToken);
     vi.useFakeTimers({ now: Date.now() + 66_000, toFake: ['Date'] });
     expect(service.alreadyVerified(accessToken)).toBeUndefined();
@@ -45,7 +46,7 @@ describe('AccessTokensService', () => {
 
   it('forgets what it verified when the keys change: a revoked key’s tokens fail at once', async () => {
     const { service, revokeKey } = setUp();
-    const { accessToken } = await service.sign(alice);
+    const { accessToken } = await service.sign(alice, SESSION_ID);
     await service.verify(accessToken);
     revokeKey();
     service.forgetVerified();
@@ -54,7 +55,7 @@ describe('AccessTokensService', () => {
 
   it('reports a revoked jti, cached or not, and refuses to revoke what it did not sign', async () => {
     const { service } = setUp();
-    const { accessToken } = await service.sign(alice);
+    const { accessToken } = await service.sign(alice, SESSION_ID);
     const claims = (await service.verify(accessToken))!;
     expect(service.isRevoked(claims.jti)).toBe(false);
     expect(await service.revoke(accessToken)).toBe(true);

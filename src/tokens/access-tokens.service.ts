@@ -23,6 +23,8 @@ export interface AccessTokenClaims {
   iss: string;
   aud: string;
   jti: string;
+  /** The session (login) the token was issued in; absent from tokens issued before sessions were named. */
+  sid?: string;
 }
 
 export interface SignedAccessToken {
@@ -60,11 +62,11 @@ export class AccessTokensService implements OnModuleInit {
     }
   }
 
-  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }): Promise<SignedAccessToken> {
+  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, sessionId: string): Promise<SignedAccessToken> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     const key = this.signingKeys.signingKey();
     const now = Math.floor(Date.now() / 1000);
-    const accessToken = await new SignJWT({ username: user.username, role: user.role, cv: user.credentialsVersion })
+    const accessToken = await new SignJWT({ username: user.username, role: user.role, cv: user.credentialsVersion, sid: sessionId })
       .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
       .setSubject(String(user.id))
       .setIssuer(issuer)
@@ -152,8 +154,9 @@ export class AccessTokensService implements OnModuleInit {
     this.verified.clear();
   }
 
-  private hasPlausibleClaims({ iat, exp, sub, cv }: AccessTokenClaims): boolean {
+  private hasPlausibleClaims({ iat, exp, sub, cv, sid }: AccessTokenClaims): boolean {
     if (typeof iat !== 'number' || typeof exp !== 'number' || typeof cv !== 'number') return false;
+    if (sid !== undefined && (typeof sid !== 'string' || sid.length > 64)) return false;
     if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) return false;
     if (exp - iat > this.config.jwt.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) return false;
     return typeof sub === 'string' && /^[1-9]\d{0,9}$/.test(sub);

@@ -148,6 +148,11 @@ export class UsersService {
     });
     if (affected !== 1) await this.explainMiss(id);
     await this.announce(USER_EVENTS.roleChanged, id);
+    return this.findByIdOrThrow(id);
+  }
+
+  /** The user, or 404. */
+  async findByIdOrThrow(id: number): Promise<User> {
     return (await this.findById(id)) ?? this.notFound(id);
   }
 

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '../../users/entities/user.entity.js';
-import { Session } from './session.entity.js';
+import { Session } from '../../sessions/entities/session.entity.js';
 
 /**
  * One refresh token, stored only as a SHA-256 hash. The tokens of one login

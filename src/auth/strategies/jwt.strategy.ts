@@ -5,6 +5,7 @@ import { Strategy } from 'passport-jwt';
 import { AccessTokensService, type AccessTokenClaims } from '../../tokens/access-tokens.service.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
+import { SessionsService } from '../../sessions/sessions.service.js';
 
 /** The token AuthenticatedGuard found in the Authorization header, if it found a well-formed Bearer one. */
 function presentedBearerToken(request: Request): string | null {
@@ -34,21 +35,25 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly accessTokens: AccessTokensService,
     private readonly usersService: UsersService,
+    private readonly sessions: SessionsService,
   ) {
     // No key here: the verifier below is AccessTokensService's, which holds the key set.
-    super({ jwtFromRequest: presentedBearerToken, secretOrKeyProvider: (_request, _token, done) => done(null) });
+    super({ jwtFromRequest: presentedBearerToken, secretOrKeyProvider: (_request, _token, done) => done(null), passReqToCallback: true });
     Object.assign(Strategy, { JwtVerifier: verifiedBy(accessTokens) });
   }
 
   /**
-   * After the signature and claims: the token is not revoked, its user still
-   * exists (read on every request, from a cache that every change clears, so
-   * a deletion or a role change counts at once), and the password has not
-   * changed since it was issued.
+   * After the signature and claims: the token is not revoked, nor is the
+   * session it was issued in ended, its user still exists (read on every
+   * request, from a cache that every change clears, so a deletion or a role
+   * change counts at once), and the password has not changed since it was
+   * issued. The session is kept on the request: GET /auth/sessions marks it.
    */
-  async validate(claims: AccessTokenClaims): Promise<User | false> {
-    if (this.accessTokens.isRevoked(claims.jti)) return false;
+  async validate(request: Request, claims: AccessTokenClaims): Promise<User | false> {
+    if (this.accessTokens.isRevoked(claims.jti) || (claims.sid && this.sessions.isEnded(claims.sid))) return false;
     const user = await this.usersService.findById(Number(claims.sub));
-    return user && user.credentialsVersion === claims.cv ? user : false;
+    if (!user || user.credentialsVersion !== claims.cv) return false;
+    request.accessTokenSessionId = claims.sid;
+    return user;
   }
 }

@@ -35,7 +35,25 @@ export class Session {
   @Column({ name: 'expires_at', type: Date })
   expiresAt: Date;
 
-  /** Set on logout, on reuse of a spent refresh token, and on a password change. */
+  /** The last login or refresh of this session (access tokens are checked without the database, so they do not count). */
+  @Column({ name: 'last_used_at', type: Date })
+  lastUsedAt: Date;
+
+  /** The client address and user agent of the login, and of the last refresh: how a person tells their devices apart. */
+  @Column({ name: 'created_address', type: 'varchar', length: 64, nullable: true })
+  createdAddress: string | null;
+
+  @Column({ name: 'created_user_agent', type: 'varchar', length: 512, nullable: true })
+  createdUserAgent: string | null;
+
+  @Column({ name: 'last_address', type: 'varchar', length: 64, nullable: true })
+  lastAddress: string | null;
+
+  @Column({ name: 'last_user_agent', type: 'varchar', length: 512, nullable: true })
+  lastUserAgent: string | null;
+
+  /** Set on logout, on reuse of a spent refresh token, on a password change, and when the session is ended (DELETE /auth/sessions…). */
+  @Index()
   @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt: Date | null;
 }

@@ -1,0 +1,55 @@
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Auth } from './decorators/auth.decorator.js';
+import { CurrentUser } from './decorators/current-user.decorator.js';
+import type { User } from '../users/entities/user.entity.js';
+import { CurrentSessionId } from '../sessions/current-session.decorator.js';
+import { EndSessionsQueryDto } from '../sessions/dto/end-sessions-query.dto.js';
+import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
+import { NO_SUCH_SESSION, SessionsService } from '../sessions/sessions.service.js';
+
+/**
+ * The caller's own sessions: where they are logged in, and ending one or all.
+ * Here rather than in sessions/, which auth/ depends on: its routes need auth's guards' decorators.
+ */
+@ApiTags('sessions')
+@Controller('auth/sessions')
+@Auth()
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listSessions', summary: 'Where you are logged in: your live sessions, newest first, the current one marked' })
+  @ApiOkResponse({ type: SessionResponseDto, isArray: true, description: 'Your live sessions' })
+  async list(@CurrentUser() user: User, @CurrentSessionId() current?: string): Promise<SessionResponseDto[]> {
+    return (await this.sessions.listLive(user.id)).map((session) => SessionResponseDto.from(session, current));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'endSession',
+    summary: 'End one of your sessions',
+    description: 'Its refresh tokens stop working at once, and its access tokens on every instance. Another user’s session, or one already ended, is 404.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiNotFoundResponse({ description: NO_SUCH_SESSION })
+  async end(@CurrentUser() user: User, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    await this.sessions.endOne(user.id, id);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'endSessions',
+    summary: 'End all your other sessions (all=true: this one too)',
+    description: 'With Basic credentials there is no current session: every session ends.',
+  })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiBadRequestResponse({ description: 'all is not true or false' })
+  async endAll(@CurrentUser() user: User, @Query() { all }: EndSessionsQueryDto, @CurrentSessionId() current?: string): Promise<void> {
+    await this.sessions.endAll(user.id, all ? undefined : current);
+  }
+}
