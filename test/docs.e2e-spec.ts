@@ -55,7 +55,7 @@ describe('Swagger', () => {
 
   it('documents the grant types of the token endpoint', () => {
     const schema = JSON.stringify(document);
-    expect(schema).toContain('"enum":["password","refresh_token"]');
+    expect(schema).toContain('"enum":["password","refresh_token","urn:gatehouse:params:oauth:grant-type:mfa-otp"]');
   });
 
   it('lets the token endpoint take a form, as the OAuth2 password flow sends it', () => {

@@ -54,7 +54,7 @@ describe('signing keys and the key set', () => {
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/auth/revoke`,
       introspection_endpoint: `${base}/auth/introspect`,
-      grant_types_supported: ['password', 'refresh_token'],
+      grant_types_supported: ['password', 'refresh_token', 'urn:gatehouse:params:oauth:grant-type:mfa-otp'],
       id_token_signing_alg_values_supported: ['RS256'],
     });
     expect(oauth.headers['cache-control']).toBe('public, max-age=300');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 import { REDIS_URL, redisSkipReason } from './helpers/redis.js';
@@ -131,6 +132,23 @@ describe.skipIf(skip)('two instances behind one address', () => {
     expect((await call(b, '/', { headers: { Authorization: `Bearer ${phone.access_token}` } })).status).toBe(401);
     expect((await form(b, '/auth/token', { grant_type: 'refresh_token', refresh_token: phone.refresh_token })).status).toBe(401);
     expect((await call(b, '/', { headers: { Authorization: `Bearer ${laptop.access_token}` } })).status).toBe(200);
+  });
+
+  it('accept once on B an mfa_token issued by A', async () => {
+    await register('two-factor-fleet');
+    const password = 'fleet-password-1';
+    const { access_token: token } = (await (await form(a, '/auth/token', { username: 'two-factor-fleet', password })).json()) as { access_token: string };
+    const bearer = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const { secret } = (await (await call(a, '/auth/mfa/totp', { method: 'POST', headers: bearer, body: JSON.stringify({ password }) })).json()) as { secret: string };
+    const now = Math.floor(Date.now() / 1000);
+    expect((await call(a, '/auth/mfa/totp/confirm', { method: 'POST', headers: bearer, body: JSON.stringify({ code: await generate({ secret, epoch: now }) }) })).status).toBe(200);
+
+    const challenge = await form(a, '/auth/token', { username: 'two-factor-fleet', password });
+    expect(challenge.status).toBe(403);
+    const { mfa_token } = (await challenge.json()) as { mfa_token: string };
+    const grant = { grant_type: 'urn:gatehouse:params:oauth:grant-type:mfa-otp', mfa_token, otp: await generate({ secret, epoch: now + 30 }) };
+    expect((await form(b, '/auth/token', grant)).status).toBe(200);
+    expect((await form(a, '/auth/token', { ...grant, otp: await generate({ secret, epoch: now - 30 }) })).status).toBe(401);
   });
 
   it('accept on B a token issued by A', async () => {

@@ -9,17 +9,20 @@ import { SigningKey } from '../src/tokens/entities/signing-key.entity.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
 import { buildDataSourceOptions } from '../src/database/data-source-options.js';
 import { User } from '../src/users/entities/user.entity.js';
+import { MfaChallenge } from '../src/mfa/entities/mfa-challenge.entity.js';
+import { RecoveryCode } from '../src/mfa/entities/recovery-code.entity.js';
+import { TotpFactor } from '../src/mfa/entities/totp-factor.entity.js';
 import { runMigrations } from '../src/database/run-migrations.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
-const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken];
+const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
@@ -50,9 +53,9 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const postgres = new DataSource(buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }, ENTITIES));
     dataSources.push(await sqlite.initialize(), await postgres.initialize());
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
-    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version']);
+    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version', 'totp_enabled']);
     expect(onPostgres).toEqual(onSqlite);
-    expect(Object.keys(onSqlite).sort()).toEqual(['refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'users']);
+    expect(Object.keys(onSqlite).sort()).toEqual(['mfa_challenges', 'recovery_codes', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
   });
 
   it('leave nothing for the entities to change, on either driver (migration:generate would find nothing)', async () => {

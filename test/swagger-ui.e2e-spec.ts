@@ -82,4 +82,21 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
     expect(forbidden.status).toBe('403');
     expect(forbidden.text).toContain('You do not have permission to access this resource.');
   });
+
+  it('enrols in two-factor through Try it out, and the QR code of the answer shows as an image', async () => {
+    // Still signed in with Basic as browser-user (the test before).
+    const enrolment = await execute('enrolTotp', { password: 'browser-password' });
+    expect(enrolment.status).toBe('201');
+    const qrCode = /"qrCode": "(data:image\/png;base64,[A-Za-z0-9+/=]+)"/.exec(enrolment.text)?.[1];
+    expect(qrCode).toBeDefined();
+    const qrPage = await browser.newPage();
+    try {
+      await qrPage.setContent(`<img id="qr" alt="TOTP QR code" src="${qrCode}">`);
+      const width = await qrPage.locator('#qr').evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
+      expect(width).toBeGreaterThan(100);
+      await qrPage.screenshot({ path: join(ARTIFACTS_DIRECTORY, 'totp-qr-code.png') });
+    } finally {
+      await qrPage.close();
+    }
+  });
 });

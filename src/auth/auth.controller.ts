@@ -5,6 +5,7 @@ import {
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -27,7 +28,7 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { RevokeRequestDto } from './dto/revoke-request.dto.js';
 import { TokenRequestDto } from './dto/token-request.dto.js';
-import { OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
+import { MfaRequiredDto, OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -54,17 +55,22 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'token',
-    summary: 'OAuth2 token endpoint (password and refresh_token grants)',
+    summary: 'OAuth2 token endpoint (password, refresh_token and two-factor grants)',
     description:
       'Form-encoded or JSON. `grant_type=password` (or omitted) with username and password, or `grant_type=refresh_token` ' +
       'with refresh_token: each answer carries a new refresh token and spends the one presented; presenting a spent one ' +
-      'again revokes that login’s whole chain. A client Authorization header, as Swagger UI sends, is ignored.',
+      'again revokes that login’s whole chain. A client Authorization header, as Swagger UI sends, is ignored.\n\n' +
+      'Two-factor: for an account with TOTP on, the password grant answers 403 `mfa_required` with an `mfa_token`; then ' +
+      '`grant_type=urn:gatehouse:params:oauth:grant-type:mfa-otp` with `mfa_token` and `otp` (the 6-digit code) or `recovery_code` ' +
+      'issues the tokens. Swagger UI’s Authorize form cannot do this second step: use Try it out here twice, then paste the ' +
+      'access token into Authorize → bearer.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto, description: 'An access token and a new refresh token' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request or unsupported_grant_type' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, an unknown, expired, spent or revoked refresh token, or a login past SESSION_MAX_LIFETIME' })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_grant: bad credentials, an unknown, expired, spent or revoked refresh token, or a login past SESSION_MAX_LIFETIME; a wrong code or a spent mfa_token' })
+  @ApiForbiddenResponse({ type: MfaRequiredDto, description: 'mfa_required: the password was right and the account has two-factor on; no tokens yet, an mfa_token for the second step' })
   @ApiTooManyRequestsResponse({
     description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
   })

@@ -12,6 +12,8 @@ import { AuthService } from './auth.service.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { SessionsController } from './sessions.controller.js';
+import { MfaModule } from '../mfa/mfa.module.js';
+import { TwoFactorController } from './two-factor.controller.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { IntrospectionService } from './introspection.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
@@ -27,10 +29,11 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
     PasswordsModule,
     TypeOrmModule.forFeature([RefreshToken]),
     SessionsModule,
+    MfaModule,
     PassportModule,
     TokensModule,
   ],
-  controllers: [AuthController, SessionsController, WellKnownController],
+  controllers: [AuthController, SessionsController, TwoFactorController, WellKnownController],
   providers: [
     // In this order: who is calling, then whether their role may.
     { provide: APP_GUARD, useClass: AuthenticatedGuard },

@@ -10,6 +10,7 @@ import type { RefreshTokensService } from './refresh-tokens.service.js';
 import type { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import type { MfaService } from '../mfa/mfa.service.js';
 
 const PASSWORD = 'correct horse battery';
 const WRONG_PASSWORD = 'wrong horse battery';
@@ -51,6 +52,7 @@ function setUp() {
     rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, sessionId: SESSION_ID, next: 'next-refresh-token' })),
   };
   const sessions = { endAll: vi.fn<SessionsService['endAll']>(async () => 1) };
+  const mfa = { createChallenge: vi.fn<MfaService['createChallenge']>(async () => 'mfa-token'), verifyCode: vi.fn<MfaService['verifyCode']>(async () => null) };
   const loginThrottle = { consumeLoginAttempt: vi.fn<LoginThrottleService['consumeLoginAttempt']>(async () => attempt) };
   const verifiedCredentials = {
     lookup: vi.fn<VerifiedCredentialsCache['lookup']>(() => undefined),
@@ -65,6 +67,7 @@ function setUp() {
     loginThrottle as unknown as LoginThrottleService,
     verifiedCredentials as unknown as VerifiedCredentialsCache,
     sessions as unknown as SessionsService,
+    mfa as unknown as MfaService,
   );
   return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions };
 }

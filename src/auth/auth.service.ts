@@ -14,9 +14,16 @@ import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 import type { ClientContext } from '../http/client-context.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { MFA_TOKEN_TTL_SECONDS, MfaService } from '../mfa/mfa.service.js';
+import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
+import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
+import { MFA_GRANT_TYPE } from './dto/token-request.dto.js';
 
 const INVALID_CREDENTIALS = 'Invalid username or password.';
 const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
+const INVALID_MFA = 'The mfa_token is invalid, expired or spent, or the code is wrong.';
+export const BASIC_WITH_TWO_FACTOR =
+  'This account uses two-factor authentication, which HTTP Basic cannot carry: get a token from POST /auth/token (password, then the code).';
 
 @Injectable()
 export class AuthService {
@@ -30,6 +37,7 @@ export class AuthService {
     private readonly loginThrottle: LoginThrottleService,
     private readonly verifiedCredentials: VerifiedCredentialsCache,
     private readonly sessions: SessionsService,
+    private readonly mfa: MfaService,
   ) {}
 
   /** POST /auth: a `user` account, limited per client address. */
@@ -72,13 +80,31 @@ export class AuthService {
     const cachedUserId = this.verifiedCredentials.lookup(username, password);
     if (cachedUserId !== undefined) {
       const user = await this.usersService.findById(cachedUserId);
-      if (user) return user;
+      if (user) return this.withoutSecondFactor(user);
     }
     // Taken before the user is read: a change during the check keeps the pair out of the cache.
     const changesBefore = this.verifiedCredentials.changeCount();
     const user = await this.authenticate(username, password, clientAddress);
     if (user) this.verifiedCredentials.remember(username, password, user.id, changesBefore);
+    return user && this.withoutSecondFactor(user);
+  }
+
+  /** Basic has no place for a code: an account with two-factor on is refused, saying why (turning it on drops cached credentials). */
+  private withoutSecondFactor(user: User): User {
+    if (user.totpEnabled) throw new AuthenticationFailedException(BASIC_WITH_TWO_FACTOR, [BEARER_CHALLENGE, BASIC_CHALLENGE]);
     return user;
+  }
+
+  /**
+   * A second-factor code of the user (TOTP, accepted once; or a recovery
+   * code, spent), counted as a login attempt before it is checked, so wrong
+   * codes are throttled per account and address like passwords.
+   */
+  async verifySecondFactor(user: User, code: string, clientAddress: string): Promise<boolean> {
+    const attempt = await this.loginThrottle.consumeLoginAttempt(user.username, clientAddress);
+    const accepted = await this.mfa.verifyCode(user.id, code);
+    if (accepted) await attempt.succeeded();
+    return accepted !== null;
   }
 
   /**
@@ -110,7 +136,8 @@ export class AuthService {
     const grantType = request.grant_type ?? 'password';
     if (grantType === 'password') return this.passwordGrant(request.username!, request.password!, client);
     if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!, client);
-    throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password" or "refresh_token".`);
+    if (grantType === MFA_GRANT_TYPE) return this.mfaGrant(request.mfa_token!, (request.otp ?? request.recovery_code)!, client);
+    throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password", "refresh_token" or "${MFA_GRANT_TYPE}".`);
   }
 
   /**
@@ -142,9 +169,33 @@ export class AuthService {
 
   private async passwordGrant(username: string, password: string, client: ClientContext): Promise<TokenResponseDto> {
     const user = await this.authenticate(username, password, client.address);
-    // The user may be deleted between the check and the session: then, too, no grant.
+    if (user?.totpEnabled) {
+      throw oauthError('mfa_required', `Two-factor authentication is on: send the mfa_token with a code (grant_type=${MFA_GRANT_TYPE}).`, {
+        mfa_token: await this.mfa.createChallenge(user),
+        mfa_token_expires_in: MFA_TOKEN_TTL_SECONDS,
+      });
+    }
+    return this.startSession(user, client, INVALID_CREDENTIALS);
+  }
+
+  /**
+   * The second step: a live mfa_token (from a password check under the
+   * credentials the user still has) and a code. The code is checked (and
+   * throttled) before the token is spent, so a typo does not cost the login;
+   * the token is then spent by one conditional write: one grant per token.
+   */
+  private async mfaGrant(mfaToken: string, code: string, client: ClientContext): Promise<TokenResponseDto> {
+    const challenge = await this.mfa.findChallenge(mfaToken);
+    const user = challenge && (await this.usersService.findById(challenge.userId));
+    if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) throw oauthError('invalid_grant', INVALID_MFA);
+    if (!(await this.verifySecondFactor(user, code, client.address)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
+    return this.startSession(user, client, INVALID_MFA);
+  }
+
+  /** A new session and its tokens; the user may be deleted between the check and the session: then, too, no grant. */
+  private async startSession(user: User | null, client: ClientContext, refusal: string): Promise<TokenResponseDto> {
     const issued = user ? await this.refreshTokensService.issue(user, client) : null;
-    if (!user || !issued) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
+    if (!user || !issued) throw oauthError('invalid_grant', refusal);
     return this.issueTokens(user, issued.refreshToken, issued.sessionId);
   }
 

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import { GRANT_TYPES } from './dto/token-request.dto.js';
 import { Public } from './decorators/public.decorator.js';
 
 /** How long verifiers may cache the key set and the metadata: well inside KEY_PUBLISH_AHEAD (10 minutes by default). */
@@ -50,7 +51,7 @@ export class WellKnownController {
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/auth/revoke`,
       introspection_endpoint: `${base}/auth/introspect`,
-      grant_types_supported: ['password', 'refresh_token'],
+      grant_types_supported: [...GRANT_TYPES],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],

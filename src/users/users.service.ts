@@ -130,6 +130,12 @@ export class UsersService {
     await this.announce(USER_EVENTS.passwordChanged, id);
   }
 
+  /** Two-factor turned on or off; every cache of the account hears it (Basic credentials are then refused or accepted again). */
+  async setTotpEnabled(id: number, totpEnabled: boolean): Promise<void> {
+    await this.users.update({ id }, { totpEnabled });
+    await this.announce(USER_EVENTS.secondFactorChanged, id);
+  }
+
   /**
    * The same password at another bcrypt cost (after BCRYPT_ROUNDS changed):
    * not a credentials change. Only if the hash is still the one verified, so a

@@ -18,7 +18,7 @@ export class OAuthErrorDto {
   @ApiProperty({ example: 401 })
   statusCode: number;
 
-  @ApiProperty({ enum: ['invalid_request', 'invalid_grant', 'unsupported_grant_type'], example: 'invalid_grant' })
+  @ApiProperty({ enum: ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'mfa_required'], example: 'invalid_grant' })
   error: string;
 
   @ApiProperty({ example: 'Invalid username or password.' })
@@ -26,4 +26,13 @@ export class OAuthErrorDto {
 
   @ApiProperty({ example: 'Invalid username or password.' })
   message: string | string[];
+}
+
+/** 403 from the password grant for an account with two-factor on: no tokens yet, an mfa_token for the second step. */
+export class MfaRequiredDto extends OAuthErrorDto {
+  @ApiProperty({ description: 'Single use, for the urn:gatehouse:params:oauth:grant-type:mfa-otp grant with a code.', example: 'bWZhLXRva2VuLWV4YW1wbGUtdmFsdWUtb2YtNDMtY2hhcnM' })
+  mfa_token: string;
+
+  @ApiProperty({ description: 'Seconds the mfa_token stays valid.', example: 300 })
+  mfa_token_expires_in: number;
 }

@@ -45,6 +45,8 @@ export class AuthenticatedGuard implements CanActivate {
     try {
       return (await guard.canActivate(context)) as boolean;
     } catch (error) {
+      // A refusal that names its own reason (Basic for an account with two-factor) keeps it.
+      if (error instanceof AuthenticationFailedException) throw error;
       if (error instanceof UnauthorizedException) throw this.failure(message, bearerChallenge);
       throw error;
     }

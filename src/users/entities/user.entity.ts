@@ -28,6 +28,10 @@ export class User {
   @Column({ name: 'credentials_version', type: 'integer', default: 1 })
   credentialsVersion: number;
 
+  /** A confirmed TOTP second factor: logins need a code, HTTP Basic is refused. */
+  @Column({ name: 'totp_enabled', type: 'boolean', default: false })
+  totpEnabled: boolean;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 

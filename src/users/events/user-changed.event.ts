@@ -8,6 +8,8 @@ export const USER_EVENTS = {
   passwordChanged: 'user.password-changed',
   roleChanged: 'user.role-changed',
   deleted: 'user.deleted',
+  /** Two-factor turned on or off: cached Basic credentials and cached users must go. */
+  secondFactorChanged: 'user.second-factor-changed',
 } as const;
 export type UserEventName = (typeof USER_EVENTS)[keyof typeof USER_EVENTS];
 

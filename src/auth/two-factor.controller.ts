@@ -1,0 +1,66 @@
+import { BadRequestException, Body, ConflictException, Controller, Delete, HttpCode, Ip, Post, UnauthorizedException } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ALREADY_ON, MfaService } from '../mfa/mfa.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import { AuthService } from './auth.service.js';
+import { Auth } from './decorators/auth.decorator.js';
+import { CurrentUser } from './decorators/current-user.decorator.js';
+import { EnrolTotpDto, RecoveryCodesDto, TotpCodeDto, TotpEnrolmentDto } from './dto/two-factor.dto.js';
+
+const WRONG_CODE = 'The code is wrong, expired or already used.';
+const NOT_ON = 'Two-factor authentication is not on.';
+
+/**
+ * TOTP two-factor for the signed-in account: enrol, confirm with a first code
+ * (which turns it on), turn it off with a code. The login with it is the
+ * token endpoint's MFA grant. Here rather than in mfa/, which auth/ depends on.
+ */
+@ApiTags('two-factor')
+@Controller('auth/mfa/totp')
+@Auth()
+export class TwoFactorController {
+  constructor(
+    private readonly authService: AuthService,
+    private readonly mfa: MfaService,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    operationId: 'enrolTotp',
+    summary: 'Start turning on two-factor: a new TOTP secret, as text, otpauth:// URI and QR code',
+    description: 'Scan the QR code (or type the secret) in an authenticator app, then confirm with a code. Until then nothing changes; a new enrolment replaces one not confirmed.',
+  })
+  @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'The secret to put in the authenticator app' })
+  @ApiBadRequestResponse({ description: 'Invalid body' })
+  @ApiConflictResponse({ description: ALREADY_ON })
+  async enrol(@CurrentUser() user: User, @Body() { password }: EnrolTotpDto, @Ip() clientAddress: string): Promise<TotpEnrolmentDto> {
+    // A stolen access token alone must not be able to tie the account to an attacker's authenticator.
+    if (!(await this.authService.authenticate(user.username, password, clientAddress))) throw new UnauthorizedException('The password is wrong.');
+    return this.mfa.beginEnrolment(user);
+  }
+
+  @Post('confirm')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'confirmTotp', summary: 'Turn on two-factor with a first code; get the recovery codes (shown once)' })
+  @ApiOkResponse({ type: RecoveryCodesDto, description: 'Two-factor is on: logins now need a code, and HTTP Basic is refused' })
+  @ApiBadRequestResponse({ description: `${WRONG_CODE} Or no enrolment is under way.` })
+  @ApiConflictResponse({ description: ALREADY_ON })
+  async confirm(@CurrentUser() user: User, @Body() { code }: TotpCodeDto): Promise<RecoveryCodesDto> {
+    const recoveryCodes = await this.mfa.confirmEnrolment(user.id, code.trim());
+    if (recoveryCodes) return { recoveryCodes };
+    if (user.totpEnabled) throw new ConflictException(ALREADY_ON);
+    throw new BadRequestException(`${WRONG_CODE} (Or no enrolment is under way: POST /auth/mfa/totp first.)`);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'disableTotp', summary: 'Turn off two-factor, with a code or a recovery code' })
+  @ApiNoContentResponse({ description: 'Off: the secret and the recovery codes are deleted' })
+  @ApiBadRequestResponse({ description: 'Invalid body' })
+  @ApiConflictResponse({ description: NOT_ON })
+  async disable(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @Ip() clientAddress: string): Promise<void> {
+    if (!user.totpEnabled) throw new ConflictException(NOT_ON);
+    if (!(await this.authService.verifySecondFactor(user, code.trim(), clientAddress))) throw new UnauthorizedException(WRONG_CODE);
+    await this.mfa.disable(user.id);
+  }
+}
