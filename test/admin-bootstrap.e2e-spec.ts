@@ -30,16 +30,16 @@ describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
       const asRoot = basic(ROOT.username, ROOT.password);
       expect((await call(first, 'GET', '/protected-admin', asRoot)).status).toBe(200);
       // Its password leaked: another admin takes over and deletes it.
-      const successor = (await (await call(first, 'POST', '/auth', undefined, { username: 'successor', password: 'successor-password' })).json()) as { id: number };
+      const successor = (await (await call(first, 'POST', '/auth', undefined, { username: 'successor', password: 'next-in-line-now' })).json()) as { id: number };
       expect((await call(first, 'PATCH', `/users/${successor.id}`, asRoot, { role: 'admin' })).status).toBe(200);
       const rootId = ((await (await call(first, 'GET', '/auth/me', asRoot)).json()) as { id: number }).id;
-      expect((await call(first, 'DELETE', `/users/${rootId}`, basic('successor', 'successor-password'))).status).toBe(204);
+      expect((await call(first, 'DELETE', `/users/${rootId}`, basic('successor', 'next-in-line-now'))).status).toBe(204);
       await first.stop();
 
       // The same environment again, as a restart would have it.
       const second = await startServer(env);
       expect((await call(second, 'GET', '/protected', asRoot)).status).toBe(401);
-      expect((await call(second, 'GET', '/protected-admin', basic('successor', 'successor-password'))).status).toBe(200);
+      expect((await call(second, 'GET', '/protected-admin', basic('successor', 'next-in-line-now'))).status).toBe(200);
       await second.stop();
     } finally {
       await database.drop();
@@ -51,7 +51,7 @@ describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
     try {
       const before = await startServer({ DATABASE_URL: database.url });
       // Someone registered the name before the operator set ADMIN_USERNAME.
-      expect((await call(before, 'POST', '/auth', undefined, { username: ROOT.username, password: 'squatter-password' })).status).toBe(201);
+      expect((await call(before, 'POST', '/auth', undefined, { username: ROOT.username, password: 'claimed-it-first' })).status).toBe(201);
       await before.stop();
 
       const server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' });
