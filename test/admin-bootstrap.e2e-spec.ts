@@ -1,18 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTemporaryDatabase, onPostgres } from './helpers/postgres.js';
+import { createSharedDatabase } from './helpers/postgres.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 const ROOT = { username: 'root_admin', password: 'root-admin-password' };
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
-/** One database that several starts of the built service share, as restarts of one deployment do. */
-async function sharedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const database = onPostgres() ? await createTemporaryDatabase() : null;
-  return database ?? { url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-bootstrap-')), 'app.sqlite')}`, drop: async () => undefined };
-}
 
 const call = (server: RunningServer, method: string, path: string, authorization?: string, body?: unknown) =>
   fetch(`${server.baseUrl}${path}`, {
@@ -23,7 +14,7 @@ const call = (server: RunningServer, method: string, path: string, authorization
 
 describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
   it('is created while the database has no admin, and never comes back once an admin deleted it', async () => {
-    const database = await sharedDatabase();
+    const database = await createSharedDatabase();
     const env = { DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' };
     try {
       const first = await startServer(env);
@@ -47,7 +38,7 @@ describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
   });
 
   it('says at start-up, in one line, when its name is taken by an account that is not an admin', async () => {
-    const database = await sharedDatabase();
+    const database = await createSharedDatabase();
     try {
       const before = await startServer({ DATABASE_URL: database.url });
       // Someone registered the name before the operator set ADMIN_USERNAME.

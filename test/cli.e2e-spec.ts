@@ -5,20 +5,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, type TestApp } from './helpers/app.js';
+import { runBuilt } from './helpers/server.js';
 
 // These run the built program (npm test builds first), as a user would.
 const run = promisify(execFile);
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 const env = { ...process.env, DATABASE_URL: `sqlite:${join(directory, 'app.sqlite')}`, BCRYPT_ROUNDS: '4' };
 
-function createUser(args: string[], extraEnv: Record<string, string> = {}, input?: string) {
-  const child = run('node', ['dist/src/cli/create-user.js', ...args], { env: { ...env, ...extraEnv } });
-  if (input !== undefined) child.child.stdin!.end(input);
-  return child.then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
+const createUser = (args: string[], extraEnv: Record<string, string> = {}, input?: string) =>
+  runBuilt('dist/src/cli/create-user.js', args, { DATABASE_URL: env.DATABASE_URL, ...extraEnv }, input);
 
 describe('npm run user:create', () => {
   let testApp: TestApp;

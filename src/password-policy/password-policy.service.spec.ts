@@ -49,6 +49,9 @@ describe('PasswordPolicyService', () => {
     expect(await strict.refusalOf('eleven-char', 'someone')).toBe('must be at least 12 characters');
     expect(await strict.refusalOf('€'.repeat(11), 'someone')).toBe('must be at least 12 characters'); // 33 bytes
     expect(await strict.refusalOf('€'.repeat(12), 'someone')).toBeNull();
+    // The list still refuses what is long enough to reach it.
+    expect(await strict.refusalOf('qwertyuiop', 'someone')).toBe('must be at least 12 characters');
+    expect(await strict.refusalOf('1qaz2wsx3edc', 'someone')).toBe(TOO_COMMON);
     expect(await service.refusalOf('short', 'someone')).toBe('must be at least 8 characters');
   });
 
