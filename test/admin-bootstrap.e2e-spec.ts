@@ -1,18 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTemporaryDatabase, onPostgres } from './helpers/postgres.js';
+import { createSharedDatabase } from './helpers/postgres.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 const ROOT = { username: 'root_admin', password: 'root-admin-password' };
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
-/** One database that several starts of the built service share, as restarts of one deployment do. */
-async function sharedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const database = onPostgres() ? await createTemporaryDatabase() : null;
-  return database ?? { url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-bootstrap-')), 'app.sqlite')}`, drop: async () => undefined };
-}
 
 const call = (server: RunningServer, method: string, path: string, authorization?: string, body?: unknown) =>
   fetch(`${server.baseUrl}${path}`, {
@@ -23,23 +14,23 @@ const call = (server: RunningServer, method: string, path: string, authorization
 
 describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
   it('is created while the database has no admin, and never comes back once an admin deleted it', async () => {
-    const database = await sharedDatabase();
+    const database = await createSharedDatabase();
     const env = { DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' };
     try {
       const first = await startServer(env);
       const asRoot = basic(ROOT.username, ROOT.password);
       expect((await call(first, 'GET', '/protected-admin', asRoot)).status).toBe(200);
       // Its password leaked: another admin takes over and deletes it.
-      const successor = (await (await call(first, 'POST', '/auth', undefined, { username: 'successor', password: 'successor-password' })).json()) as { id: number };
+      const successor = (await (await call(first, 'POST', '/auth', undefined, { username: 'successor', password: 'next-in-line-now' })).json()) as { id: number };
       expect((await call(first, 'PATCH', `/users/${successor.id}`, asRoot, { role: 'admin' })).status).toBe(200);
       const rootId = ((await (await call(first, 'GET', '/auth/me', asRoot)).json()) as { id: number }).id;
-      expect((await call(first, 'DELETE', `/users/${rootId}`, basic('successor', 'successor-password'))).status).toBe(204);
+      expect((await call(first, 'DELETE', `/users/${rootId}`, basic('successor', 'next-in-line-now'))).status).toBe(204);
       await first.stop();
 
       // The same environment again, as a restart would have it.
       const second = await startServer(env);
       expect((await call(second, 'GET', '/protected', asRoot)).status).toBe(401);
-      expect((await call(second, 'GET', '/protected-admin', basic('successor', 'successor-password'))).status).toBe(200);
+      expect((await call(second, 'GET', '/protected-admin', basic('successor', 'next-in-line-now'))).status).toBe(200);
       await second.stop();
     } finally {
       await database.drop();
@@ -47,11 +38,11 @@ describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
   });
 
   it('says at start-up, in one line, when its name is taken by an account that is not an admin', async () => {
-    const database = await sharedDatabase();
+    const database = await createSharedDatabase();
     try {
       const before = await startServer({ DATABASE_URL: database.url });
       // Someone registered the name before the operator set ADMIN_USERNAME.
-      expect((await call(before, 'POST', '/auth', undefined, { username: ROOT.username, password: 'squatter-password' })).status).toBe(201);
+      expect((await call(before, 'POST', '/auth', undefined, { username: ROOT.username, password: 'claimed-it-first' })).status).toBe(201);
       await before.stop();
 
       const server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' });

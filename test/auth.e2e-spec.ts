@@ -10,14 +10,14 @@ afterAll(() => testApp.close());
 
 describe('POST /auth (registration)', () => {
   it('creates a user account and answers 201 with id, username, role and createdAt, never the hash', async () => {
-    const response = await testApp.http().post('/auth').send({ username: 'Register.Me', password: 'password123' }).expect(201);
+    const response = await testApp.http().post('/auth').send({ username: 'Register.Me', password: 'gentle-rain-falls' }).expect(201);
     expect(response.body).toEqual({ id: expect.any(Number), username: 'Register.Me', role: 'user', createdAt: expect.any(String) });
     expect(new Date(response.body.createdAt).getTime()).not.toBeNaN();
   });
 
   it('refuses a name taken in another case with 409', async () => {
-    await testApp.http().post('/auth').send({ username: 'Carol', password: 'password123' }).expect(201);
-    const response = await testApp.http().post('/auth').send({ username: 'cAROL', password: 'password456' }).expect(409);
+    await testApp.http().post('/auth').send({ username: 'Carol', password: 'gentle-rain-falls' }).expect(201);
+    const response = await testApp.http().post('/auth').send({ username: 'cAROL', password: 'quiet-snow-falls' }).expect(409);
     expect(response.body).toEqual({ statusCode: 409, message: 'Username is already taken.', error: 'Conflict' });
   });
 
@@ -26,8 +26,8 @@ describe('POST /auth (registration)', () => {
       const name = `racer${round}`;
       const statuses = (
         await Promise.all([
-          testApp.http().post('/auth').send({ username: name, password: 'password123' }),
-          testApp.http().post('/auth').send({ username: name.toUpperCase(), password: 'password123' }),
+          testApp.http().post('/auth').send({ username: name, password: 'gentle-rain-falls' }),
+          testApp.http().post('/auth').send({ username: name.toUpperCase(), password: 'gentle-rain-falls' }),
         ])
       ).map((response) => response.status);
       expect(statuses.sort()).toEqual([201, 409]);
@@ -35,32 +35,32 @@ describe('POST /auth (registration)', () => {
   });
 
   it('never lets a registration that failed (409) undo a concurrent one that succeeded', async () => {
-    await testApp.http().post('/auth').send({ username: 'taken-name', password: 'password123' }).expect(201);
+    await testApp.http().post('/auth').send({ username: 'taken-name', password: 'gentle-rain-falls' }).expect(201);
     const names = Array.from({ length: 12 }, (_, index) => `mixed${index}`);
     const responses = await Promise.all(
       names.flatMap((name) => [
-        testApp.http().post('/auth').send({ username: name, password: 'password123' }),
-        testApp.http().post('/auth').send({ username: 'TAKEN-NAME', password: 'password123' }),
+        testApp.http().post('/auth').send({ username: name, password: 'gentle-rain-falls' }),
+        testApp.http().post('/auth').send({ username: 'TAKEN-NAME', password: 'gentle-rain-falls' }),
       ]),
     );
     expect(responses.map((response) => response.status).sort()).toEqual([...Array(12).fill(201), ...Array(12).fill(409)]);
-    for (const name of names) await testApp.http().post('/auth/token').send({ username: name, password: 'password123' }).expect(200);
+    for (const name of names) await testApp.http().post('/auth/token').send({ username: name, password: 'gentle-rain-falls' }).expect(200);
   });
 
   it.each([
-    ['a username that is too short', { username: 'ab', password: 'password123' }],
-    ['a username that is too long', { username: 'a'.repeat(65), password: 'password123' }],
-    ['a username with a space', { username: 'al ice', password: 'password123' }],
-    ['a username with a leading space (refused, not trimmed)', { username: ' alice2', password: 'password123' }],
-    ['a username in full-width letters (refused, not folded)', { username: 'ａｌｉｃｅ', password: 'password123' }],
-    ['a username that is a number', { username: 12345, password: 'password123' }],
-    ['a missing username', { password: 'password123' }],
-    ['a password under 8 bytes', { username: 'shorty', password: 'seven77' }],
+    ['a username that is too short', { username: 'ab', password: 'gentle-rain-falls' }],
+    ['a username that is too long', { username: 'a'.repeat(65), password: 'gentle-rain-falls' }],
+    ['a username with a space', { username: 'al ice', password: 'gentle-rain-falls' }],
+    ['a username with a leading space (refused, not trimmed)', { username: ' alice2', password: 'gentle-rain-falls' }],
+    ['a username in full-width letters (refused, not folded)', { username: 'ａｌｉｃｅ', password: 'gentle-rain-falls' }],
+    ['a username that is a number', { username: 12345, password: 'gentle-rain-falls' }],
+    ['a missing username', { password: 'gentle-rain-falls' }],
+    ['a password under 8 characters', { username: 'shorty', password: 'seven77' }],
     ['a password of 73 bytes', { username: 'longpw', password: 'a'.repeat(73) }],
     ['a password of 25 three-byte characters (75 bytes, 25 characters)', { username: 'longpw2', password: '€'.repeat(25) }],
-    ['a password that is an array', { username: 'arraypw', password: ['password123'] }],
-    ['a role field (no self-made admins)', { username: 'sneaky', password: 'password123', role: 'admin' }],
-    ['an unknown field', { username: 'extra', password: 'password123', nickname: 'x' }],
+    ['a password that is an array', { username: 'arraypw', password: ['gentle-rain-falls'] }],
+    ['a role field (no self-made admins)', { username: 'sneaky', password: 'gentle-rain-falls', role: 'admin' }],
+    ['an unknown field', { username: 'extra', password: 'gentle-rain-falls', nickname: 'x' }],
   ])('refuses %s with 400 and stores nothing', async (_case, body) => {
     const response = await testApp.http().post('/auth').send(body).expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
@@ -68,7 +68,7 @@ describe('POST /auth (registration)', () => {
     const username = (body as { username?: unknown }).username;
     if (typeof username === 'string' && /^[A-Za-z0-9._-]{3,64}$/.test(username)) {
       // Had it been stored, its name would now be taken.
-      await testApp.http().post('/auth').send({ username, password: 'password123' }).expect(201);
+      await testApp.http().post('/auth').send({ username, password: 'gentle-rain-falls' }).expect(201);
     }
   });
 

@@ -5,10 +5,10 @@ import { User } from '../src/users/entities/user.entity.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
-const ADMIN = basic('keeper', 'keeper-password');
+const ADMIN = basic('keeper', 'locked-cellar-door');
 
 beforeAll(async () => {
-  testApp = await createTestApp({ ADMIN_USERNAME: 'keeper', ADMIN_PASSWORD: 'keeper-password' });
+  testApp = await createTestApp({ ADMIN_USERNAME: 'keeper', ADMIN_PASSWORD: 'locked-cellar-door' });
 });
 afterAll(() => testApp.close());
 
@@ -42,9 +42,9 @@ describe('caches', () => {
     const { password } = await registerAndLogin(testApp, 'cache-pw');
     const old = basic('cache-pw', password);
     await testApp.http().get('/protected').set('Authorization', old).expect(200);
-    await testApp.http().put('/auth/password').set('Authorization', old).send({ currentPassword: password, newPassword: 'cache-pw-new-1' }).expect(204);
+    await testApp.http().put('/auth/password').set('Authorization', old).send({ currentPassword: password, newPassword: 'renewed-cellar-key' }).expect(204);
     await testApp.http().get('/protected').set('Authorization', old).expect(401);
-    await testApp.http().get('/protected').set('Authorization', basic('cache-pw', 'cache-pw-new-1')).expect(200);
+    await testApp.http().get('/protected').set('Authorization', basic('cache-pw', 'renewed-cellar-key')).expect(200);
   });
 
   it('a role change is honoured on the very next request, for Bearer and Basic', async () => {

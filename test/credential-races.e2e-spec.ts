@@ -9,7 +9,7 @@ import { basic, createTestApp, type TestApp } from './helpers/app.js';
  * hold whatever the interleaving.
  */
 const ROUNDS = 20;
-const ADMIN = { username: 'race-admin', password: 'race-admin-password' };
+const ADMIN = { username: 'race-admin', password: 'photo-finish-lane' };
 let testApp: TestApp;
 
 beforeAll(async () => {

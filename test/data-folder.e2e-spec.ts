@@ -12,7 +12,7 @@ describe('the data folder', () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'gatehouse-data-')), 'data');
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'app.sqlite')}`, JWT_SECRET: '' });
     try {
-      const registered = await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'private', password: 'private-password' }) });
+      const registered = await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'private', password: 'behind-closed-doors' }) });
       expect(registered.status).toBe(201);
       expect(modeOf(folder)).toBe('700');
       for (const file of ['app.sqlite', 'app.sqlite-wal', 'app.sqlite-shm', 'key-encryption-secret']) expect(modeOf(join(folder, file)), file).toBe('600');

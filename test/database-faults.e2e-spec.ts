@@ -4,7 +4,7 @@ import { createTestApp, expectNoLeak, type TestApp } from './helpers/app.js';
 import { adminQuery, createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
 const UNAVAILABLE = { statusCode: 503, message: 'The database is unavailable; try again shortly.', error: 'Service Unavailable' };
-const login = (testApp: TestApp) => testApp.http().post('/auth/token').type('form').send({ username: 'survivor', password: 'survivor-password' });
+const login = (testApp: TestApp) => testApp.http().post('/auth/token').type('form').send({ username: 'survivor', password: 'still-standing-tall' });
 
 async function waitForHealth(testApp: TestApp, status: number): Promise<number> {
   const started = Date.now();
@@ -22,7 +22,7 @@ describe.skipIf(await postgresSkipReason())('PostgreSQL unreachable, then back',
   beforeAll(async () => {
     database = await createTemporaryDatabase();
     testApp = await createTestApp({ DATABASE_URL: database.url });
-    await testApp.http().post('/auth').send({ username: 'survivor', password: 'survivor-password' }).expect(201);
+    await testApp.http().post('/auth').send({ username: 'survivor', password: 'still-standing-tall' }).expect(201);
   });
   afterAll(async () => {
     await adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`).catch(() => undefined);
@@ -41,7 +41,7 @@ describe.skipIf(await postgresSkipReason())('PostgreSQL unreachable, then back',
     expectNoLeak(during.body);
     const health = await testApp.http().get('/health').expect(503);
     expect(health.body).toMatchObject({ status: 'error', details: { database: { status: 'down' } } });
-    await testApp.http().post('/auth').send({ username: 'newcomer', password: 'password123' }).expect(503);
+    await testApp.http().post('/auth').send({ username: 'newcomer', password: 'gentle-rain-falls' }).expect(503);
 
     await adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
     const recoveredAfter = await waitForHealth(testApp, 200);
@@ -54,7 +54,7 @@ describe('database connection closed, then reopened', () => {
   let testApp: TestApp;
   beforeAll(async () => {
     testApp = await createTestApp();
-    await testApp.http().post('/auth').send({ username: 'survivor', password: 'survivor-password' }).expect(201);
+    await testApp.http().post('/auth').send({ username: 'survivor', password: 'still-standing-tall' }).expect(201);
   });
   afterAll(() => testApp.close());
 

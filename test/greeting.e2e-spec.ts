@@ -12,16 +12,16 @@ afterAll(() => testApp.close());
 
 describe('the seed journey', () => {
   it('register, token, greeting; Basic on /protected; 403 then 200 on /protected-admin', async () => {
-    const registered = await testApp.http().post('/auth').send({ username: 'Grace', password: 'grace-password' }).expect(201);
-    const token = await testApp.http().post('/auth/token').type('form').send({ username: 'Grace', password: 'grace-password' }).expect(200);
+    const registered = await testApp.http().post('/auth').send({ username: 'Grace', password: 'amazing-hymn-verse' }).expect(201);
+    const token = await testApp.http().post('/auth/token').type('form').send({ username: 'Grace', password: 'amazing-hymn-verse' }).expect(200);
 
     const greeting = await testApp.http().get('/').set('Authorization', `Bearer ${token.body.access_token}`).expect(200);
     expect(greeting.body).toEqual({ message: `Hello, Grace with ID: ${registered.body.id}!` });
 
-    const welcome = await testApp.http().get('/protected').set('Authorization', basic('Grace', 'grace-password')).expect(200);
+    const welcome = await testApp.http().get('/protected').set('Authorization', basic('Grace', 'amazing-hymn-verse')).expect(200);
     expect(welcome.body).toEqual({ message: 'Welcome, Grace! You accessed a protected endpoint.' });
 
-    const forbidden = await testApp.http().get('/protected-admin').set('Authorization', basic('Grace', 'grace-password')).expect(403);
+    const forbidden = await testApp.http().get('/protected-admin').set('Authorization', basic('Grace', 'amazing-hymn-verse')).expect(403);
     expect(forbidden.body).toEqual({ statusCode: 403, message: 'You do not have permission to access this resource.', error: 'Forbidden' });
 
     const admin = await testApp.http().get('/protected-admin').set('Authorization', basic(ADMIN.username, ADMIN.password)).expect(200);

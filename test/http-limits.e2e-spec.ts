@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
-const ADMIN = { username: 'limits-admin', password: 'limits-admin-password' };
+const ADMIN = { username: 'limits-admin', password: 'speed-bump-ahead' };
 let testApp: TestApp;
 let port: number;
 
@@ -79,13 +79,13 @@ describe('request bodies', () => {
   });
 
   it('takes Content-Encoding: identity', async () => {
-    await testApp.http().post('/auth').set('Content-Encoding', 'identity').send({ username: 'plain', password: 'plain-password' }).expect(201);
+    await testApp.http().post('/auth').set('Content-Encoding', 'identity').send({ username: 'plain', password: 'simple-unadorned-words' }).expect(201);
   });
 
   it.each([
-    ['grant_type', '{"grant_type":"password","grant_type":"password","username":"plain","password":"plain-password"}'],
-    ['username', '{"username":"plain","username":"other","password":"plain-password"}'],
-    ['an escaped spelling of password', '{"username":"plain","password":"wrong-password","pass\\u0077ord":"plain-password"}'],
+    ['grant_type', '{"grant_type":"password","grant_type":"password","username":"plain","password":"simple-unadorned-words"}'],
+    ['username', '{"username":"plain","username":"other","password":"simple-unadorned-words"}'],
+    ['an escaped spelling of password', '{"username":"plain","password":"wrong-password","pass\\u0077ord":"simple-unadorned-words"}'],
   ])('refuses a JSON body that repeats %s with 400 invalid_request, as a repeated form field is', async (_case, json) => {
     const response = await testApp.http().post('/auth/token').set('Content-Type', 'application/json').send(json).expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'invalid_request' });

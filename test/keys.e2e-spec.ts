@@ -8,8 +8,8 @@ import { startServer } from './helpers/server.js';
  * keys published at /.well-known/jwks.json, discovery metadata, rotation that
  * logs nobody out, key revocation, introspection and revocable access tokens.
  */
-const ADMIN = { username: 'key-keeper', password: 'key-keeper-password' };
-const SERVICE = { username: 'resource-server', password: 'resource-server-password' };
+const ADMIN = { username: 'key-keeper', password: 'ring-of-brass-keys' };
+const SERVICE = { username: 'resource-server', password: 'introspects-for-a-living' };
 let testApp: TestApp;
 const asAdmin = basic(ADMIN.username, ADMIN.password);
 const asService = basic(SERVICE.username, SERVICE.password);
@@ -186,9 +186,9 @@ describe.each([
   it('signs with such a key, published in the key set and verifiable with jose', async () => {
     const server = await startServer({ JWT_ALGORITHM: algorithm });
     try {
-      const registered = await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'curved', password: 'curved-password' }) });
+      const registered = await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'curved', password: 'elliptic-and-smooth' }) });
       expect(registered.status).toBe(201);
-      const token = ((await (await fetch(`${server.baseUrl}/auth/token`, { method: 'POST', body: new URLSearchParams({ username: 'curved', password: 'curved-password' }) })).json()) as { access_token: string }).access_token;
+      const token = ((await (await fetch(`${server.baseUrl}/auth/token`, { method: 'POST', body: new URLSearchParams({ username: 'curved', password: 'elliptic-and-smooth' }) })).json()) as { access_token: string }).access_token;
       const keySet = (await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
       expect(keySet.keys).toEqual([expect.objectContaining({ kty, alg: algorithm, use: 'sig', kid: kidOf(token) })]);
       const { issuer } = (await (await fetch(`${server.baseUrl}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };

@@ -5,13 +5,13 @@ import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/
 let testApp: TestApp;
 
 beforeAll(async () => {
-  testApp = await createTestApp({ ADMIN_USERNAME: 'solo', ADMIN_PASSWORD: 'solo-password' });
+  testApp = await createTestApp({ ADMIN_USERNAME: 'solo', ADMIN_PASSWORD: 'one-of-a-kind' });
 });
 afterAll(() => testApp.close());
 
 describe('the last admin', () => {
   it('cannot be demoted or deleted (409), but can once there is another admin', async () => {
-    const asSolo = basic('solo', 'solo-password');
+    const asSolo = basic('solo', 'one-of-a-kind');
     const soloId = (await testApp.http().get('/auth/me').set('Authorization', asSolo).expect(200)).body.id;
     const demote = await testApp.http().patch(`/users/${soloId}`).set('Authorization', asSolo).send({ role: 'user' }).expect(409);
     expect(demote.body).toEqual({ statusCode: 409, message: 'The last admin cannot be demoted or deleted; make another admin first.', error: 'Conflict' });

@@ -7,7 +7,7 @@ import { REDIS_URL, redisSkipReason } from './helpers/redis.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 const skip = (await postgresSkipReason()) ?? (await redisSkipReason());
-const ADMIN = { username: 'fleet-admin', password: 'fleet-admin-password' };
+const ADMIN = { username: 'fleet-admin', password: 'convoy-at-dawn' };
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 /** Two built instances on one PostgreSQL database and one Redis, as deploy/ runs them. */

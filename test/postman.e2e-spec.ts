@@ -5,7 +5,7 @@ import { buildCollection, COLLECTION_FILE } from '../postman/build-collection.mj
 import { startServer, type RunningServer } from './helpers/server.js';
 
 const ENVIRONMENT_FILE = 'postman/gatehouse.postman_environment.json';
-const ADMIN = { username: 'postman-admin', password: 'postman-admin-password' };
+const ADMIN = { username: 'postman-admin', password: 'parcel-route-nine' };
 
 interface CollectionItem {
   name: string;

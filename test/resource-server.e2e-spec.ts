@@ -13,8 +13,8 @@ import { startServer, type RunningServer } from './helpers/server.js';
  * key set alone, and asks introspection on its strict route.
  */
 const run = promisify(execFile);
-const ADMIN = { username: 'rs-admin', password: 'rs-admin-password' };
-const SERVICE = { username: 'resource-server', password: 'resource-server-password' };
+const ADMIN = { username: 'rs-admin', password: 'upstream-gatekeeper' };
+const SERVICE = { username: 'resource-server', password: 'introspects-for-a-living' };
 const basic = ({ username, password }: { username: string; password: string }) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 let database: TemporaryDatabase | null;
@@ -72,7 +72,7 @@ beforeAll(async () => {
     body: JSON.stringify({ role: 'service' }),
   });
   expect(promoted.status).toBe(200);
-  expect((await post(gatehouse, '/auth', { username: 'reader', password: 'reader-password' }, undefined, true)).status).toBe(201);
+  expect((await post(gatehouse, '/auth', { username: 'reader', password: 'reads-between-lines' }, undefined, true)).status).toBe(201);
   example = await startExample(gatehouse.baseUrl);
 }, 60_000);
 afterAll(async () => {
@@ -83,18 +83,18 @@ afterAll(async () => {
 
 describe('the resource-server example', () => {
   it('accepts a Gatehouse token, verified with the published keys', async () => {
-    const response = await hello(await tokenFrom(gatehouse, 'reader', 'reader-password'));
+    const response = await hello(await tokenFrom(gatehouse, 'reader', 'reads-between-lines'));
     expect(response.status).toBe(200);
     expect(((await response.json()) as { message: string }).message).toMatch(/^Hello, reader \(user \d+, user\): your token was verified with Gatehouse's public keys\.$/);
   });
 
   it('after keys:rotate and a rotation by the admin route, accepts old and new tokens without a restart', async () => {
-    const old = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    const old = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
     const rotated = await run(process.execPath, ['dist/src/cli/rotate-keys.js'], { env: { ...process.env, ...env } });
     expect(rotated.stdout).toMatch(/^Published signing key \S+ \(RS256, generation 2\); it signs from /);
     const byRoute = await fetch(`${gatehouse.baseUrl}/keys/rotate`, { method: 'POST', headers: { Authorization: basic(ADMIN) } });
     expect(byRoute.status).toBe(201);
-    const newer = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    const newer = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
     expect(kidOf(newer)).toBe(((await byRoute.json()) as { kid: string }).kid);
     expect(kidOf(newer)).not.toBe(kidOf(old));
     expect((await hello(old)).status).toBe(200);
@@ -102,7 +102,7 @@ describe('the resource-server example', () => {
   });
 
   it('refuses a tampered token, no token, a token of another issuer and an expired one', async () => {
-    const token = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    const token = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
     const [header, payload, signature] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${signature}`;
@@ -112,14 +112,14 @@ describe('the resource-server example', () => {
     // Another Gatehouse on the same keys: signed by a trusted key, but another issuer.
     const elsewhere = await startServer({ ...env, JWT_ISSUER: 'https://someone-else.example' });
     try {
-      expect((await hello(await tokenFrom(elsewhere, 'reader', 'reader-password'))).status).toBe(401);
+      expect((await hello(await tokenFrom(elsewhere, 'reader', 'reads-between-lines'))).status).toBe(401);
     } finally {
       await elsewhere.stop();
     }
     // The same issuer, tokens that live one second.
     const shortLived = await startServer({ ...env, JWT_ISSUER: claims.iss, ACCESS_TOKEN_TTL: '1s' });
     try {
-      const expiring = await tokenFrom(shortLived, 'reader', 'reader-password');
+      const expiring = await tokenFrom(shortLived, 'reader', 'reads-between-lines');
       expect((await hello(expiring)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 2100));
       expect((await hello(expiring)).status).toBe(401);
@@ -133,7 +133,7 @@ describe('the resource-server example', () => {
   }, 60_000);
 
   it('refuses a revoked token on its strict route, through introspection', async () => {
-    const token = await tokenFrom(gatehouse, 'reader', 'reader-password');
+    const token = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
     expect((await hello(token, '/hello/strict')).status).toBe(200);
     expect((await post(gatehouse, '/auth/revoke', { token, token_type_hint: 'access_token' })).status).toBe(200);
     expect((await hello(token, '/hello/strict')).status).toBe(401);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, expectNoLeak, type TestApp } from './helpers/app.js';
 
 const PASSWORD = 'session-password-1';
-const ADMIN = { username: 'session-admin', password: 'session-admin-password' };
+const ADMIN = { username: 'session-admin', password: 'keeper-of-all-sessions' };
 
 let testApp: TestApp;
 

@@ -92,7 +92,7 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
     const qrPage = await browser.newPage();
     try {
       await qrPage.setContent(`<img id="qr" alt="TOTP QR code" src="${qrCode}">`);
-      const width = await qrPage.locator('#qr').evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
+      const width = await qrPage.locator('#qr').evaluate((image) => { const { complete, naturalWidth } = image as unknown as { complete: boolean; naturalWidth: number }; return complete ? naturalWidth : 0; });
       expect(width).toBeGreaterThan(100);
       await qrPage.screenshot({ path: join(ARTIFACTS_DIRECTORY, 'totp-qr-code.png') });
     } finally {

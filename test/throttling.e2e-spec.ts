@@ -60,10 +60,10 @@ describe('brute-force defence', () => {
 
   it('limits registrations per address', async () => {
     for (let index = 0; index < 5; index++) {
-      await testApp.http().post('/auth').set('X-Forwarded-For', '10.0.0.9').send({ username: `newcomer${index}`, password: 'password123' }).expect(201);
+      await testApp.http().post('/auth').set('X-Forwarded-For', '10.0.0.9').send({ username: `newcomer${index}`, password: 'gentle-rain-falls' }).expect(201);
     }
-    const blocked = await testApp.http().post('/auth').set('X-Forwarded-For', '10.0.0.9').send({ username: 'newcomer5', password: 'password123' }).expect(429);
+    const blocked = await testApp.http().post('/auth').set('X-Forwarded-For', '10.0.0.9').send({ username: 'newcomer5', password: 'gentle-rain-falls' }).expect(429);
     expect(blocked.body.message).toMatch(/^Too many registrations from this address; try again in \d+ seconds\.$/);
-    await testApp.http().post('/auth').set('X-Forwarded-For', '10.0.0.10').send({ username: 'newcomer5', password: 'password123' }).expect(201);
+    await testApp.http().post('/auth').set('X-Forwarded-For', '10.0.0.10').send({ username: 'newcomer5', password: 'gentle-rain-falls' }).expect(201);
   });
 });

@@ -179,8 +179,8 @@ describe('PUT /auth/password', () => {
 
   it('works with Basic authentication too', async () => {
     const { password } = await registerAndLogin(testApp, 'xena');
-    await testApp.http().put('/auth/password').set('Authorization', basic('xena', password)).send({ currentPassword: password, newPassword: 'xena-new-password' }).expect(204);
-    await login('xena', 'xena-new-password').expect(200);
+    await testApp.http().put('/auth/password').set('Authorization', basic('xena', password)).send({ currentPassword: password, newPassword: 'a-fresh-start-today' }).expect(204);
+    await login('xena', 'a-fresh-start-today').expect(200);
   });
 
   it('answers a wrong current password with 401 and changes nothing', async () => {
@@ -191,7 +191,7 @@ describe('PUT /auth/password', () => {
   });
 
   it.each([
-    ['a new password under 8 bytes', { newPassword: 'short' }],
+    ['a new password under 8 characters', { newPassword: 'short' }],
     ['a new password over 72 bytes', { newPassword: 'x'.repeat(73) }],
     ['no new password', { newPassword: undefined }],
     ['an unknown field', { role: 'admin' }],

@@ -4,7 +4,7 @@ import { basic, createTestApp, expectNoLeak, type TestApp } from './helpers/app.
 
 const PASSWORD = 'two-factor-password-1';
 const MFA_GRANT = 'urn:gatehouse:params:oauth:grant-type:mfa-otp';
-const ADMIN = { username: 'mfa-admin', password: 'mfa-admin-password' };
+const ADMIN = { username: 'mfa-admin', password: 'two-step-keeper-secret' };
 
 let testApp: TestApp;
 

@@ -5,7 +5,7 @@ import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
 import { basic, createTestApp, expectNoLeak, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
-const ROOT = { username: 'root', password: 'root-password-1' };
+const ROOT = { username: 'root', password: 'trunk-and-branches' };
 const asRoot = basic(ROOT.username, ROOT.password);
 let rootId: number;
 

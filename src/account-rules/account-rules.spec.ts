@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidPassword, isValidUsername, usernameKey } from './account-rules.js';
+import { isValidPassword, isValidUsername, isWellFormedPassword, passwordLength, usernameKey } from './account-rules.js';
 
 describe('account rules', () => {
   it.each(['abc', 'A.b_c-9', 'x'.repeat(64)])('takes the username %s', (name) => expect(isValidUsername(name)).toBe(true));
@@ -8,12 +8,26 @@ describe('account rules', () => {
     (name) => expect(isValidUsername(name)).toBe(false),
   );
 
-  it('counts password length in UTF-8 bytes: 8 to 72', () => {
+  it('takes a stored password of 8 to 72 UTF-8 bytes: the floor every password ever accepted meets', () => {
     expect(isValidPassword('12345678')).toBe(true);
     expect(isValidPassword('1234567')).toBe(false);
     expect(isValidPassword('€'.repeat(24))).toBe(true); // 72 bytes
     expect(isValidPassword(`${'€'.repeat(24)}a`)).toBe(false); // 73 bytes
     expect(isValidPassword('\ud800'.repeat(8))).toBe(false); // lone surrogates are not UTF-8
+  });
+
+  it('leaves the minimum length of a new password to the policy, and keeps bcrypt\'s 72-byte ceiling', () => {
+    expect(isWellFormedPassword('')).toBe(true);
+    expect(isWellFormedPassword('€'.repeat(24))).toBe(true);
+    expect(isWellFormedPassword(`${'€'.repeat(24)}a`)).toBe(false);
+    expect(isWellFormedPassword('new\nline-password')).toBe(false);
+    expect(isWellFormedPassword(42)).toBe(false);
+  });
+
+  it('counts a password\'s characters as NIST does: one per Unicode code point', () => {
+    expect(passwordLength('12345678')).toBe(8);
+    expect(passwordLength('€'.repeat(8))).toBe(8); // 24 bytes
+    expect(passwordLength('🐎🔋📎🔒')).toBe(4); // 8 UTF-16 units, 16 bytes
   });
 
   it('folds case for the uniqueness key only', () => {

@@ -5,10 +5,21 @@
 export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,64}$/;
 export const USERNAME_RULE = '3 to 64 characters from A-Z a-z 0-9 . _ -';
 
-export const PASSWORD_MIN_BYTES = 8;
+/**
+ * NIST SP 800-63B §5.1.1.2: at least 8 characters; PASSWORD_MIN_LENGTH may ask
+ * more of new passwords, up to 64 (the policy in password-policy/ checks it).
+ */
+export const PASSWORD_MIN_LENGTH_DEFAULT = 8;
+export const PASSWORD_MIN_LENGTH_LIMIT = 64;
+/**
+ * Every password ever accepted has at least 8 bytes (8 characters now, 8 bytes
+ * before the policy counted characters), so a shorter one cannot match any
+ * account and a login with it costs no hash.
+ */
+const STORED_PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads only 72 bytes: a longer password is refused, never silently truncated. */
 export const PASSWORD_MAX_BYTES = 72;
-export const PASSWORD_RULE = `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes of UTF-8, without control characters`;
+export const PASSWORD_FORM_RULE = `at most ${PASSWORD_MAX_BYTES} bytes of UTF-8, without control characters`;
 
 /** C0 and C1 control characters (NUL, newline, escape…): refused in passwords, never stripped. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
@@ -25,10 +36,19 @@ export function passwordByteLength(password: string): number {
   return Buffer.byteLength(password, 'utf8');
 }
 
+/** The form of any password, new or stored: well-formed UTF-8 of at most 72 bytes, no control characters. Length is the policy's. */
+export function isWellFormedPassword(value: unknown): value is string {
+  return typeof value === 'string' && value.isWellFormed() && !CONTROL_CHARACTER.test(value) && passwordByteLength(value) <= PASSWORD_MAX_BYTES;
+}
+
+/** Could be the password of an account: what a login checks before it spends a hash. */
 export function isValidPassword(value: unknown): value is string {
-  if (typeof value !== 'string' || !value.isWellFormed() || CONTROL_CHARACTER.test(value)) return false;
-  const bytes = passwordByteLength(value);
-  return bytes >= PASSWORD_MIN_BYTES && bytes <= PASSWORD_MAX_BYTES;
+  return isWellFormedPassword(value) && passwordByteLength(value) >= STORED_PASSWORD_MIN_BYTES;
+}
+
+/** Length as NIST SP 800-63B §5.1.1.2 counts it: each Unicode code point is one character. */
+export function passwordLength(password: string): number {
+  return [...password].length;
 }
 
 /** Usernames are unique case-insensitively; this key is what the unique index holds. */

@@ -1,5 +1,6 @@
 import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { APP_CONFIGURATION, ConfigurationError, type AppConfiguration } from '../config/configuration.js';
+import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 
@@ -8,7 +9,8 @@ import { AuthService } from './auth.service.js';
  * while the database has no admin at all: it gets a first admin in, and never
  * brings back an account an admin deleted (say, because its password leaked).
  * Since the last admin cannot be demoted or deleted, once there is an admin
- * there always is one.
+ * there always is one. Its password must pass the password policy like any
+ * other new password; one that does not stops start-up with one line.
  */
 @Injectable()
 export class AdminBootstrapService implements OnApplicationBootstrap {
@@ -18,11 +20,15 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly usersService: UsersService,
     private readonly authService: AuthService,
+    private readonly passwordPolicy: PasswordPolicyService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (!admin || (await this.usersService.hasAdmin())) return;
+    // Checked only when it is about to become a password: once an admin exists, the variables are not read again.
+    const refusal = await this.passwordPolicy.refusalOf(admin.password, admin.username);
+    if (refusal) throw new ConfigurationError(`ADMIN_PASSWORD ${refusal}`);
     if (await this.usersService.findByUsername(admin.username)) {
       this.logger.error(
         `ADMIN_USERNAME "${admin.username}" is taken by an account that is not an admin, so no admin was created: ` +

@@ -42,7 +42,7 @@ export class AuthController {
   @Post()
   @ApiOperation({ operationId: 'register', summary: 'Register an account (role user)' })
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new account' })
-  @ApiBadRequestResponse({ description: 'Invalid body: username or password breaks the rules, or an unknown field.' })
+  @ApiBadRequestResponse({ description: 'Invalid body: the username or password breaks the rules (the message says which rule: too short, contains the username, too common, breached), or an unknown field.' })
   @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
   @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address, or too many in progress from it (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
@@ -125,7 +125,7 @@ export class AuthController {
     description: 'From the 204 on, nothing obtained with the old password works on any instance: no refresh token, no Basic credential, no access token issued before.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiBadRequestResponse({ description: 'The new password breaks the rules, or the body is invalid' })
+  @ApiBadRequestResponse({ description: 'The new password breaks the rules (the message says which rule: too short, contains the username, too common, breached), or the body is invalid' })
   @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords: counted as failed logins (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
   async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @Ip() clientAddress: string): Promise<void> {

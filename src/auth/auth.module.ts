@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordPolicyModule } from '../password-policy/password-policy.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -27,6 +28,7 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
   imports: [
     UsersModule,
     PasswordsModule,
+    PasswordPolicyModule,
     TypeOrmModule.forFeature([RefreshToken]),
     SessionsModule,
     MfaModule,

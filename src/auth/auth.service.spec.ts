@@ -1,6 +1,7 @@
-import { HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
+import type { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import type { PasswordsService } from '../passwords/passwords.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
@@ -59,6 +60,7 @@ function setUp() {
     changeCount: vi.fn<VerifiedCredentialsCache['changeCount']>(() => 0),
     remember: vi.fn<VerifiedCredentialsCache['remember']>(),
   };
+  const passwordPolicy = { enforce: vi.fn<PasswordPolicyService['enforce']>(async () => {}) };
   const service = new AuthService(
     usersService as unknown as UsersService,
     passwordsService as unknown as PasswordsService,
@@ -68,8 +70,9 @@ function setUp() {
     verifiedCredentials as unknown as VerifiedCredentialsCache,
     sessions as unknown as SessionsService,
     mfa as unknown as MfaService,
+    passwordPolicy as unknown as PasswordPolicyService,
   );
-  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions };
+  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
 }
 
 /** The OAuth2 error code (`error`) of the exception the promise rejects with. */
@@ -251,6 +254,18 @@ describe('AuthService.changePassword', () => {
     await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS)).rejects.toBeInstanceOf(UnauthorizedException);
 
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
+    expect(passwordsService.hashPassword).not.toHaveBeenCalled();
+    expect(usersService.changePassword).not.toHaveBeenCalled();
+    expect(sessions.endAll).not.toHaveBeenCalled();
+  });
+
+  it('refuses a new password the policy refuses, once the current one is proven, and changes nothing', async () => {
+    const { service, usersService, passwordsService, sessions, passwordPolicy } = setUp();
+    passwordPolicy.enforce.mockRejectedValueOnce(new BadRequestException('newPassword must not contain the username'));
+    await expect(service.changePassword(alice, { currentPassword: PASSWORD, newPassword: 'alice-and-more' }, ADDRESS)).rejects.toBeInstanceOf(BadRequestException);
+
+    expect(passwordPolicy.enforce).toHaveBeenCalledWith('alice-and-more', 'alice', 'newPassword');
+    expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, STORED_HASH, ADDRESS);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.changePassword).not.toHaveBeenCalled();
     expect(sessions.endAll).not.toHaveBeenCalled();

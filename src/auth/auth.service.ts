@@ -9,6 +9,7 @@ import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
+import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
@@ -38,15 +39,21 @@ export class AuthService {
     private readonly verifiedCredentials: VerifiedCredentialsCache,
     private readonly sessions: SessionsService,
     private readonly mfa: MfaService,
+    private readonly passwordPolicy: PasswordPolicyService,
   ) {}
 
-  /** POST /auth: a `user` account, limited per client address. */
+  /**
+   * POST /auth: a `user` account, limited per client address. The attempt is
+   * counted before the policy runs, so its online check cannot be driven
+   * faster than registrations are allowed.
+   */
   async register(account: RegisterDto, clientAddress: string): Promise<User> {
     await this.loginThrottle.consumeRegistration(clientAddress);
+    await this.passwordPolicy.enforce(account.password, account.username, 'password');
     return this.createAccount(account, 'user', clientAddress);
   }
 
-  /** Any account: for the admin bootstrap and the CLI (no client address) as well as registration. */
+  /** Any account, its password already past the policy: for the admin bootstrap as well as registration. */
   async createAccount({ username, password }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
     const passwordHash = await this.passwordsService.hashPassword(password, clientAddress);
     return this.usersService.create({ username, passwordHash, role });
@@ -162,6 +169,7 @@ export class AuthService {
     if (!(await this.authenticate(user.username, currentPassword, clientAddress))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
+    await this.passwordPolicy.enforce(newPassword, user.username, 'newPassword');
     const passwordHash = await this.passwordsService.hashPassword(newPassword, clientAddress);
     await this.usersService.changePassword(user.id, passwordHash);
     await this.sessions.endAll(user.id);

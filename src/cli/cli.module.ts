@@ -3,19 +3,20 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppConfigModule } from '../config/config.module.js';
 import type { AppConfiguration } from '../config/configuration.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { PasswordPolicyModule } from '../password-policy/password-policy.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 
 /**
  * What the command-line tools need, and no more: the database, the accounts
- * and password hashing (`npm run user:create`), or the signing keys
+ * password hashing and the password policy (`npm run user:create`), or the signing keys
  * (`npm run keys:rotate`). Not the HTTP app, Redis or the admin bootstrap.
  */
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfiguration, tool: 'users' | 'keys'): DynamicModule {
-    const feature = tool === 'users' ? [UsersModule, PasswordsModule] : [TokensModule];
+    const feature = tool === 'users' ? [UsersModule, PasswordsModule, PasswordPolicyModule] : [TokensModule];
     return {
       module: CliModule,
       imports: [AppConfigModule.forRoot(config), EventEmitterModule.forRoot({ wildcard: true }), DatabaseModule, ...feature],

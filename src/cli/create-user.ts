@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { ConflictException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
+import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
 import { UsersService } from '../users/users.service.js';
 import { configurationOrExit, failureOf } from './cli-exit.js';
 import { CliModule } from './cli.module.js';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
+import { isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { readPassword } from './read-password.js';
 
 const USAGE = `Usage: npm run user:create -- <username> [--admin | --service]
@@ -31,12 +32,14 @@ const username = positionals[0];
 if (!isValidUsername(username)) fail(`the username must be ${USERNAME_RULE}`);
 const config = configurationOrExit(fail);
 const password = process.env.USER_PASSWORD ?? (await readPassword(`Password for ${username}: `));
-if (!isValidPassword(password)) fail(`the password must be ${PASSWORD_RULE}`);
+if (!isWellFormedPassword(password)) fail(`the password must be ${PASSWORD_FORM_RULE}`);
 
 const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, 'users'), { logger: ['error'] });
 try {
   // service: an account a resource server uses for introspection.
   const role = values.admin ? 'admin' : values.service ? 'service' : 'user';
+  const refusal = await app.get(PasswordPolicyService).refusalOf(password, username);
+  if (refusal) fail(`the password ${refusal}`);
   const passwordHash = await app.get(PasswordsService).hashPassword(password);
   const user = await app.get(UsersService).create({ username, passwordHash, role });
   console.log(`Created ${role} "${user.username}" with id ${user.id}.`);

@@ -105,11 +105,27 @@ describe('loadConfiguration', () => {
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],
     [{ ADMIN_USERNAME: 'r', ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be 3 to 64 characters/],
-    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' }, /^ADMIN_PASSWORD must be 8 to 72 bytes/],
+    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'x'.repeat(73) }, /^ADMIN_PASSWORD must be at most 72 bytes of UTF-8, without control characters$/],
+    [{ PASSWORD_MIN_LENGTH: '7' }, /^PASSWORD_MIN_LENGTH must be a whole number from 8 to 64 \(got "7"\)$/],
+    [{ PASSWORD_MIN_LENGTH: '65' }, /^PASSWORD_MIN_LENGTH must be a whole number from 8 to 64/],
+    [{ PASSWORD_BREACH_CHECK: 'yes' }, /^PASSWORD_BREACH_CHECK must be one of off, hibp \(got "yes"\)$/],
+    [{ PASSWORD_BREACH_CHECK: 'hibp', HIBP_API_URL: 'api.pwnedpasswords.com' }, /^HIBP_API_URL must be the http\(s\) base URL of the Pwned Passwords range API/],
+    [{ PASSWORD_BREACH_CHECK: 'hibp', HIBP_TIMEOUT: '0' }, /^HIBP_TIMEOUT must be a duration/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     const run = () => loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, JWT_SECRET: secret, ...env });
     expect(run).toThrow(ConfigurationError);
     expect(run).toThrow(message);
+  });
+
+  it('reads the password policy: 8 characters and no online check unless asked', () => {
+    const env = { DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    expect(loadConfiguration(env).passwordPolicy).toEqual({ minLength: 8, breachCheck: null });
+    expect(loadConfiguration({ ...env, PASSWORD_MIN_LENGTH: '64', PASSWORD_BREACH_CHECK: 'hibp' }).passwordPolicy).toEqual({
+      minLength: 64,
+      breachCheck: { apiUrl: 'https://api.pwnedpasswords.com', timeoutSeconds: 2 },
+    });
+    const local = { ...env, PASSWORD_BREACH_CHECK: 'hibp', HIBP_API_URL: 'http://127.0.0.1:9999/', HIBP_TIMEOUT: '5s' };
+    expect(loadConfiguration(local).passwordPolicy.breachCheck).toEqual({ apiUrl: 'http://127.0.0.1:9999', timeoutSeconds: 5 });
   });
 
   it('reads CORS_ORIGINS as a list of origins', () => {

@@ -3,7 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { getConfigToken } from '@nestjs/config';
 import ms, { type StringValue } from 'ms';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
+import {
+  isValidUsername,
+  isWellFormedPassword,
+  PASSWORD_FORM_RULE,
+  PASSWORD_MIN_LENGTH_DEFAULT,
+  PASSWORD_MIN_LENGTH_LIMIT,
+  USERNAME_RULE,
+} from '../account-rules/account-rules.js';
 import { makePrivateFolder } from './private-files.js';
 import { weakSecretReason } from './secret-strength.js';
 
@@ -32,7 +39,9 @@ export interface AppConfiguration {
   sessionMaxLifetimeSeconds: number;
   bcryptRounds: number;
   hashing: HashingConfiguration;
+  /** Checked against the password policy at start-up (AdminBootstrapService), which stops on a refusal. */
   admin: { username: string; password: string } | null;
+  passwordPolicy: PasswordPolicyConfiguration;
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   redisKeyPrefix: string;
@@ -77,6 +86,18 @@ export interface HttpServerConfiguration {
   /** Connections beyond this are closed at once. */
   maxConnections: number;
 }
+
+/** What a new password must be beyond its form: see "Password policy" in the README. */
+export interface PasswordPolicyConfiguration {
+  /** Characters (Unicode code points, as NIST SP 800-63B counts them) a new password needs at least. */
+  minLength: number;
+  /** Have I Been Pwned's range API (PASSWORD_BREACH_CHECK=hibp), or null when the check is off. */
+  breachCheck: { apiUrl: string; timeoutSeconds: number } | null;
+}
+
+export const BREACH_CHECKS = ['off', 'hibp'] as const;
+/** Have I Been Pwned's Pwned Passwords API: GET /range/{first five hex characters of the SHA-1}. */
+const HIBP_API_URL = 'https://api.pwnedpasswords.com';
 
 /** Brute-force limits: see "Brute-force defence" in the README for the policy. */
 export interface ThrottleConfiguration {
@@ -185,8 +206,9 @@ function readJwtAlgorithm(env: Environment): JwtAlgorithm {
   return raw as JwtAlgorithm;
 }
 
-function readPublicUrl(env: Environment, port: number): string {
-  const raw = env.PUBLIC_URL?.trim() || `http://127.0.0.1:${port}`;
+/** An http(s) base URL (no query, fragment or credentials), without its trailing slashes. */
+function readBaseUrl(env: Environment, variable: string, fallback: string, rule: string): string {
+  const raw = env[variable]?.trim() || fallback;
   let url: URL | null = null;
   try {
     url = new URL(raw);
@@ -194,9 +216,13 @@ function readPublicUrl(env: Environment, port: number): string {
     // reported below
   }
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
-    invalid('PUBLIC_URL', `must be the http(s) base URL clients use, such as https://auth.example.com (got "${raw}")`);
+    invalid(variable, `must be ${rule} (got "${raw}")`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+function readPublicUrl(env: Environment, port: number): string {
+  return readBaseUrl(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`, 'the http(s) base URL clients use, such as https://auth.example.com');
 }
 
 /** Like readDurationSeconds, but 0 (or 0s) is allowed: "at once". */
@@ -227,8 +253,23 @@ function readAdmin(env: Environment, production: boolean): AppConfiguration['adm
   if (!username) invalid('ADMIN_USERNAME', 'must be set when ADMIN_PASSWORD is');
   if (!password) invalid('ADMIN_PASSWORD', 'must be set when ADMIN_USERNAME is');
   if (!isValidUsername(username)) invalid('ADMIN_USERNAME', `must be ${USERNAME_RULE}`);
-  if (!isValidPassword(password)) invalid('ADMIN_PASSWORD', `must be ${PASSWORD_RULE}`);
+  if (!isWellFormedPassword(password)) invalid('ADMIN_PASSWORD', `must be ${PASSWORD_FORM_RULE}`);
   return { username, password };
+}
+
+function readPasswordPolicy(env: Environment): PasswordPolicyConfiguration {
+  const check = env.PASSWORD_BREACH_CHECK?.trim() || 'off';
+  if (!(BREACH_CHECKS as readonly string[]).includes(check)) invalid('PASSWORD_BREACH_CHECK', `must be one of ${BREACH_CHECKS.join(', ')} (got "${check}")`);
+  return {
+    minLength: readInteger(env, 'PASSWORD_MIN_LENGTH', PASSWORD_MIN_LENGTH_DEFAULT, PASSWORD_MIN_LENGTH_DEFAULT, PASSWORD_MIN_LENGTH_LIMIT),
+    breachCheck:
+      check === 'hibp'
+        ? {
+            apiUrl: readBaseUrl(env, 'HIBP_API_URL', HIBP_API_URL, `the http(s) base URL of the Pwned Passwords range API, such as ${HIBP_API_URL}`),
+            timeoutSeconds: readDurationSeconds(env, 'HIBP_TIMEOUT', '2s'),
+          }
+        : null,
+  };
 }
 
 function readCorsOrigins(env: Environment): string[] {
@@ -345,6 +386,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     bcryptRounds: readInteger(env, 'BCRYPT_ROUNDS', 12, 4, 31),
     hashing: readHashing(env),
     admin: readAdmin(env, production),
+    passwordPolicy: readPasswordPolicy(env),
     redisUrl: readRedisUrl(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'gatehouse:',
     corsOrigins: readCorsOrigins(env),

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -57,4 +60,10 @@ export async function createTemporaryDatabase(): Promise<TemporaryDatabase> {
     url: url.toString(),
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/** A database that several built processes of one suite share, as restarts of one deployment do: PostgreSQL on its pass, else a new SQLite file. */
+export async function createSharedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const database = onPostgres() ? await createTemporaryDatabase() : null;
+  return database ?? { url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-shared-')), 'app.sqlite')}`, drop: async () => undefined };
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +70,29 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       clearTimeout(timer);
       reject(new Error(`the server exited with ${code} before listening:\n${output}`));
     });
+  });
+}
+
+export interface FinishedProgram {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a built program (dist/) to its end, as a user would, and gives its exit
+ * code and output. bcrypt at its lowest cost, no Redis, any free port (should
+ * a server start after all), unless `env` says otherwise; `input` is its
+ * standard input. Killed after 30 s.
+ */
+export function runBuilt(script: string, args: string[], env: Record<string, string>, input?: string): Promise<FinishedProgram> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [script, ...args],
+      { env: { ...process.env, BCRYPT_ROUNDS: '4', REDIS_URL: '', PORT: '0', ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
   });
 }

@@ -8,14 +8,16 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const testModule of testModules) {
+      let failedTests = 0;
       for (const testCase of testModule.children.allTests()) {
         const state = testCase.result().state;
         if (state === 'passed') counts.passed++;
-        else if (state === 'failed') counts.failed++;
+        else if (state === 'failed') failedTests++;
         else counts.skipped++;
       }
-      // A file that failed to load has no tests: count it as a failure, never as nothing.
-      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0) counts.failed++;
+      // A file that failed to load, or whose beforeAll or afterAll failed (its tests then count as skipped),
+      // is a failure of its own: never nothing.
+      counts.failed += failedTests || (testModule.state() === 'failed' ? 1 : 0);
     }
     console.log(`\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { PASSWORD_RULE } from '../../account-rules/account-rules.js';
+import { PASSWORD_POLICY_RULE } from '../../password-policy/password-policy.service.js';
 import { IsPassword } from '../../users/dto/account-validators.js';
 
 export class ChangePasswordDto {
@@ -9,7 +9,7 @@ export class ChangePasswordDto {
   @MaxLength(1024)
   currentPassword: string;
 
-  @ApiProperty({ description: `${PASSWORD_RULE}.`, example: 'new-correct-horse-battery', format: 'password' })
+  @ApiProperty({ description: PASSWORD_POLICY_RULE, example: 'new-correct-horse-battery', format: 'password' })
   @IsString()
   @IsPassword()
   newPassword: string;

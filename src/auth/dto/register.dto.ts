@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { PASSWORD_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
+import { USERNAME_RULE } from '../../account-rules/account-rules.js';
+import { PASSWORD_POLICY_RULE } from '../../password-policy/password-policy.service.js';
 import { IsPassword, IsUsername } from '../../users/dto/account-validators.js';
 
 export class RegisterDto {
@@ -9,7 +10,7 @@ export class RegisterDto {
   @IsUsername()
   username: string;
 
-  @ApiProperty({ description: `${PASSWORD_RULE}; longer is refused, never truncated.`, example: 'correct-horse-battery', format: 'password' })
+  @ApiProperty({ description: PASSWORD_POLICY_RULE, example: 'correct-horse-battery', format: 'password' })
   @IsString()
   @IsPassword()
   password: string;

@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
+import { isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
 
 export function IsUsername(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -14,13 +14,14 @@ export function IsUsername(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** The form of a new password; its length and content are the password policy's (PasswordPolicyService). */
 export function IsPassword(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isPassword',
       validator: {
-        validate: (value) => isValidPassword(value),
-        defaultMessage: (args) => `${args?.property ?? 'password'} must be ${PASSWORD_RULE}`,
+        validate: (value) => isWellFormedPassword(value),
+        defaultMessage: (args) => `${args?.property ?? 'password'} must be ${PASSWORD_FORM_RULE}`,
       },
     },
     options,
