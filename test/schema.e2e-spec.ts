@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AuditEvent } from '../src/audit/entities/audit-event.entity.js';
 import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
 import { RevokedAccessToken } from '../src/tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from '../src/tokens/entities/signing-key.entity.js';
@@ -12,14 +13,14 @@ import { User } from '../src/users/entities/user.entity.js';
 import { runMigrations } from '../src/database/run-migrations.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
-const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken];
+const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, AuditEvent];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'audit_events']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
@@ -52,7 +53,7 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
     expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version']);
     expect(onPostgres).toEqual(onSqlite);
-    expect(Object.keys(onSqlite)).toEqual(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens']);
+    expect(Object.keys(onSqlite)).toEqual(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'audit_events']);
   });
 
   it('leave nothing for the entities to change, on either driver (migration:generate would find nothing)', async () => {

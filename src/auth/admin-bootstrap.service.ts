@@ -1,7 +1,9 @@
 import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
 
 /**
  * Creates the admin of ADMIN_USERNAME / ADMIN_PASSWORD at start-up, and only
@@ -18,6 +20,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly usersService: UsersService,
     private readonly authService: AuthService,
+    private readonly events: EventEmitter2,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,7 +34,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return;
     }
     try {
-      await this.authService.createAccount(admin, 'admin');
+      const created = await this.authService.createAccount(admin, 'admin');
+      raiseSecurityEvent(this.events, { type: 'admin.bootstrapped', subjectId: created.id, details: { username: created.username } });
       this.logger.log(`Created admin account "${admin.username}" from ADMIN_USERNAME (the database had no admin).`);
     } catch (error) {
       // Another instance starting at the same time created it first: that is the goal.

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -13,6 +13,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
@@ -44,8 +45,8 @@ export class AuthController {
   @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
   @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address, or too many in progress from it (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  async register(@Body() body: RegisterDto, @Ip() clientAddress: string): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.authService.register(body, clientAddress));
+  async register(@Body() body: RegisterDto, @CurrentRequest() request: RequestContext): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.authService.register(body, request));
   }
 
   @Public()
@@ -68,8 +69,8 @@ export class AuthController {
     description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
   })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @Ip() clientAddress: string): Promise<TokenResponseDto> {
-    return this.authService.grantToken(body, clientAddress);
+  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @CurrentRequest() request: RequestContext): Promise<TokenResponseDto> {
+    return this.authService.grantToken(body, request);
   }
 
   @Public()
@@ -86,8 +87,8 @@ export class AuthController {
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ description: 'Revoked, or unknown' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
-  async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<void> {
-    await this.authService.revoke(body.token, body.token_type_hint);
+  async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.authService.revoke(body.token, body.token_type_hint, request);
   }
 
   @Post('introspect')
@@ -121,8 +122,8 @@ export class AuthController {
   @ApiBadRequestResponse({ description: 'The new password breaks the rules, or the body is invalid' })
   @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords: counted as failed logins (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @Ip() clientAddress: string): Promise<void> {
-    await this.authService.changePassword(user, body, clientAddress);
+  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.authService.changePassword(user, body, request);
   }
 
   @Get('me')

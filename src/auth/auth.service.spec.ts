@@ -1,9 +1,11 @@
 import { HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { describe, expect, it, vi } from 'vitest';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import type { PasswordsService } from '../passwords/passwords.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
+import type { RequestContext } from '../http/request-context.js';
 import { AuthService } from './auth.service.js';
 import type { LoginAttempt, LoginThrottleService } from './login-throttle.service.js';
 import type { RefreshTokensService } from './refresh-tokens.service.js';
@@ -16,6 +18,7 @@ const NEW_PASSWORD = 'new staple battery';
 const STORED_HASH = '$2b$10$' + 'a'.repeat(53);
 const NEW_HASH = '$2b$12$' + 'b'.repeat(53);
 const ADDRESS = '203.0.113.9';
+const REQUEST: RequestContext = { clientAddress: ADDRESS, userAgent: 'vitest', requestId: 'request-1' };
 
 const alice = { id: 7, username: 'alice', usernameKey: 'alice', passwordHash: STORED_HASH, role: 'user', credentialsVersion: 1 } as User;
 
@@ -48,6 +51,7 @@ function setUp() {
     rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, next: 'next-refresh-token' })),
     revokeAllForUser: vi.fn<RefreshTokensService['revokeAllForUser']>(async () => {}),
   };
+  const events = { emit: vi.fn<EventEmitter2['emit']>(() => true) };
   const loginThrottle = { consumeLoginAttempt: vi.fn<LoginThrottleService['consumeLoginAttempt']>(async () => attempt) };
   const verifiedCredentials = {
     lookup: vi.fn<VerifiedCredentialsCache['lookup']>(() => undefined),
@@ -61,8 +65,9 @@ function setUp() {
     refreshTokensService as unknown as RefreshTokensService,
     loginThrottle as unknown as LoginThrottleService,
     verifiedCredentials as unknown as VerifiedCredentialsCache,
+    events as unknown as EventEmitter2,
   );
-  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials };
+  return { service, events, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials };
 }
 
 /** The OAuth2 error code (`error`) of the exception the promise rejects with. */
@@ -81,9 +86,9 @@ describe('AuthService.authenticate', () => {
     const granted = deferred<LoginAttempt>();
     loginThrottle.consumeLoginAttempt.mockReturnValueOnce(granted.promise);
 
-    const login = service.authenticate('alice', PASSWORD, ADDRESS);
+    const login = service.authenticate('alice', PASSWORD, REQUEST, 'password');
     await settle();
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
 
@@ -96,21 +101,21 @@ describe('AuthService.authenticate', () => {
     const { service, usersService, passwordsService, loginThrottle } = setUp();
     loginThrottle.consumeLoginAttempt.mockRejectedValueOnce(new TooManyRequestsException('Too many failed logins', 60));
 
-    await expect(service.authenticate('alice', PASSWORD, ADDRESS)).rejects.toBeInstanceOf(TooManyRequestsException);
+    await expect(service.authenticate('alice', PASSWORD, REQUEST, 'password')).rejects.toBeInstanceOf(TooManyRequestsException);
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
   });
 
   it('settles the attempt as succeeded when the password is right', async () => {
     const { service, attempt } = setUp();
-    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(attempt.succeeded).toHaveBeenCalledTimes(1);
     expect(attempt.notChecked).not.toHaveBeenCalled();
   });
 
   it('keeps the attempt counted (neither succeeded nor notChecked) when the password is wrong', async () => {
     const { service, attempt, passwordsService } = setUp();
-    expect(await service.authenticate('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticate('alice', WRONG_PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
     expect(attempt.succeeded).not.toHaveBeenCalled();
     expect(attempt.notChecked).not.toHaveBeenCalled();
@@ -121,7 +126,7 @@ describe('AuthService.authenticate', () => {
     const refusal = new ServiceUnavailableException('Too many password checks are waiting; try again shortly.');
     passwordsService.verifyPassword.mockRejectedValueOnce(refusal);
 
-    await expect(service.authenticate('alice', PASSWORD, ADDRESS)).rejects.toBe(refusal);
+    await expect(service.authenticate('alice', PASSWORD, REQUEST, 'password')).rejects.toBe(refusal);
     expect(attempt.notChecked).toHaveBeenCalledTimes(1);
     expect(attempt.succeeded).not.toHaveBeenCalled();
   });
@@ -131,7 +136,7 @@ describe('AuthService.authenticate', () => {
     ['a password that breaks the rules', 'alice', 'short'],
   ])('refuses %s with null, without reading the database or hashing', async (_case, username, password) => {
     const { service, usersService, passwordsService, attempt } = setUp();
-    expect(await service.authenticate(username, password, ADDRESS)).toBeNull();
+    expect(await service.authenticate(username, password, REQUEST, 'password')).toBeNull();
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
@@ -140,7 +145,7 @@ describe('AuthService.authenticate', () => {
 
   it('spends a password comparison (against no hash) on an unknown user too, so timing tells nothing', async () => {
     const { service, passwordsService, attempt } = setUp();
-    expect(await service.authenticate('mallory', PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticate('mallory', PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.verifyPassword).toHaveBeenCalledTimes(1);
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, undefined, ADDRESS);
     expect(attempt.succeeded).not.toHaveBeenCalled();
@@ -150,7 +155,7 @@ describe('AuthService.authenticate', () => {
     const { service, usersService, passwordsService } = setUp();
     passwordsService.needsRehash.mockReturnValue(true);
 
-    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(passwordsService.needsRehash).toHaveBeenCalledWith(STORED_HASH);
     expect(passwordsService.hashPassword).toHaveBeenCalledWith(PASSWORD);
     expect(usersService.replacePasswordHash).toHaveBeenCalledWith(alice.id, STORED_HASH, NEW_HASH);
@@ -160,14 +165,14 @@ describe('AuthService.authenticate', () => {
     const { service, usersService, passwordsService } = setUp();
     passwordsService.needsRehash.mockReturnValue(true);
 
-    expect(await service.authenticate('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticate('alice', WRONG_PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
   });
 
   it('leaves a hash at the current cost as it is', async () => {
     const { service, usersService, passwordsService } = setUp();
-    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
   });
@@ -176,7 +181,7 @@ describe('AuthService.authenticate', () => {
 describe('AuthService.grantToken', () => {
   it('password grant: answers access token, bearer type, lifetime and the new session’s refresh token', async () => {
     const { service, tokensService, refreshTokensService } = setUp();
-    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS);
+    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, REQUEST);
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
     expect(refreshTokensService.issue).toHaveBeenCalledWith(alice);
@@ -185,14 +190,14 @@ describe('AuthService.grantToken', () => {
 
   it('treats a missing grant_type as the password grant', async () => {
     const { service, loginThrottle } = setUp();
-    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, ADDRESS);
+    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, REQUEST);
     expect(response.refresh_token).toBe('first-refresh-token');
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
   });
 
   it('password grant with a wrong password: invalid_grant, and no session is started', async () => {
     const { service, refreshTokensService, tokensService } = setUp();
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, REQUEST))).toBe('invalid_grant');
     expect(refreshTokensService.issue).not.toHaveBeenCalled();
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
@@ -201,39 +206,43 @@ describe('AuthService.grantToken', () => {
     const { service, refreshTokensService, tokensService } = setUp();
     refreshTokensService.issue.mockResolvedValueOnce(null);
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, REQUEST))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
   it('an unknown grant_type: unsupported_grant_type, without touching credentials or tokens', async () => {
     const { service, loginThrottle, refreshTokensService } = setUp();
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, ADDRESS))).toBe('unsupported_grant_type');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, REQUEST))).toBe('unsupported_grant_type');
     expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
     expect(refreshTokensService.rotate).not.toHaveBeenCalled();
   });
 
   it('refresh_token grant: answers new tokens carrying the rotated refresh token', async () => {
     const { service, refreshTokensService, usersService } = setUp();
-    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS);
+    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, REQUEST);
 
     expect(refreshTokensService.rotate).toHaveBeenCalledWith('first-refresh-token');
     expect(usersService.findById).toHaveBeenCalledWith(alice.id);
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'next-refresh-token' });
   });
 
-  it('refresh_token grant with a failed rotation: invalid_grant, no access token', async () => {
-    const { service, refreshTokensService, tokensService } = setUp();
-    refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused' });
+  it('refresh_token grant with a reused token: invalid_grant, no access token, and a reuse event naming the user and session', async () => {
+    const { service, refreshTokensService, tokensService, events } = setUp();
+    refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused', userId: alice.id, sessionId: 'session-1' });
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, REQUEST))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
+    expect(events.emit).toHaveBeenCalledWith(
+      'audit.refresh-token.reused',
+      expect.objectContaining({ type: 'refresh-token.reused', outcome: 'failure', subjectId: alice.id, requestId: 'request-1', details: { sessionId: 'session-1' } }),
+    );
   });
 
   it('refresh_token grant for a user gone after the rotation: invalid_grant, no access token', async () => {
     const { service, usersService, tokensService } = setUp();
     usersService.findById.mockResolvedValueOnce(null);
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, ADDRESS))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, REQUEST))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 });
@@ -241,7 +250,7 @@ describe('AuthService.grantToken', () => {
 describe('AuthService.changePassword', () => {
   it('refuses a wrong current password with 401 and changes nothing', async () => {
     const { service, usersService, passwordsService, refreshTokensService } = setUp();
-    await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS)).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, REQUEST)).rejects.toBeInstanceOf(UnauthorizedException);
 
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
@@ -254,10 +263,10 @@ describe('AuthService.changePassword', () => {
     const written = deferred<void>();
     usersService.changePassword.mockReturnValueOnce(written.promise);
 
-    const change = service.changePassword(alice, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS);
+    const change = service.changePassword(alice, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, REQUEST);
     await settle();
     // Guessing the current password is a login attempt like any other.
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
     expect(passwordsService.hashPassword).toHaveBeenCalledWith(NEW_PASSWORD, ADDRESS);
     expect(usersService.changePassword).toHaveBeenCalledWith(alice.id, NEW_HASH);
     expect(refreshTokensService.revokeAllForUser).not.toHaveBeenCalled();
@@ -273,7 +282,7 @@ describe('AuthService.authenticateBasic', () => {
     const { service, verifiedCredentials, loginThrottle, passwordsService, usersService } = setUp();
     verifiedCredentials.lookup.mockReturnValueOnce(alice.id);
 
-    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBe(alice);
     expect(verifiedCredentials.lookup).toHaveBeenCalledWith('alice', PASSWORD);
     expect(usersService.findById).toHaveBeenCalledWith(alice.id);
     expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
@@ -286,8 +295,8 @@ describe('AuthService.authenticateBasic', () => {
     usersService.findById.mockResolvedValueOnce(null);
     usersService.findByUsername.mockResolvedValueOnce(null);
 
-    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBeNull();
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBeNull();
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
   });
 
   it('remembers a verified pair with the change count taken before the check, so a change during it keeps the pair out', async () => {
@@ -300,13 +309,13 @@ describe('AuthService.authenticateBasic', () => {
       return true;
     });
 
-    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBe(alice);
     expect(verifiedCredentials.remember).toHaveBeenCalledWith('alice', PASSWORD, alice.id, 3);
   });
 
   it('does not remember a pair that failed the check', async () => {
     const { service, verifiedCredentials } = setUp();
-    expect(await service.authenticateBasic('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticateBasic('alice', WRONG_PASSWORD, REQUEST)).toBeNull();
     expect(verifiedCredentials.remember).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,5 @@
-import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -12,8 +13,19 @@ import { PasswordsService } from '../passwords/passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
+import type { RequestContext } from '../http/request-context.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
+
+/** How a password was presented: the token endpoint, a Basic header, or the current password of a password change. */
+export type LoginMethod = 'password' | 'basic' | 'current-password';
 
 const INVALID_CREDENTIALS = 'Invalid username or password.';
+
+/** A password check: the user when it matched, and the account the name belongs to either way (null: no such account). */
+interface CheckedCredentials {
+  user: User | null;
+  accountId: number | null;
+}
 const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
 
 @Injectable()
@@ -27,12 +39,21 @@ export class AuthService {
     private readonly refreshTokensService: RefreshTokensService,
     private readonly loginThrottle: LoginThrottleService,
     private readonly verifiedCredentials: VerifiedCredentialsCache,
+    private readonly events: EventEmitter2,
   ) {}
 
-  /** POST /auth: a `user` account, limited per client address. */
-  async register(account: RegisterDto, clientAddress: string): Promise<User> {
-    await this.loginThrottle.consumeRegistration(clientAddress);
-    return this.createAccount(account, 'user', clientAddress);
+  /** POST /auth: a `user` account, limited per client address. A name already taken is recorded too (someone probing for accounts). */
+  async register(account: RegisterDto, request: RequestContext): Promise<User> {
+    await this.loginThrottle.consumeRegistration(request);
+    const details = { username: account.username, role: 'user' };
+    try {
+      const user = await this.createAccount(account, 'user', request.clientAddress);
+      raiseSecurityEvent(this.events, { type: 'account.registered', subjectId: user.id, request, details });
+      return user;
+    } catch (error) {
+      if (error instanceof ConflictException) raiseSecurityEvent(this.events, { type: 'account.registered', outcome: 'failure', request, details: { ...details, reason: 'username-taken' } });
+      throw error;
+    }
   }
 
   /** Any account: for the admin bootstrap and the CLI (no client address) as well as registration. */
@@ -46,17 +67,22 @@ export class AuthService {
    * the password is checked (429 when no attempt is left), so parallel
    * guesses cannot all slip in before the first failures are written.
    */
-  async authenticate(username: string, password: string, clientAddress: string): Promise<User | null> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(username, clientAddress);
-    let user: User | null;
+  async authenticate(username: string, password: string, request: RequestContext, method: LoginMethod): Promise<User | null> {
+    const attempt = await this.loginThrottle.consumeLoginAttempt(username, request);
+    let checked: CheckedCredentials;
     try {
-      user = await this.verifyCredentials(username, password, clientAddress);
+      checked = await this.verifyCredentials(username, password, request.clientAddress);
     } catch (error) {
       // Refused by the hashing pool (429/503), or the database failed: no password was checked.
       await attempt.notChecked();
       throw error;
     }
+    const { user, accountId } = checked;
     if (user) await attempt.succeeded();
+    // The username as sent (an unknown one too), never the password.
+    const details = { username, method };
+    if (user) raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details });
+    else raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: accountId, request, details });
     return user;
   }
 
@@ -65,7 +91,7 @@ export class AuthService {
    * (VerifiedCredentialsCache), so a client sending them on every request
    * costs one bcrypt, not one per request.
    */
-  async authenticateBasic(username: string, password: string, clientAddress: string): Promise<User | null> {
+  async authenticateBasic(username: string, password: string, request: RequestContext): Promise<User | null> {
     const cachedUserId = this.verifiedCredentials.lookup(username, password);
     if (cachedUserId !== undefined) {
       const user = await this.usersService.findById(cachedUserId);
@@ -73,24 +99,26 @@ export class AuthService {
     }
     // Taken before the user is read: a change during the check keeps the pair out of the cache.
     const changesBefore = this.verifiedCredentials.changeCount();
-    const user = await this.authenticate(username, password, clientAddress);
+    const user = await this.authenticate(username, password, request, 'basic');
     if (user) this.verifiedCredentials.remember(username, password, user.id, changesBefore);
     return user;
   }
 
   /**
-   * The user whose password this is, or null. Input that breaks the account
+   * The user whose password this is, or null (with the id of the account the
+   * name belongs to, if any, for the record). Input that breaks the account
    * rules cannot match and costs no database or hash work; otherwise an
    * unknown user costs the same bcrypt comparison as a wrong password, so
    * timing tells nothing. A hash stored at another cost than BCRYPT_ROUNDS is
    * replaced on the way, so accounts follow a change of the cost as they log in.
    */
-  private async verifyCredentials(username: string, password: string, clientAddress: string): Promise<User | null> {
-    if (!isValidUsername(username) || !isValidPassword(password)) return null;
+  private async verifyCredentials(username: string, password: string, clientAddress: string): Promise<CheckedCredentials> {
+    if (!isValidUsername(username) || !isValidPassword(password)) return { user: null, accountId: null };
     const user = await this.usersService.findByUsername(username);
-    if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return null;
+    const accountId = user?.id ?? null;
+    if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return { user: null, accountId };
     if (this.passwordsService.needsRehash(user.passwordHash)) await this.rehash(user, password);
-    return user;
+    return { user, accountId };
   }
 
   /** Best effort: the password was right, so a busy hashing pool or database must not fail the login; the next one tries again. */
@@ -103,10 +131,10 @@ export class AuthService {
   }
 
   /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */
-  async grantToken(request: TokenRequestDto, clientAddress: string): Promise<TokenResponseDto> {
-    const grantType = request.grant_type ?? 'password';
-    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!, clientAddress);
-    if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!);
+  async grantToken(body: TokenRequestDto, request: RequestContext): Promise<TokenResponseDto> {
+    const grantType = body.grant_type ?? 'password';
+    if (grantType === 'password') return this.passwordGrant(body.username!, body.password!, request);
+    if (grantType === 'refresh_token') return this.refreshTokenGrant(body.refresh_token!, request);
     throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password" or "refresh_token".`);
   }
 
@@ -115,10 +143,16 @@ export class AuthService {
    * to; an access token is refused by its jti until it expires. The hint only
    * says which to try first; an unknown token is no error.
    */
-  async revoke(token: string, hint?: string): Promise<void> {
-    if (hint === 'access_token' && (await this.accessTokens.revoke(token))) return;
-    await this.refreshTokensService.revoke(token);
-    if (hint !== 'access_token' && token.includes('.')) await this.accessTokens.revoke(token);
+  async revoke(token: string, hint: string | undefined, request: RequestContext): Promise<void> {
+    const revokedAccessToken = async () => {
+      const claims = await this.accessTokens.revoke(token);
+      if (claims) raiseSecurityEvent(this.events, { type: 'token.revoked', subjectId: Number(claims.sub), request, details: { tokenType: 'access_token', jti: claims.jti } });
+      return claims !== null;
+    };
+    if (hint === 'access_token' && (await revokedAccessToken())) return;
+    const session = await this.refreshTokensService.revoke(token);
+    if (session) raiseSecurityEvent(this.events, { type: 'token.revoked', subjectId: session.userId, request, details: { tokenType: 'refresh_token', sessionId: session.sessionId } });
+    if (hint !== 'access_token' && token.includes('.')) await revokedAccessToken();
   }
 
   /**
@@ -127,26 +161,31 @@ export class AuthService {
    * creating right now with the old password; the sessions are then marked
    * revoked as well. Caches on every instance are cleared before the 204.
    */
-  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto, clientAddress: string): Promise<void> {
+  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto, request: RequestContext): Promise<void> {
     // Guessing the current password with a stolen token is a login attempt too.
-    if (!(await this.authenticate(user.username, currentPassword, clientAddress))) {
+    if (!(await this.authenticate(user.username, currentPassword, request, 'current-password'))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
-    const passwordHash = await this.passwordsService.hashPassword(newPassword, clientAddress);
+    const passwordHash = await this.passwordsService.hashPassword(newPassword, request.clientAddress);
     await this.usersService.changePassword(user.id, passwordHash);
     await this.refreshTokensService.revokeAllForUser(user.id);
+    raiseSecurityEvent(this.events, { type: 'password.changed', actorId: user.id, subjectId: user.id, request });
   }
 
-  private async passwordGrant(username: string, password: string, clientAddress: string): Promise<TokenResponseDto> {
-    const user = await this.authenticate(username, password, clientAddress);
+  private async passwordGrant(username: string, password: string, request: RequestContext): Promise<TokenResponseDto> {
+    const user = await this.authenticate(username, password, request, 'password');
     // The user may be deleted between the check and the session: then, too, no grant.
     const refreshToken = user ? await this.refreshTokensService.issue(user) : null;
     if (!user || !refreshToken) throw oauthError('invalid_grant', INVALID_CREDENTIALS);
     return this.issueTokens(user, refreshToken);
   }
 
-  private async refreshTokenGrant(refreshToken: string): Promise<TokenResponseDto> {
+  /** A spent token presented again is theft or a client bug: its session is revoked, and the trail says whose. */
+  private async refreshTokenGrant(refreshToken: string, request: RequestContext): Promise<TokenResponseDto> {
     const rotation = await this.refreshTokensService.rotate(refreshToken);
+    if (!rotation.ok && rotation.reason === 'reused') {
+      raiseSecurityEvent(this.events, { type: 'refresh-token.reused', outcome: 'failure', subjectId: rotation.userId, request, details: { sessionId: rotation.sessionId } });
+    }
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw oauthError('invalid_grant', INVALID_REFRESH_TOKEN);
     return this.issueTokens(user, rotation.next);

@@ -6,6 +6,7 @@ import { migrations } from '../database/migrations/index.js';
 import { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
 const HOUR = 3600;
@@ -26,7 +27,7 @@ async function setUp(config: Pick<AppConfiguration, 'refreshTokenTtlSeconds' | '
   const users = dataSource.getRepository(User);
   const refreshTokens = dataSource.getRepository(RefreshToken);
   const sessions = dataSource.getRepository(Session);
-  const service = new RefreshTokensService(refreshTokens, sessions, config as AppConfiguration);
+  const service = new RefreshTokensService(refreshTokens, sessions, config as AppConfiguration, new MetricsService({ metricsToken: null } as AppConfiguration));
 
   const addUser = async (username: string): Promise<User> => {
     await users.insert({ username, usernameKey: username, passwordHash: '$2b$04$' + 'x'.repeat(53), role: 'user' });
@@ -66,8 +67,9 @@ describe('RefreshTokensService', () => {
     const rotation = await service.rotate(first);
     expect(rotation).toEqual({ ok: true, userId: alice.id, next: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(rotation.ok && rotation.next).not.toBe(first);
-    expect((await rowOf(first)).spentAt).toBeInstanceOf(Date);
-    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused' });
+    const spent = await rowOf(first);
+    expect(spent.spentAt).toBeInstanceOf(Date);
+    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused', userId: alice.id, sessionId: spent.sessionId });
   });
 
   it('presenting a spent token revokes its session, so the successor fails too', async () => {
@@ -78,7 +80,7 @@ describe('RefreshTokensService', () => {
     if (!rotation.ok) throw new Error('the first rotation should succeed');
 
     // A replay: whoever holds the successor (the thief or the owner) loses it as well.
-    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(first)).toMatchObject({ ok: false, reason: 'reused' });
     expect((await rowOf(first)).session!.revokedAt).toBeInstanceOf(Date);
     expect(await service.rotate(rotation.next)).toEqual({ ok: false, reason: 'ended' });
   });
@@ -90,7 +92,7 @@ describe('RefreshTokensService', () => {
     if (!rotation.ok) throw new Error('the first rotation should succeed');
     await refreshTokens.update({ id: (await rowOf(first)).id }, { expiresAt: secondsFromNow(-1) });
 
-    expect(await service.rotate(first)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(first)).toMatchObject({ ok: false, reason: 'reused' });
     expect(await service.rotate(rotation.next)).toEqual({ ok: false, reason: 'ended' });
   });
 
@@ -102,7 +104,7 @@ describe('RefreshTokensService', () => {
     const results = await Promise.all([service.rotate(first), service.rotate(first)]);
     const winners = results.filter((result) => result.ok);
     expect(winners).toHaveLength(1);
-    expect(results.filter((result) => !result.ok)).toEqual([{ ok: false, reason: 'reused' }]);
+    expect(results.filter((result) => !result.ok)).toMatchObject([{ ok: false, reason: 'reused' }]);
     expect(await service.rotate(winners[0].ok ? winners[0].next : '')).toEqual({ ok: false, reason: 'ended' });
   });
 
@@ -123,7 +125,7 @@ describe('RefreshTokensService', () => {
   it('revoking an unknown token is no error and ends nothing', async () => {
     const { service, addUser, issued } = await setUp();
     const token = await issued(await addUser('alice'));
-    await expect(service.revoke(randomBytes(32).toString('base64url'))).resolves.toBeUndefined();
+    await expect(service.revoke(randomBytes(32).toString('base64url'))).resolves.toBeNull();
     expect(await service.rotate(token)).toMatchObject({ ok: true });
   });
 

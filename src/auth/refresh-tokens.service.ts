@@ -7,11 +7,22 @@ import { isForeignKeyViolation } from '../database/database-errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Why a refresh token was refused: the caller answers all of them with the same invalid_grant. */
 export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended';
 
-export type RotationResult = { ok: true; userId: number; next: string } | { ok: false; reason: RefreshRefusal };
+/** A refusal for reuse names the session it revoked and its user, for the audit trail. */
+export type RotationResult =
+  | { ok: true; userId: number; next: string }
+  | { ok: false; reason: 'reused'; userId: number; sessionId: string }
+  | { ok: false; reason: Exclude<RefreshRefusal, 'reused'> };
+
+/** The login a revoked refresh token belonged to. */
+export interface RevokedSession {
+  sessionId: string;
+  userId: number;
+}
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -39,6 +50,7 @@ export class RefreshTokensService {
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -69,9 +81,10 @@ export class RefreshTokensService {
   async rotate(token: string): Promise<RotationResult> {
     const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true } });
     if (!current?.session) return { ok: false, reason: 'unknown' };
+    const reused = { ok: false, reason: 'reused', userId: current.userId, sessionId: current.sessionId } as const;
     if (current.spentAt) {
       await this.revokeSession(current.sessionId);
-      return { ok: false, reason: 'reused' };
+      return reused;
     }
     const now = new Date();
     if (current.expiresAt <= now) return { ok: false, reason: 'expired' };
@@ -86,10 +99,12 @@ export class RefreshTokensService {
       // Either another request spent it first (reuse) or the session has ended: end it for good.
       await this.revokeSession(current.sessionId);
       const spentMeanwhile = (await this.refreshTokens.findOneBy({ id: current.id }))?.spentAt;
-      return { ok: false, reason: spentMeanwhile ? 'reused' : 'ended' };
+      return spentMeanwhile ? reused : { ok: false, reason: 'ended' };
     }
     try {
-      return { ok: true, userId: current.userId, next: await this.insert(current.session, current.id) };
+      const next = await this.insert(current.session, current.id);
+      this.metrics.refreshRotations.inc();
+      return { ok: true, userId: current.userId, next };
     } catch (error) {
       // The user (and so the session) was deleted between the spend and this insert.
       if (isForeignKeyViolation(error)) return { ok: false, reason: 'ended' };
@@ -108,10 +123,12 @@ export class RefreshTokensService {
     return { userId: current.userId, expiresAt: current.expiresAt, active };
   }
 
-  /** RFC 7009: revokes the token's session (that login); an unknown token is no error. */
-  async revoke(token: string): Promise<void> {
+  /** RFC 7009: revokes the token's session (that login) and says which it was; an unknown token is no error (null). */
+  async revoke(token: string): Promise<RevokedSession | null> {
     const current = await this.refreshTokens.findOneBy({ tokenHash: hashToken(token) });
-    if (current) await this.revokeSession(current.sessionId);
+    if (!current) return null;
+    await this.revokeSession(current.sessionId);
+    return { sessionId: current.sessionId, userId: current.userId };
   }
 
   async revokeAllForUser(userId: number): Promise<void> {

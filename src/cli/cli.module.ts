@@ -3,6 +3,8 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AppConfigModule } from '../config/config.module.js';
 import type { AppConfiguration } from '../config/configuration.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -10,7 +12,8 @@ import { UsersModule } from '../users/users.module.js';
 /**
  * What the command-line tools need, and no more: the database, the accounts
  * and password hashing (`npm run user:create`), or the signing keys
- * (`npm run keys:rotate`). Not the HTTP app, Redis or the admin bootstrap.
+ * (`npm run keys:rotate`), and the audit trail that records what they did.
+ * Not the HTTP app, Redis or the admin bootstrap.
  */
 @Module({})
 export class CliModule {
@@ -18,7 +21,8 @@ export class CliModule {
     const feature = tool === 'users' ? [UsersModule, PasswordsModule] : [TokensModule];
     return {
       module: CliModule,
-      imports: [AppConfigModule.forRoot(config), EventEmitterModule.forRoot({ wildcard: true }), DatabaseModule, ...feature],
+      // The audit trail records what the tools do (accounts created, keys rotated), as the service would.
+      imports: [AppConfigModule.forRoot(config), EventEmitterModule.forRoot({ wildcard: true }), DatabaseModule, MetricsModule, AuditModule, ...feature],
     };
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConflictException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { parseArgs } from 'node:util';
 import { PasswordsService } from '../passwords/passwords.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -8,6 +9,7 @@ import { configurationOrExit, failureOf } from './cli-exit.js';
 import { CliModule } from './cli.module.js';
 import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { readPassword } from './read-password.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
 
 const USAGE = `Usage: npm run user:create -- <username> [--admin | --service]
 The password comes from USER_PASSWORD, or from standard input (prompted, hidden, on a terminal); never from the command line.`;
@@ -39,6 +41,8 @@ try {
   const role = values.admin ? 'admin' : values.service ? 'service' : 'user';
   const passwordHash = await app.get(PasswordsService).hashPassword(password);
   const user = await app.get(UsersService).create({ username, passwordHash, role });
+  // Stored by the audit trail before app.close() returns.
+  raiseSecurityEvent(app.get(EventEmitter2), { type: 'account.registered', subjectId: user.id, details: { username: user.username, role, via: 'cli' } });
   console.log(`Created ${role} "${user.username}" with id ${user.id}.`);
 } catch (error) {
   if (error instanceof ConflictException) fail(`the username "${username}" is already taken`);

@@ -2,6 +2,7 @@ import { CreateUsers1764355200000 } from './1764355200000-create-users.js';
 import { CreateRefreshTokens1764441600000 } from './1764441600000-create-refresh-tokens.js';
 import { CreateSessions1764528000000 } from './1764528000000-create-sessions.js';
 import { CreateSigningKeys1764614400000 } from './1764614400000-create-signing-keys.js';
+import { CreateAuditEvents1764800000000 } from './1764800000000-create-audit-events.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
-export const migrations = [CreateUsers1764355200000, CreateRefreshTokens1764441600000, CreateSessions1764528000000, CreateSigningKeys1764614400000];
+export const migrations = [CreateUsers1764355200000, CreateRefreshTokens1764441600000, CreateSessions1764528000000, CreateSigningKeys1764614400000, CreateAuditEvents1764800000000];
