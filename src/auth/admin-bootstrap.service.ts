@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
@@ -21,6 +21,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly usersService: UsersService,
     private readonly authService: AuthService,
     private readonly events: EventEmitter2,
+    private readonly eventsReady: EventEmitterReadinessWatcher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,7 +36,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     }
     try {
       const created = await this.authService.createAccount(admin, 'admin');
-      raiseSecurityEvent(this.events, { type: 'admin.bootstrapped', subjectId: created.id, details: { username: created.username } });
+      // Start-up: the listeners may not have subscribed yet, so the event waits for them.
+      raiseSecurityEvent(this.events, { type: 'admin.bootstrapped', subjectId: created.id, details: { username: created.username } }, this.eventsReady);
       this.logger.log(`Created admin account "${admin.username}" from ADMIN_USERNAME (the database had no admin).`);
     } catch (error) {
       // Another instance starting at the same time created it first: that is the goal.

@@ -1,4 +1,4 @@
-import type { EventEmitter2 } from '@nestjs/event-emitter';
+import type { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import type { RequestContext } from '../http/request-context.js';
 
 /**
@@ -83,8 +83,14 @@ export class SecurityEvent {
 /** Who acted, and through which request: what a service that changes something on someone's behalf is given. */
 export type Actor = Pick<SecurityEventInit, 'actorId' | 'request'>;
 
-/** Raises a security event without waiting for anyone: the audit trail and metrics listen. */
-export function raiseSecurityEvent(events: EventEmitter2, init: SecurityEventInit): void {
+/**
+ * Raises a security event without waiting for anyone: the audit trail and
+ * metrics listen. Listeners subscribe when the application bootstraps, so what
+ * may happen during start-up (the first signing key) passes `ready`, and the
+ * event, stamped now, is emitted once they have.
+ */
+export function raiseSecurityEvent(events: EventEmitter2, init: SecurityEventInit, ready?: EventEmitterReadinessWatcher): void {
   const event = new SecurityEvent(init);
-  events.emit(event.name, event);
+  if (!ready) events.emit(event.name, event);
+  else void ready.waitUntilReady().then(() => events.emit(event.name, event));
 }

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { BadRequestException, Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { IsNull, LessThanOrEqual, Repository } from 'typeorm';
@@ -66,6 +66,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(SigningKey) private readonly signingKeys: Repository<SigningKey>,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly events: EventEmitter2,
+    private readonly eventsReady: EventEmitterReadinessWatcher,
   ) {}
 
   get symmetric(): boolean {
@@ -146,7 +147,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     await this.signingKeys.insert({ kid, generation, algorithm, publicJwk: JSON.stringify(jwk), encryptedPrivateKey, signsFrom, revokedAt: null });
     await this.purgeRetired();
     await this.announce();
-    raiseSecurityEvent(this.events, { type: 'key.rotated', ...by, details: { kid, algorithm, generation, signsFrom: signsFrom.toISOString(), trigger } });
+    // The first key is made during start-up: its event waits for the listeners.
+    raiseSecurityEvent(this.events, { type: 'key.rotated', ...by, details: { kid, algorithm, generation, signsFrom: signsFrom.toISOString(), trigger } }, this.eventsReady);
     this.logger.log(`Signing key ${kid} (${algorithm}, generation ${generation}) published; it signs from ${signsFrom.toISOString()}.`);
     return (await this.describe()).find((key) => key.kid === kid)!;
   }
