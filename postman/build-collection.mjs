@@ -18,6 +18,11 @@ const basic = (username, password) => ({
 const userBasic = basic('{{username}}', '{{password}}');
 const adminBasic = basic('{{adminUsername}}', '{{adminPassword}}');
 const noAuth = { type: 'noauth' };
+/** The paginated lists (/users, /audit): the first hundred. */
+const FIRST_PAGE = [
+  { key: 'page', value: '1' },
+  { key: 'pageSize', value: '100' },
+];
 
 function url(path, query = []) {
   const [pathname] = path.split('?');
@@ -270,10 +275,7 @@ export function buildCollection() {
         method: 'GET',
         path: '/users',
         auth: adminBasic,
-        query: [
-          { key: 'page', value: '1' },
-          { key: 'pageSize', value: '100' },
-        ],
+        query: FIRST_PAGE,
         test: [
           ...status(200),
           `const body = pm.response.json();`,
@@ -308,11 +310,7 @@ export function buildCollection() {
         method: 'GET',
         path: '/audit',
         auth: adminBasic,
-        query: [
-          { key: 'account', value: '{{userId}}' },
-          { key: 'page', value: '1' },
-          { key: 'pageSize', value: '100' },
-        ],
+        query: [{ key: 'account', value: '{{userId}}' }, ...FIRST_PAGE],
         test: [
           ...status(200),
           `const body = pm.response.json();`,
