@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { AuditEvent } from './src/audit/entities/audit-event.entity.js';
 import { RefreshToken } from './src/auth/entities/refresh-token.entity.js';
 import { RevokedAccessToken } from './src/tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from './src/tokens/entities/signing-key.entity.js';
@@ -13,4 +14,4 @@ import { User } from './src/users/entities/user.entity.js';
 /** The DataSource of the TypeORM CLI: `npm run migration:run`, `npm run migration:generate -- <path>`. */
 const database = readDatabaseConfiguration();
 prepareDataDirectory({ database, dataDirectory: database.type === 'sqlite' ? dirname(database.file) : resolve('data') });
-export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken, SigningKey, RevokedAccessToken]));
+export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken, SigningKey, RevokedAccessToken, AuditEvent]));

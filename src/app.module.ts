@@ -2,12 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from './admin/admin.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfiguration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { GreetingModule } from './greeting/greeting.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { HttpErrorsFilter } from './http/http-errors.filter.js';
 import { StrictValidationPipe } from './http/strict-validation.pipe.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -28,12 +30,14 @@ export class AppModule {
         // 'user.*' subscribes to every change of an account.
         EventEmitterModule.forRoot({ wildcard: true }),
         DatabaseModule,
+        MetricsModule,
         RedisModule,
         UsersModule,
         AuthModule,
         AdminModule,
         GreetingModule,
         HealthModule,
+        AuditModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: StrictValidationPipe },

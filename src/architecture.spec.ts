@@ -67,7 +67,15 @@ describe('the folders of src/', () => {
     const graph = folderGraph();
     expect([...(graph.get('account-rules') ?? [])]).toEqual([]);
     expect([...(graph.get('config') ?? [])]).toEqual(['account-rules']);
-    expect([...(graph.get('users') ?? [])].sort()).toEqual(['account-rules', 'database']);
+    expect([...(graph.get('users') ?? [])].sort()).toEqual(['account-rules', 'database', 'metrics', 'security-events']);
+  });
+
+  it('keep metrics and the security events below every feature, and nothing imports the audit trail', () => {
+    const graph = folderGraph();
+    expect([...(graph.get('security-events') ?? [])]).toEqual(['http']);
+    expect([...(graph.get('metrics') ?? [])].sort()).toEqual(['config', 'security-events']);
+    const importersOfAudit = [...graph].filter(([, targets]) => targets.has('audit')).map(([folder]) => folder);
+    expect(importersOfAudit.sort()).toEqual(['.', 'cli']);
   });
 
   it('finds a loop when there is one (the check itself)', () => {

@@ -10,6 +10,9 @@ import { PinoLoggerService } from './logging/pino-logger.service.js';
 import { sendSecurityHeaders } from './http/security-headers.js';
 import { echoRequestId, requestIdOf } from './http/request-id.js';
 import { checkRequestBodies } from './http/request-bodies.js';
+import { serveMetrics } from './metrics/metrics-endpoint.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { recordRequestDurations } from './metrics/request-durations.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -64,12 +67,22 @@ function createAdapter(config: AppConfiguration, logger: Logger): FastifyAdapter
   });
 }
 
-/** What is Fastify's: logging, request ids, body checks, security headers, CORS, the connection cap, and the docs. */
+/** With METRICS_TOKEN: GET /metrics, and every request observed in the duration histogram. */
+function setUpMetrics(app: NestFastifyApplication, config: AppConfiguration): void {
+  if (!config.metricsToken) return;
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  recordRequestDurations(fastify, metrics.requestDuration);
+  serveMetrics(fastify, metrics, config.metricsToken);
+}
+
+/** What is Fastify's: logging, request ids, metrics, body checks, security headers, CORS, the connection cap, and the docs. */
 function configureFastify(app: NestFastifyApplication, config: AppConfiguration, logger: Logger): void {
   app.useLogger(new PinoLoggerService(logger));
   const fastify = app.getHttpAdapter().getInstance();
   echoRequestId(fastify);
   logRequests(fastify, logger);
+  setUpMetrics(app, config);
   checkRequestBodies(app, BODY_LIMIT_BYTES);
   app.getHttpServer().maxConnections = config.http.maxConnections;
 

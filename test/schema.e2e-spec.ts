@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AuditEvent } from '../src/audit/entities/audit-event.entity.js';
 import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
 import { RevokedAccessToken } from '../src/tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from '../src/tokens/entities/signing-key.entity.js';
@@ -15,14 +16,14 @@ import { TotpFactor } from '../src/mfa/entities/totp-factor.entity.js';
 import { runMigrations } from '../src/database/run-migrations.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
-const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge];
+const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
@@ -55,7 +56,7 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
     expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version', 'totp_enabled']);
     expect(onPostgres).toEqual(onSqlite);
-    expect(Object.keys(onSqlite).sort()).toEqual(['mfa_challenges', 'recovery_codes', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
+    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'mfa_challenges', 'recovery_codes', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
   });
 
   it('leave nothing for the entities to change, on either driver (migration:generate would find nothing)', async () => {

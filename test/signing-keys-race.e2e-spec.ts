@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppConfiguration } from '../src/config/configuration.js';
@@ -30,7 +30,7 @@ async function race(options: () => ConstructorParameters<typeof DataSource>[0]) 
   const pools: DataSource[] = [];
   for (let index = 0; index < INSTANCES; index++) pools.push(await new DataSource(options()).initialize());
   await runMigrations(pools[0]);
-  const instances = pools.map((pool) => new SigningKeysService(pool.getRepository(SigningKey), config, new EventEmitter2({ wildcard: true })));
+  const instances = pools.map((pool) => new SigningKeysService(pool.getRepository(SigningKey), config, new EventEmitter2({ wildcard: true }), new EventEmitterReadinessWatcher()));
   const keys = pools[0].getRepository(SigningKey);
   const outcomes: { started: number; rotated: number }[] = [];
   try {
@@ -63,7 +63,7 @@ describe('signing keys under concurrent starts and rotations', () => {
     for (let index = 0; index < 2; index++) pools.push(await new DataSource(buildDataSourceOptions({ type: 'sqlite', file }, [SigningKey])).initialize());
     await runMigrations(pools[0]);
     const every = { ...config, keys: { ...config.keys, publishAheadSeconds: 0 } } as AppConfiguration;
-    const instances = pools.map((pool) => new SigningKeysService(pool.getRepository(SigningKey), every, new EventEmitter2({ wildcard: true })));
+    const instances = pools.map((pool) => new SigningKeysService(pool.getRepository(SigningKey), every, new EventEmitter2({ wildcard: true }), new EventEmitterReadinessWatcher()));
     try {
       for (const instance of instances) await instance.onModuleInit();
       const keys = pools[0].getRepository(SigningKey);

@@ -102,7 +102,7 @@ describe('access tokens', () => {
   it('stop working once their user is deleted', async () => {
     const session = await registerAndLogin(testApp, 'ShortLived');
     await greet(session.accessToken).expect(200);
-    await testApp.app.get(UsersService).delete(session.user.id);
+    await testApp.app.get(UsersService).delete(session.user.id, {});
     await greet(session.accessToken).expect(401);
   });
 });

@@ -2,6 +2,9 @@ import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nest
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { SigningKeysService, type KeyDescription } from '../tokens/signing-keys.service.js';
+import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { CurrentRequest, type RequestContext } from '../http/request-context.js';
+import type { User } from '../users/entities/user.entity.js';
 import { SigningKeyDto } from './dto/signing-key.dto.js';
 
 /** The signing keys, for admins: list, rotate (the next key is published before it signs), revoke (compromise). */
@@ -26,8 +29,8 @@ export class KeysController {
     description: 'Published at once; it starts signing after KEY_PUBLISH_AHEAD. The current key keeps verifying until every token it signed has expired. 400 with HS256 (rotate JWT_SECRET instead).',
   })
   @ApiOkResponse({ type: SigningKeyDto, description: 'The new key' })
-  rotate(): Promise<KeyDescription> {
-    return this.signingKeys.rotate();
+  rotate(@CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<KeyDescription> {
+    return this.signingKeys.rotate({ actorId: admin.id, request });
   }
 
   @Post(':kid/revoke')
@@ -36,8 +39,8 @@ export class KeysController {
   @ApiOperation({ operationId: 'revokeKey', summary: 'Revoke a signing key at once (compromise): every token it signed ends' })
   @ApiOkResponse({ type: SigningKeyDto, description: 'The revoked key' })
   @ApiNotFoundResponse({ description: 'No such key' })
-  async revoke(@Param('kid') kid: string): Promise<KeyDescription> {
-    const key = await this.signingKeys.revoke(kid);
+  async revoke(@Param('kid') kid: string, @CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<KeyDescription> {
+    const key = await this.signingKeys.revoke(kid, { actorId: admin.id, request });
     if (!key) throw new NotFoundException(`There is no signing key ${kid}.`);
     return key;
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator.js';
-import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UsersPageDto } from './dto/users-page.dto.js';
@@ -9,6 +9,9 @@ import { UserIdPipe } from './user-id.pipe.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
+import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { CurrentRequest, type RequestContext } from '../http/request-context.js';
+import type { User } from '../users/entities/user.entity.js';
 
 /** Account management for admins. */
 @ApiTags('users')
@@ -24,7 +27,7 @@ export class UsersController {
   @ApiOperation({ operationId: 'listUsers', summary: 'List accounts, sorted by id' })
   @ApiOkResponse({ type: UsersPageDto, description: 'One page of accounts' })
   @ApiBadRequestResponse({ description: 'page or pageSize out of range' })
-  async list(@Query() { page, pageSize }: ListUsersQueryDto): Promise<UsersPageDto> {
+  async list(@Query() { page, pageSize }: PageQueryDto): Promise<UsersPageDto> {
     const { items, total } = await this.usersService.findPage(page, pageSize);
     return { items: items.map((user) => UserResponseDto.from(user)), total, page, pageSize };
   }
@@ -36,8 +39,8 @@ export class UsersController {
   @ApiBadRequestResponse({ description: 'Bad id or body' })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: LAST_ADMIN_MESSAGE })
-  async update(@Param('id', UserIdPipe) id: number, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.usersService.changeRole(id, body.role));
+  async update(@Param('id', UserIdPipe) id: number, @Body() body: UpdateUserDto, @CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.usersService.changeRole(id, body.role, { actorId: admin.id, request }));
   }
 
   @Get(':id/sessions')
@@ -62,9 +65,9 @@ export class UsersController {
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiBadRequestResponse({ description: 'Bad id' })
   @ApiNotFoundResponse({ description: 'No such user' })
-  async endSessions(@Param('id', UserIdPipe) id: number): Promise<void> {
+  async endSessions(@Param('id', UserIdPipe) id: number, @CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<void> {
     await this.usersService.findByIdOrThrow(id);
-    await this.sessions.endAll(id);
+    await this.sessions.endAll(id, undefined, { actorId: admin.id, request });
   }
 
   @Delete(':id')
@@ -75,7 +78,7 @@ export class UsersController {
   @ApiBadRequestResponse({ description: 'Bad id' })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: LAST_ADMIN_MESSAGE })
-  async remove(@Param('id', UserIdPipe) id: number): Promise<void> {
-    await this.usersService.delete(id);
+  async remove(@Param('id', UserIdPipe) id: number, @CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.usersService.delete(id, { actorId: admin.id, request });
   }
 }

@@ -1,8 +1,10 @@
 import { ConflictException, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { APP_CONFIGURATION, ConfigurationError, type AppConfiguration } from '../config/configuration.js';
 import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
 
 /**
  * Creates the admin of ADMIN_USERNAME / ADMIN_PASSWORD at start-up, and only
@@ -21,6 +23,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly usersService: UsersService,
     private readonly authService: AuthService,
     private readonly passwordPolicy: PasswordPolicyService,
+    private readonly events: EventEmitter2,
+    private readonly eventsReady: EventEmitterReadinessWatcher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,7 +41,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return;
     }
     try {
-      await this.authService.createAccount(admin, 'admin');
+      const created = await this.authService.createAccount(admin, 'admin');
+      // Start-up: the listeners may not have subscribed yet, so the event waits for them.
+      raiseSecurityEvent(this.events, { type: 'admin.bootstrapped', subjectId: created.id, details: { username: created.username } }, this.eventsReady);
       this.logger.log(`Created admin account "${admin.username}" from ADMIN_USERNAME (the database had no admin).`);
     } catch (error) {
       // Another instance starting at the same time created it first: that is the goal.

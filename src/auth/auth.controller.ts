@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -14,10 +14,10 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
-import { Client, type ClientContext } from '../http/client-context.js';
 import { IntrospectionResponseDto } from './dto/introspection-response.dto.js';
 import { IntrospectionService } from './introspection.service.js';
 import { Auth } from './decorators/auth.decorator.js';
@@ -46,8 +46,8 @@ export class AuthController {
   @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
   @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address, or too many in progress from it (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  async register(@Body() body: RegisterDto, @Ip() clientAddress: string): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.authService.register(body, clientAddress));
+  async register(@Body() body: RegisterDto, @CurrentRequest() request: RequestContext): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.authService.register(body, request));
   }
 
   @Public()
@@ -75,8 +75,8 @@ export class AuthController {
     description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
   })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @Client() client: ClientContext): Promise<TokenResponseDto> {
-    return this.authService.grantToken(body, client);
+  token(@OAuthRequestBody(TokenRequestDto) body: TokenRequestDto, @CurrentRequest() request: RequestContext): Promise<TokenResponseDto> {
+    return this.authService.grantToken(body, request);
   }
 
   @Public()
@@ -93,8 +93,8 @@ export class AuthController {
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ description: 'Revoked, or unknown' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
-  async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<void> {
-    await this.authService.revoke(body.token, body.token_type_hint);
+  async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.authService.revoke(body.token, body.token_type_hint, request);
   }
 
   @Post('introspect')
@@ -128,8 +128,8 @@ export class AuthController {
   @ApiBadRequestResponse({ description: 'The new password breaks the rules (the message says which rule: too short, contains the username, too common, breached), or the body is invalid' })
   @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords: counted as failed logins (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @Ip() clientAddress: string): Promise<void> {
-    await this.authService.changePassword(user, body, clientAddress);
+  async changePassword(@CurrentUser() user: User, @Body() body: ChangePasswordDto, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.authService.changePassword(user, body, request);
   }
 
   @Get('me')

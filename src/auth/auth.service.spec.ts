@@ -1,10 +1,12 @@
 import { BadRequestException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { describe, expect, it, vi } from 'vitest';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import type { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import type { PasswordsService } from '../passwords/passwords.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
+import type { RequestContext } from '../http/request-context.js';
 import { AuthService } from './auth.service.js';
 import type { LoginAttempt, LoginThrottleService } from './login-throttle.service.js';
 import type { RefreshTokensService } from './refresh-tokens.service.js';
@@ -19,7 +21,7 @@ const NEW_PASSWORD = 'new staple battery';
 const STORED_HASH = '$2b$10$' + 'a'.repeat(53);
 const NEW_HASH = '$2b$12$' + 'b'.repeat(53);
 const ADDRESS = '203.0.113.9';
-const CLIENT = { address: ADDRESS, userAgent: 'spec' };
+const REQUEST: RequestContext = { clientAddress: ADDRESS, userAgent: 'vitest', requestId: 'request-1' };
 const SESSION_ID = '00000000-0000-4000-8000-000000000001';
 
 const alice = { id: 7, username: 'alice', usernameKey: 'alice', passwordHash: STORED_HASH, role: 'user', credentialsVersion: 1 } as User;
@@ -54,6 +56,7 @@ function setUp() {
   };
   const sessions = { endAll: vi.fn<SessionsService['endAll']>(async () => 1) };
   const mfa = { createChallenge: vi.fn<MfaService['createChallenge']>(async () => 'mfa-token'), verifyCode: vi.fn<MfaService['verifyCode']>(async () => null) };
+  const events = { emit: vi.fn<EventEmitter2['emit']>(() => true) };
   const loginThrottle = { consumeLoginAttempt: vi.fn<LoginThrottleService['consumeLoginAttempt']>(async () => attempt) };
   const verifiedCredentials = {
     lookup: vi.fn<VerifiedCredentialsCache['lookup']>(() => undefined),
@@ -71,8 +74,9 @@ function setUp() {
     sessions as unknown as SessionsService,
     mfa as unknown as MfaService,
     passwordPolicy as unknown as PasswordPolicyService,
+    events as unknown as EventEmitter2,
   );
-  return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
+  return { service, events, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
 }
 
 /** The OAuth2 error code (`error`) of the exception the promise rejects with. */
@@ -91,9 +95,9 @@ describe('AuthService.authenticate', () => {
     const granted = deferred<LoginAttempt>();
     loginThrottle.consumeLoginAttempt.mockReturnValueOnce(granted.promise);
 
-    const login = service.authenticate('alice', PASSWORD, ADDRESS);
+    const login = service.authenticate('alice', PASSWORD, REQUEST, 'password');
     await settle();
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
 
@@ -106,21 +110,21 @@ describe('AuthService.authenticate', () => {
     const { service, usersService, passwordsService, loginThrottle } = setUp();
     loginThrottle.consumeLoginAttempt.mockRejectedValueOnce(new TooManyRequestsException('Too many failed logins', 60));
 
-    await expect(service.authenticate('alice', PASSWORD, ADDRESS)).rejects.toBeInstanceOf(TooManyRequestsException);
+    await expect(service.authenticate('alice', PASSWORD, REQUEST, 'password')).rejects.toBeInstanceOf(TooManyRequestsException);
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
   });
 
   it('settles the attempt as succeeded when the password is right', async () => {
     const { service, attempt } = setUp();
-    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(attempt.succeeded).toHaveBeenCalledTimes(1);
     expect(attempt.notChecked).not.toHaveBeenCalled();
   });
 
   it('keeps the attempt counted (neither succeeded nor notChecked) when the password is wrong', async () => {
     const { service, attempt, passwordsService } = setUp();
-    expect(await service.authenticate('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticate('alice', WRONG_PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
     expect(attempt.succeeded).not.toHaveBeenCalled();
     expect(attempt.notChecked).not.toHaveBeenCalled();
@@ -131,7 +135,7 @@ describe('AuthService.authenticate', () => {
     const refusal = new ServiceUnavailableException('Too many password checks are waiting; try again shortly.');
     passwordsService.verifyPassword.mockRejectedValueOnce(refusal);
 
-    await expect(service.authenticate('alice', PASSWORD, ADDRESS)).rejects.toBe(refusal);
+    await expect(service.authenticate('alice', PASSWORD, REQUEST, 'password')).rejects.toBe(refusal);
     expect(attempt.notChecked).toHaveBeenCalledTimes(1);
     expect(attempt.succeeded).not.toHaveBeenCalled();
   });
@@ -141,7 +145,7 @@ describe('AuthService.authenticate', () => {
     ['a password that breaks the rules', 'alice', 'short'],
   ])('refuses %s with null, without reading the database or hashing', async (_case, username, password) => {
     const { service, usersService, passwordsService, attempt } = setUp();
-    expect(await service.authenticate(username, password, ADDRESS)).toBeNull();
+    expect(await service.authenticate(username, password, REQUEST, 'password')).toBeNull();
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
@@ -150,7 +154,7 @@ describe('AuthService.authenticate', () => {
 
   it('spends a password comparison (against no hash) on an unknown user too, so timing tells nothing', async () => {
     const { service, passwordsService, attempt } = setUp();
-    expect(await service.authenticate('mallory', PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticate('mallory', PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.verifyPassword).toHaveBeenCalledTimes(1);
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, undefined, ADDRESS);
     expect(attempt.succeeded).not.toHaveBeenCalled();
@@ -160,7 +164,7 @@ describe('AuthService.authenticate', () => {
     const { service, usersService, passwordsService } = setUp();
     passwordsService.needsRehash.mockReturnValue(true);
 
-    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(passwordsService.needsRehash).toHaveBeenCalledWith(STORED_HASH);
     expect(passwordsService.hashPassword).toHaveBeenCalledWith(PASSWORD);
     expect(usersService.replacePasswordHash).toHaveBeenCalledWith(alice.id, STORED_HASH, NEW_HASH);
@@ -170,14 +174,14 @@ describe('AuthService.authenticate', () => {
     const { service, usersService, passwordsService } = setUp();
     passwordsService.needsRehash.mockReturnValue(true);
 
-    expect(await service.authenticate('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticate('alice', WRONG_PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
   });
 
   it('leaves a hash at the current cost as it is', async () => {
     const { service, usersService, passwordsService } = setUp();
-    expect(await service.authenticate('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
   });
@@ -186,23 +190,23 @@ describe('AuthService.authenticate', () => {
 describe('AuthService.grantToken', () => {
   it('password grant: answers access token, bearer type, lifetime and the new session’s refresh token', async () => {
     const { service, tokensService, refreshTokensService } = setUp();
-    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, CLIENT);
+    const response = await service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, REQUEST);
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
-    expect(refreshTokensService.issue).toHaveBeenCalledWith(alice, CLIENT);
+    expect(refreshTokensService.issue).toHaveBeenCalledWith(alice, REQUEST);
     expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION_ID);
   });
 
   it('treats a missing grant_type as the password grant', async () => {
     const { service, loginThrottle } = setUp();
-    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, CLIENT);
+    const response = await service.grantToken({ username: 'alice', password: PASSWORD }, REQUEST);
     expect(response.refresh_token).toBe('first-refresh-token');
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
   });
 
   it('password grant with a wrong password: invalid_grant, and no session is started', async () => {
     const { service, refreshTokensService, tokensService } = setUp();
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, CLIENT))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: WRONG_PASSWORD }, REQUEST))).toBe('invalid_grant');
     expect(refreshTokensService.issue).not.toHaveBeenCalled();
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
@@ -211,39 +215,43 @@ describe('AuthService.grantToken', () => {
     const { service, refreshTokensService, tokensService } = setUp();
     refreshTokensService.issue.mockResolvedValueOnce(null);
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, CLIENT))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'password', username: 'alice', password: PASSWORD }, REQUEST))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 
   it('an unknown grant_type: unsupported_grant_type, without touching credentials or tokens', async () => {
     const { service, loginThrottle, refreshTokensService } = setUp();
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, CLIENT))).toBe('unsupported_grant_type');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'client_credentials' }, REQUEST))).toBe('unsupported_grant_type');
     expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
     expect(refreshTokensService.rotate).not.toHaveBeenCalled();
   });
 
   it('refresh_token grant: answers new tokens carrying the rotated refresh token', async () => {
     const { service, refreshTokensService, usersService } = setUp();
-    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, CLIENT);
+    const response = await service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, REQUEST);
 
-    expect(refreshTokensService.rotate).toHaveBeenCalledWith('first-refresh-token', CLIENT);
+    expect(refreshTokensService.rotate).toHaveBeenCalledWith('first-refresh-token', REQUEST);
     expect(usersService.findById).toHaveBeenCalledWith(alice.id);
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'next-refresh-token' });
   });
 
-  it('refresh_token grant with a failed rotation: invalid_grant, no access token', async () => {
-    const { service, refreshTokensService, tokensService } = setUp();
-    refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused' });
+  it('refresh_token grant with a reused token: invalid_grant, no access token, and a reuse event naming the user and session', async () => {
+    const { service, refreshTokensService, tokensService, events } = setUp();
+    refreshTokensService.rotate.mockResolvedValueOnce({ ok: false, reason: 'reused', userId: alice.id, sessionId: 'session-1' });
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, CLIENT))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'spent' }, REQUEST))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
+    expect(events.emit).toHaveBeenCalledWith(
+      'audit.refresh-token.reused',
+      expect.objectContaining({ type: 'refresh-token.reused', outcome: 'failure', subjectId: alice.id, requestId: 'request-1', details: { sessionId: 'session-1' } }),
+    );
   });
 
   it('refresh_token grant for a user gone after the rotation: invalid_grant, no access token', async () => {
     const { service, usersService, tokensService } = setUp();
     usersService.findById.mockResolvedValueOnce(null);
 
-    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, CLIENT))).toBe('invalid_grant');
+    expect(await oauthErrorOf(service.grantToken({ grant_type: 'refresh_token', refresh_token: 'first-refresh-token' }, REQUEST))).toBe('invalid_grant');
     expect(tokensService.sign).not.toHaveBeenCalled();
   });
 });
@@ -251,7 +259,7 @@ describe('AuthService.grantToken', () => {
 describe('AuthService.changePassword', () => {
   it('refuses a wrong current password with 401 and changes nothing', async () => {
     const { service, usersService, passwordsService, sessions } = setUp();
-    await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS)).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(service.changePassword(alice, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, REQUEST)).rejects.toBeInstanceOf(UnauthorizedException);
 
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
@@ -262,7 +270,7 @@ describe('AuthService.changePassword', () => {
   it('refuses a new password the policy refuses, once the current one is proven, and changes nothing', async () => {
     const { service, usersService, passwordsService, sessions, passwordPolicy } = setUp();
     passwordPolicy.enforce.mockRejectedValueOnce(new BadRequestException('newPassword must not contain the username'));
-    await expect(service.changePassword(alice, { currentPassword: PASSWORD, newPassword: 'alice-and-more' }, ADDRESS)).rejects.toBeInstanceOf(BadRequestException);
+    await expect(service.changePassword(alice, { currentPassword: PASSWORD, newPassword: 'alice-and-more' }, REQUEST)).rejects.toBeInstanceOf(BadRequestException);
 
     expect(passwordPolicy.enforce).toHaveBeenCalledWith('alice-and-more', 'alice', 'newPassword');
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, STORED_HASH, ADDRESS);
@@ -276,10 +284,10 @@ describe('AuthService.changePassword', () => {
     const written = deferred<void>();
     usersService.changePassword.mockReturnValueOnce(written.promise);
 
-    const change = service.changePassword(alice, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, ADDRESS);
+    const change = service.changePassword(alice, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, REQUEST);
     await settle();
     // Guessing the current password is a login attempt like any other.
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
     expect(passwordsService.hashPassword).toHaveBeenCalledWith(NEW_PASSWORD, ADDRESS);
     expect(usersService.changePassword).toHaveBeenCalledWith(alice.id, NEW_HASH);
     expect(sessions.endAll).not.toHaveBeenCalled();
@@ -295,7 +303,7 @@ describe('AuthService.authenticateBasic', () => {
     const { service, verifiedCredentials, loginThrottle, passwordsService, usersService } = setUp();
     verifiedCredentials.lookup.mockReturnValueOnce(alice.id);
 
-    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBe(alice);
     expect(verifiedCredentials.lookup).toHaveBeenCalledWith('alice', PASSWORD);
     expect(usersService.findById).toHaveBeenCalledWith(alice.id);
     expect(loginThrottle.consumeLoginAttempt).not.toHaveBeenCalled();
@@ -308,8 +316,8 @@ describe('AuthService.authenticateBasic', () => {
     usersService.findById.mockResolvedValueOnce(null);
     usersService.findByUsername.mockResolvedValueOnce(null);
 
-    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBeNull();
-    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', ADDRESS);
+    expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBeNull();
+    expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
   });
 
   it('remembers a verified pair with the change count taken before the check, so a change during it keeps the pair out', async () => {
@@ -322,13 +330,13 @@ describe('AuthService.authenticateBasic', () => {
       return true;
     });
 
-    expect(await service.authenticateBasic('alice', PASSWORD, ADDRESS)).toBe(alice);
+    expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBe(alice);
     expect(verifiedCredentials.remember).toHaveBeenCalledWith('alice', PASSWORD, alice.id, 3);
   });
 
   it('does not remember a pair that failed the check', async () => {
     const { service, verifiedCredentials } = setUp();
-    expect(await service.authenticateBasic('alice', WRONG_PASSWORD, ADDRESS)).toBeNull();
+    expect(await service.authenticateBasic('alice', WRONG_PASSWORD, REQUEST)).toBeNull();
     expect(verifiedCredentials.remember).not.toHaveBeenCalled();
   });
 });

@@ -1,30 +1,40 @@
-import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { RegisterDto } from './dto/register.dto.js';
-import type { TokenRequestDto } from './dto/token-request.dto.js';
+import { MFA_GRANT_TYPE, type TokenRequestDto } from './dto/token-request.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
-import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
-import type { ClientContext } from '../http/client-context.js';
+import type { RequestContext } from '../http/request-context.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
+import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MFA_TOKEN_TTL_SECONDS, MfaService } from '../mfa/mfa.service.js';
 import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
-import { MFA_GRANT_TYPE } from './dto/token-request.dto.js';
+
+/** How a credential was presented: the token endpoint, a Basic header, the current password of a password change or an enrolment, or a second-factor code. */
+export type LoginMethod = 'password' | 'basic' | 'current-password' | 'second-factor';
 
 const INVALID_CREDENTIALS = 'Invalid username or password.';
 const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
 const INVALID_MFA = 'The mfa_token is invalid, expired or spent, or the code is wrong.';
 export const BASIC_WITH_TWO_FACTOR =
   'This account uses two-factor authentication, which HTTP Basic cannot carry: get a token from POST /auth/token (password, then the code).';
+
+/** A password check: the user when it matched, and the account the name belongs to either way (null: no such account). */
+interface CheckedCredentials {
+  user: User | null;
+  accountId: number | null;
+}
 
 @Injectable()
 export class AuthService {
@@ -40,20 +50,30 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly mfa: MfaService,
     private readonly passwordPolicy: PasswordPolicyService,
+    private readonly events: EventEmitter2,
   ) {}
 
   /**
    * POST /auth: a `user` account, limited per client address. The attempt is
    * counted before the policy runs, so its online check cannot be driven
-   * faster than registrations are allowed.
+   * faster than registrations are allowed. A name already taken is recorded
+   * too (someone probing for accounts).
    */
-  async register(account: RegisterDto, clientAddress: string): Promise<User> {
-    await this.loginThrottle.consumeRegistration(clientAddress);
+  async register(account: RegisterDto, request: RequestContext): Promise<User> {
+    await this.loginThrottle.consumeRegistration(request);
     await this.passwordPolicy.enforce(account.password, account.username, 'password');
-    return this.createAccount(account, 'user', clientAddress);
+    const details = { username: account.username, role: 'user' };
+    try {
+      const user = await this.createAccount(account, 'user', request.clientAddress);
+      raiseSecurityEvent(this.events, { type: 'account.registered', subjectId: user.id, request, details });
+      return user;
+    } catch (error) {
+      if (error instanceof ConflictException) raiseSecurityEvent(this.events, { type: 'account.registered', outcome: 'failure', request, details: { ...details, reason: 'username-taken' } });
+      throw error;
+    }
   }
 
-  /** Any account, its password already past the policy: for the admin bootstrap as well as registration. */
+  /** Any account: for the admin bootstrap and the CLI (no client address) as well as registration. */
   async createAccount({ username, password }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
     const passwordHash = await this.passwordsService.hashPassword(password, clientAddress);
     return this.usersService.create({ username, passwordHash, role });
@@ -64,17 +84,22 @@ export class AuthService {
    * the password is checked (429 when no attempt is left), so parallel
    * guesses cannot all slip in before the first failures are written.
    */
-  async authenticate(username: string, password: string, clientAddress: string): Promise<User | null> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(username, clientAddress);
-    let user: User | null;
+  async authenticate(username: string, password: string, request: RequestContext, method: LoginMethod): Promise<User | null> {
+    const attempt = await this.loginThrottle.consumeLoginAttempt(username, request);
+    let checked: CheckedCredentials;
     try {
-      user = await this.verifyCredentials(username, password, clientAddress);
+      checked = await this.verifyCredentials(username, password, request.clientAddress);
     } catch (error) {
       // Refused by the hashing pool (429/503), or the database failed: no password was checked.
       await attempt.notChecked();
       throw error;
     }
+    const { user, accountId } = checked;
     if (user) await attempt.succeeded();
+    // The username as sent (an unknown one too), never the password.
+    const details = { username, method };
+    if (user) raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details });
+    else raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: accountId, request, details });
     return user;
   }
 
@@ -83,7 +108,7 @@ export class AuthService {
    * (VerifiedCredentialsCache), so a client sending them on every request
    * costs one bcrypt, not one per request.
    */
-  async authenticateBasic(username: string, password: string, clientAddress: string): Promise<User | null> {
+  async authenticateBasic(username: string, password: string, request: RequestContext): Promise<User | null> {
     const cachedUserId = this.verifiedCredentials.lookup(username, password);
     if (cachedUserId !== undefined) {
       const user = await this.usersService.findById(cachedUserId);
@@ -91,7 +116,7 @@ export class AuthService {
     }
     // Taken before the user is read: a change during the check keeps the pair out of the cache.
     const changesBefore = this.verifiedCredentials.changeCount();
-    const user = await this.authenticate(username, password, clientAddress);
+    const user = await this.authenticate(username, password, request, 'basic');
     if (user) this.verifiedCredentials.remember(username, password, user.id, changesBefore);
     return user && this.withoutSecondFactor(user);
   }
@@ -107,26 +132,35 @@ export class AuthService {
    * code, spent), counted as a login attempt before it is checked, so wrong
    * codes are throttled per account and address like passwords.
    */
-  async verifySecondFactor(user: User, code: string, clientAddress: string): Promise<boolean> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(user.username, clientAddress);
+  async verifySecondFactor(user: User, code: string, request: RequestContext): Promise<boolean> {
+    const attempt = await this.loginThrottle.consumeLoginAttempt(user.username, request);
     const accepted = await this.mfa.verifyCode(user.id, code);
-    if (accepted) await attempt.succeeded();
+    const details = { username: user.username, method: 'second-factor' };
+    if (accepted) {
+      await attempt.succeeded();
+      raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details: { ...details, factor: accepted } });
+      if (accepted === 'recovery') raiseSecurityEvent(this.events, { type: 'mfa.recovery-code-used', actorId: user.id, subjectId: user.id, request });
+    } else {
+      raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: user.id, request, details });
+    }
     return accepted !== null;
   }
 
   /**
-   * The user whose password this is, or null. Input that breaks the account
+   * The user whose password this is, or null (with the id of the account the
+   * name belongs to, if any, for the record). Input that breaks the account
    * rules cannot match and costs no database or hash work; otherwise an
    * unknown user costs the same bcrypt comparison as a wrong password, so
    * timing tells nothing. A hash stored at another cost than BCRYPT_ROUNDS is
    * replaced on the way, so accounts follow a change of the cost as they log in.
    */
-  private async verifyCredentials(username: string, password: string, clientAddress: string): Promise<User | null> {
-    if (!isValidUsername(username) || !isValidPassword(password)) return null;
+  private async verifyCredentials(username: string, password: string, clientAddress: string): Promise<CheckedCredentials> {
+    if (!isValidUsername(username) || !isValidPassword(password)) return { user: null, accountId: null };
     const user = await this.usersService.findByUsername(username);
-    if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return null;
+    const accountId = user?.id ?? null;
+    if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return { user: null, accountId };
     if (this.passwordsService.needsRehash(user.passwordHash)) await this.rehash(user, password);
-    return user;
+    return { user, accountId };
   }
 
   /** Best effort: the password was right, so a busy hashing pool or database must not fail the login; the next one tries again. */
@@ -138,52 +172,60 @@ export class AuthService {
     }
   }
 
-  /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6). */
-  async grantToken(request: TokenRequestDto, client: ClientContext): Promise<TokenResponseDto> {
-    const grantType = request.grant_type ?? 'password';
-    if (grantType === 'password') return this.passwordGrant(request.username!, request.password!, client);
-    if (grantType === 'refresh_token') return this.refreshTokenGrant(request.refresh_token!, client);
-    if (grantType === MFA_GRANT_TYPE) return this.mfaGrant(request.mfa_token!, (request.otp ?? request.recovery_code)!, client);
+  /** POST /auth/token: dispatches on grant_type (RFC 6749 §4.3 and §6, and the two-factor grant). */
+  async grantToken(body: TokenRequestDto, request: RequestContext): Promise<TokenResponseDto> {
+    const grantType = body.grant_type ?? 'password';
+    if (grantType === 'password') return this.passwordGrant(body.username!, body.password!, request);
+    if (grantType === 'refresh_token') return this.refreshTokenGrant(body.refresh_token!, request);
+    if (grantType === MFA_GRANT_TYPE) return this.mfaGrant(body.mfa_token!, (body.otp ?? body.recovery_code)!, request);
     throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use "password", "refresh_token" or "${MFA_GRANT_TYPE}".`);
   }
 
   /**
    * POST /auth/revoke (RFC 7009): a refresh token ends the login it belongs
-   * to; an access token is refused by its jti until it expires. The hint only
-   * says which to try first; an unknown token is no error.
+   * to, its access tokens included; an access token is refused by its jti
+   * until it expires. The hint only says which to try first; an unknown token
+   * is no error.
    */
-  async revoke(token: string, hint?: string): Promise<void> {
-    if (hint === 'access_token' && (await this.accessTokens.revoke(token))) return;
-    await this.refreshTokensService.revoke(token);
-    if (hint !== 'access_token' && token.includes('.')) await this.accessTokens.revoke(token);
+  async revoke(token: string, hint: string | undefined, request: RequestContext): Promise<void> {
+    const revokedAccessToken = async () => {
+      const claims = await this.accessTokens.revoke(token);
+      if (claims) raiseSecurityEvent(this.events, { type: 'token.revoked', subjectId: Number(claims.sub), request, details: { tokenType: 'access_token', jti: claims.jti } });
+      return claims !== null;
+    };
+    if (hint === 'access_token' && (await revokedAccessToken())) return;
+    const session = await this.refreshTokensService.revoke(token);
+    if (session) raiseSecurityEvent(this.events, { type: 'token.revoked', subjectId: session.userId, request, details: { tokenType: 'refresh_token', sessionId: session.sessionId } });
+    if (hint !== 'access_token' && token.includes('.')) await revokedAccessToken();
   }
 
   /**
    * PUT /auth/password. The new hash and a new credentials version are one
    * write, which ends every session at once, including one a login is
    * creating right now with the old password; the sessions are then marked
-   * revoked as well. Caches on every instance are cleared before the 204.
+   * ended as well. Caches on every instance are cleared before the 204.
    */
-  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto, clientAddress: string): Promise<void> {
+  async changePassword(user: User, { currentPassword, newPassword }: ChangePasswordDto, request: RequestContext): Promise<void> {
     // Guessing the current password with a stolen token is a login attempt too.
-    if (!(await this.authenticate(user.username, currentPassword, clientAddress))) {
+    if (!(await this.authenticate(user.username, currentPassword, request, 'current-password'))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
     await this.passwordPolicy.enforce(newPassword, user.username, 'newPassword');
-    const passwordHash = await this.passwordsService.hashPassword(newPassword, clientAddress);
+    const passwordHash = await this.passwordsService.hashPassword(newPassword, request.clientAddress);
     await this.usersService.changePassword(user.id, passwordHash);
     await this.sessions.endAll(user.id);
+    raiseSecurityEvent(this.events, { type: 'password.changed', actorId: user.id, subjectId: user.id, request });
   }
 
-  private async passwordGrant(username: string, password: string, client: ClientContext): Promise<TokenResponseDto> {
-    const user = await this.authenticate(username, password, client.address);
+  private async passwordGrant(username: string, password: string, request: RequestContext): Promise<TokenResponseDto> {
+    const user = await this.authenticate(username, password, request, 'password');
     if (user?.totpEnabled) {
       throw oauthError('mfa_required', `Two-factor authentication is on: send the mfa_token with a code (grant_type=${MFA_GRANT_TYPE}).`, {
         mfa_token: await this.mfa.createChallenge(user),
         mfa_token_expires_in: MFA_TOKEN_TTL_SECONDS,
       });
     }
-    return this.startSession(user, client, INVALID_CREDENTIALS);
+    return this.startSession(user, request, INVALID_CREDENTIALS);
   }
 
   /**
@@ -192,23 +234,27 @@ export class AuthService {
    * throttled) before the token is spent, so a typo does not cost the login;
    * the token is then spent by one conditional write: one grant per token.
    */
-  private async mfaGrant(mfaToken: string, code: string, client: ClientContext): Promise<TokenResponseDto> {
+  private async mfaGrant(mfaToken: string, code: string, request: RequestContext): Promise<TokenResponseDto> {
     const challenge = await this.mfa.findChallenge(mfaToken);
     const user = challenge && (await this.usersService.findById(challenge.userId));
     if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) throw oauthError('invalid_grant', INVALID_MFA);
-    if (!(await this.verifySecondFactor(user, code, client.address)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
-    return this.startSession(user, client, INVALID_MFA);
+    if (!(await this.verifySecondFactor(user, code, request)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
+    return this.startSession(user, request, INVALID_MFA);
   }
 
   /** A new session and its tokens; the user may be deleted between the check and the session: then, too, no grant. */
-  private async startSession(user: User | null, client: ClientContext, refusal: string): Promise<TokenResponseDto> {
-    const issued = user ? await this.refreshTokensService.issue(user, client) : null;
+  private async startSession(user: User | null, request: RequestContext, refusal: string): Promise<TokenResponseDto> {
+    const issued = user ? await this.refreshTokensService.issue(user, request) : null;
     if (!user || !issued) throw oauthError('invalid_grant', refusal);
     return this.issueTokens(user, issued.refreshToken, issued.sessionId);
   }
 
-  private async refreshTokenGrant(refreshToken: string, client: ClientContext): Promise<TokenResponseDto> {
-    const rotation = await this.refreshTokensService.rotate(refreshToken, client);
+  /** A spent token presented again is theft or a client bug: its session is ended, and the trail says whose. */
+  private async refreshTokenGrant(refreshToken: string, request: RequestContext): Promise<TokenResponseDto> {
+    const rotation = await this.refreshTokensService.rotate(refreshToken, request);
+    if (!rotation.ok && rotation.reason === 'reused') {
+      raiseSecurityEvent(this.events, { type: 'refresh-token.reused', outcome: 'failure', subjectId: rotation.userId, request, details: { sessionId: rotation.sessionId } });
+    }
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw oauthError('invalid_grant', INVALID_REFRESH_TOKEN);
     return this.issueTokens(user, rotation.next, rotation.sessionId);

@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { RedisService } from '../redis/redis.service.js';
 import { usernameKey } from '../account-rules/account-rules.js';
+import type { RequestContext } from '../http/request-context.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
+
+/** The limiters, as `throttle.blocked` events and gatehouse_throttle_blocks_total name them. */
+type LimiterName = 'username-address' | 'address' | 'account' | 'registration';
 
 /** How long an address from which an account logged in keeps its own allowance during an account-wide block. */
 const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
@@ -50,6 +56,7 @@ export class LoginThrottleService {
   constructor(
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
     private readonly redis: RedisService,
+    private readonly events: EventEmitter2,
   ) {
     const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, windowSeconds } = config.throttle;
     // With Redis the counters are shared by every instance; while Redis is unreachable each
@@ -75,23 +82,24 @@ export class LoginThrottleService {
    * from this address, this address, or this account has no attempt left.
    * A refused attempt costs nothing.
    */
-  async consumeLoginAttempt(username: string, address: string): Promise<LoginAttempt> {
+  async consumeLoginAttempt(username: string, request: RequestContext): Promise<LoginAttempt> {
+    const address = request.clientAddress;
     const pair = pairKey(username, address);
     const account = usernameKey(username);
     const counted: [RateLimiterAbstract, string][] = [];
-    const countOn = async (limiter: RateLimiterAbstract, key: string) => {
+    const countOn = async (limiter: RateLimiterAbstract, key: string, name: LimiterName) => {
       try {
         await limiter.consume(key);
         counted.push([limiter, key]);
       } catch (error) {
         await this.giveBack(counted);
-        if (error instanceof RateLimiterRes) throw tooMany('Too many failed logins', error.msBeforeNext);
+        if (error instanceof RateLimiterRes) throw this.blocked(name, request, 'Too many failed logins', error.msBeforeNext, username);
         throw error;
       }
     };
-    await countOn(this.attemptsByUsernameAndAddress, pair);
-    await countOn(this.attemptsByAddress, address);
-    if (!(await this.isKnownAddress(pair))) await countOn(this.attemptsByAccount, account);
+    await countOn(this.attemptsByUsernameAndAddress, pair, 'username-address');
+    await countOn(this.attemptsByAddress, address, 'address');
+    if (!(await this.isKnownAddress(pair))) await countOn(this.attemptsByAccount, account, 'account');
 
     return {
       succeeded: async () => {
@@ -102,13 +110,21 @@ export class LoginThrottleService {
     };
   }
 
-  async consumeRegistration(address: string): Promise<void> {
+  async consumeRegistration(request: RequestContext): Promise<void> {
     try {
-      await this.registrationsByAddress.consume(address);
+      await this.registrationsByAddress.consume(request.clientAddress);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw tooMany('Too many registrations from this address', error.msBeforeNext);
+      if (error instanceof RateLimiterRes) throw this.blocked('registration', request, 'Too many registrations from this address', error.msBeforeNext);
       throw error;
     }
+  }
+
+  /** A 429 to throw, recorded as a security event (and so in the log at warn, and in metrics by limiter). */
+  private blocked(limiter: LimiterName, request: RequestContext, what: string, milliseconds: number, username?: string): TooManyRequestsException {
+    const exception = tooMany(what, milliseconds);
+    const details = { limiter, retryAfterSeconds: exception.retryAfterSeconds, ...(username === undefined ? {} : { username }) };
+    raiseSecurityEvent(this.events, { type: 'throttle.blocked', outcome: 'failure', request, details });
+    return exception;
   }
 
   private async giveBack(counted: [RateLimiterAbstract, string][]): Promise<void> {

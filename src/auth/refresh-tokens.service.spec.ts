@@ -8,12 +8,13 @@ import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
 const HOUR = 3600;
 const DAY = 86_400;
 const defaultConfig = { refreshTokenTtlSeconds: HOUR, sessionMaxLifetimeSeconds: DAY };
-const CLIENT = { address: '203.0.113.7', userAgent: 'spec' };
+const CLIENT = { clientAddress: '203.0.113.7', userAgent: 'spec', requestId: 'request-1' };
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000);
@@ -31,7 +32,7 @@ async function setUp(config: Pick<AppConfiguration, 'refreshTokenTtlSeconds' | '
   const sessions = dataSource.getRepository(Session);
   const fullConfig = { ...config, jwt: { accessTokenTtlSeconds: 900 } } as AppConfiguration;
   const sessionsService = new SessionsService(sessions, fullConfig, new EventEmitter2());
-  const service = new RefreshTokensService(refreshTokens, sessionsService, fullConfig);
+  const service = new RefreshTokensService(refreshTokens, sessionsService, fullConfig, new MetricsService({ metricsToken: null } as AppConfiguration));
 
   const addUser = async (username: string): Promise<User> => {
     await users.insert({ username, usernameKey: username, passwordHash: '$2b$04$' + 'x'.repeat(53), role: 'user' });
@@ -71,8 +72,9 @@ describe('RefreshTokensService', () => {
     const rotation = await service.rotate(first, CLIENT);
     expect(rotation).toEqual({ ok: true, userId: alice.id, sessionId: expect.any(String), next: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(rotation.ok && rotation.next).not.toBe(first);
-    expect((await rowOf(first)).spentAt).toBeInstanceOf(Date);
-    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused' });
+    const spent = await rowOf(first);
+    expect(spent.spentAt).toBeInstanceOf(Date);
+    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused', userId: alice.id, sessionId: spent.sessionId });
   });
 
   it('presenting a spent token revokes its session, so the successor fails too', async () => {
@@ -83,7 +85,7 @@ describe('RefreshTokensService', () => {
     if (!rotation.ok) throw new Error('the first rotation should succeed');
 
     // A replay: whoever holds the successor (the thief or the owner) loses it as well.
-    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(first, CLIENT)).toMatchObject({ ok: false, reason: 'reused' });
     expect((await rowOf(first)).session!.revokedAt).toBeInstanceOf(Date);
     expect(await service.rotate(rotation.next, CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
@@ -95,7 +97,7 @@ describe('RefreshTokensService', () => {
     if (!rotation.ok) throw new Error('the first rotation should succeed');
     await refreshTokens.update({ id: (await rowOf(first)).id }, { expiresAt: secondsFromNow(-1) });
 
-    expect(await service.rotate(first, CLIENT)).toEqual({ ok: false, reason: 'reused' });
+    expect(await service.rotate(first, CLIENT)).toMatchObject({ ok: false, reason: 'reused' });
     expect(await service.rotate(rotation.next, CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
@@ -107,7 +109,7 @@ describe('RefreshTokensService', () => {
     const results = await Promise.all([service.rotate(first, CLIENT), service.rotate(first, CLIENT)]);
     const winners = results.filter((result) => result.ok);
     expect(winners).toHaveLength(1);
-    expect(results.filter((result) => !result.ok)).toEqual([{ ok: false, reason: 'reused' }]);
+    expect(results.filter((result) => !result.ok)).toMatchObject([{ ok: false, reason: 'reused' }]);
     expect(await service.rotate(winners[0].ok ? winners[0].next : '', CLIENT)).toEqual({ ok: false, reason: 'ended' });
   });
 
@@ -128,7 +130,7 @@ describe('RefreshTokensService', () => {
   it('revoking an unknown token is no error and ends nothing', async () => {
     const { service, addUser, issued } = await setUp();
     const token = await issued(await addUser('alice'));
-    await expect(service.revoke(randomBytes(32).toString('base64url'))).resolves.toBeUndefined();
+    await expect(service.revoke(randomBytes(32).toString('base64url'))).resolves.toBeNull();
     expect(await service.rotate(token, CLIENT)).toMatchObject({ ok: true });
   });
 

@@ -6,14 +6,25 @@ import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuratio
 import { isForeignKeyViolation } from '../database/database-errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import type { ClientContext } from '../http/client-context.js';
+import type { RequestContext } from '../http/request-context.js';
 import type { Session } from '../sessions/entities/session.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Why a refresh token was refused: the caller answers all of them with the same invalid_grant. */
 export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended';
 
-export type RotationResult = { ok: true; userId: number; sessionId: string; next: string } | { ok: false; reason: RefreshRefusal };
+/** A refusal for reuse names the session it ended and its user, for the audit trail. */
+export type RotationResult =
+  | { ok: true; userId: number; sessionId: string; next: string }
+  | { ok: false; reason: 'reused'; userId: number; sessionId: string }
+  | { ok: false; reason: Exclude<RefreshRefusal, 'reused'> };
+
+/** The login a revoked refresh token belonged to. */
+export interface RevokedSession {
+  sessionId: string;
+  userId: number;
+}
 
 /** A login's first refresh token, and its session (the access tokens' `sid`). */
 export interface IssuedRefreshToken {
@@ -47,6 +58,7 @@ export class RefreshTokensService {
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
     private readonly sessions: SessionsService,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -56,10 +68,10 @@ export class RefreshTokensService {
    * is born dead: its version is no longer the user's. Expired rows are purged
    * on the way, so the tables stay bounded.
    */
-  async issue(user: Pick<User, 'id' | 'credentialsVersion'>, client: ClientContext): Promise<IssuedRefreshToken | null> {
+  async issue(user: Pick<User, 'id' | 'credentialsVersion'>, request: RequestContext): Promise<IssuedRefreshToken | null> {
     await this.purgeExpired();
     try {
-      const session = await this.sessions.start(user, client);
+      const session = await this.sessions.start(user, request);
       return { refreshToken: await this.insert(session, null), sessionId: session.id };
     } catch (error) {
       if (isForeignKeyViolation(error)) return null;
@@ -72,12 +84,13 @@ export class RefreshTokensService {
    * (replayed, or lost a race for the same token) revokes its session, and
    * with it the winner's successor: the successor is checked at its own use.
    */
-  async rotate(token: string, client: ClientContext): Promise<RotationResult> {
+  async rotate(token: string, request: RequestContext): Promise<RotationResult> {
     const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true } });
     if (!current?.session) return { ok: false, reason: 'unknown' };
+    const reused = { ok: false, reason: 'reused', userId: current.userId, sessionId: current.sessionId } as const;
     if (current.spentAt) {
       await this.sessions.endById(current.sessionId);
-      return { ok: false, reason: 'reused' };
+      return reused;
     }
     const now = new Date();
     if (current.expiresAt <= now) return { ok: false, reason: 'expired' };
@@ -92,11 +105,12 @@ export class RefreshTokensService {
       // Either another request spent it first (reuse) or the session has ended: end it for good.
       await this.sessions.endById(current.sessionId);
       const spentMeanwhile = (await this.refreshTokens.findOneBy({ id: current.id }))?.spentAt;
-      return { ok: false, reason: spentMeanwhile ? 'reused' : 'ended' };
+      return spentMeanwhile ? reused : { ok: false, reason: 'ended' };
     }
     try {
       const next = await this.insert(current.session, current.id);
-      await this.sessions.touch(current.sessionId, client);
+      await this.sessions.touch(current.sessionId, request);
+      this.metrics.refreshRotations.inc();
       return { ok: true, userId: current.userId, sessionId: current.sessionId, next };
     } catch (error) {
       // The user (and so the session) was deleted between the spend and this insert.
@@ -116,10 +130,12 @@ export class RefreshTokensService {
     return { userId: current.userId, expiresAt: current.expiresAt, active };
   }
 
-  /** RFC 7009: revokes the token's session (that login); an unknown token is no error. */
-  async revoke(token: string): Promise<void> {
+  /** RFC 7009: ends the token's session (that login); an unknown token is no error (null). */
+  async revoke(token: string): Promise<RevokedSession | null> {
     const current = await this.refreshTokens.findOneBy({ tokenHash: hashToken(token) });
-    if (current) await this.sessions.endById(current.sessionId);
+    if (!current) return null;
+    await this.sessions.endById(current.sessionId);
+    return { sessionId: current.sessionId, userId: current.userId };
   }
 
   private async purgeExpired(): Promise<void> {

@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOk
 import { Auth } from './decorators/auth.decorator.js';
 import { CurrentUser } from './decorators/current-user.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
+import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { CurrentSessionId } from '../sessions/current-session.decorator.js';
 import { EndSessionsQueryDto } from '../sessions/dto/end-sessions-query.dto.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
@@ -36,8 +37,8 @@ export class SessionsController {
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: NO_SUCH_SESSION })
-  async end(@CurrentUser() user: User, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
-    await this.sessions.endOne(user.id, id);
+  async end(@CurrentUser() user: User, @Param('id', new ParseUUIDPipe()) id: string, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.sessions.endOne(user.id, id, { actorId: user.id, request });
   }
 
   @Delete()
@@ -49,7 +50,7 @@ export class SessionsController {
   })
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiBadRequestResponse({ description: 'all is not true or false' })
-  async endAll(@CurrentUser() user: User, @Query() { all }: EndSessionsQueryDto, @CurrentSessionId() current?: string): Promise<void> {
-    await this.sessions.endAll(user.id, all ? undefined : current);
+  async endAll(@CurrentUser() user: User, @Query() { all }: EndSessionsQueryDto, @CurrentRequest() request: RequestContext, @CurrentSessionId() current?: string): Promise<void> {
+    await this.sessions.endAll(user.id, all ? undefined : current, { actorId: user.id, request });
   }
 }

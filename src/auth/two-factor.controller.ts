@@ -1,4 +1,7 @@
-import { BadRequestException, Body, ConflictException, Controller, Delete, HttpCode, Ip, Post, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Delete, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { CurrentRequest, type RequestContext } from '../http/request-context.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ALREADY_ON, MfaService } from '../mfa/mfa.service.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -22,6 +25,7 @@ export class TwoFactorController {
   constructor(
     private readonly authService: AuthService,
     private readonly mfa: MfaService,
+    private readonly events: EventEmitter2,
   ) {}
 
   @Post()
@@ -33,9 +37,9 @@ export class TwoFactorController {
   @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'The secret to put in the authenticator app' })
   @ApiBadRequestResponse({ description: 'Invalid body' })
   @ApiConflictResponse({ description: ALREADY_ON })
-  async enrol(@CurrentUser() user: User, @Body() { password }: EnrolTotpDto, @Ip() clientAddress: string): Promise<TotpEnrolmentDto> {
+  async enrol(@CurrentUser() user: User, @Body() { password }: EnrolTotpDto, @CurrentRequest() request: RequestContext): Promise<TotpEnrolmentDto> {
     // A stolen access token alone must not be able to tie the account to an attacker's authenticator.
-    if (!(await this.authService.authenticate(user.username, password, clientAddress))) throw new UnauthorizedException('The password is wrong.');
+    if (!(await this.authService.authenticate(user.username, password, request, 'current-password'))) throw new UnauthorizedException('The password is wrong.');
     return this.mfa.beginEnrolment(user);
   }
 
@@ -45,9 +49,12 @@ export class TwoFactorController {
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'Two-factor is on: logins now need a code, and HTTP Basic is refused' })
   @ApiBadRequestResponse({ description: `${WRONG_CODE} Or no enrolment is under way.` })
   @ApiConflictResponse({ description: ALREADY_ON })
-  async confirm(@CurrentUser() user: User, @Body() { code }: TotpCodeDto): Promise<RecoveryCodesDto> {
+  async confirm(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<RecoveryCodesDto> {
     const recoveryCodes = await this.mfa.confirmEnrolment(user.id, code.trim());
-    if (recoveryCodes) return { recoveryCodes };
+    if (recoveryCodes) {
+      raiseSecurityEvent(this.events, { type: 'mfa.enabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
+      return { recoveryCodes };
+    }
     if (user.totpEnabled) throw new ConflictException(ALREADY_ON);
     throw new BadRequestException(`${WRONG_CODE} (Or no enrolment is under way: POST /auth/mfa/totp first.)`);
   }
@@ -58,9 +65,10 @@ export class TwoFactorController {
   @ApiNoContentResponse({ description: 'Off: the secret and the recovery codes are deleted' })
   @ApiBadRequestResponse({ description: 'Invalid body' })
   @ApiConflictResponse({ description: NOT_ON })
-  async disable(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @Ip() clientAddress: string): Promise<void> {
+  async disable(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<void> {
     if (!user.totpEnabled) throw new ConflictException(NOT_ON);
-    if (!(await this.authService.verifySecondFactor(user, code.trim(), clientAddress))) throw new UnauthorizedException(WRONG_CODE);
+    if (!(await this.authService.verifySecondFactor(user, code.trim(), request))) throw new UnauthorizedException(WRONG_CODE);
     await this.mfa.disable(user.id);
+    raiseSecurityEvent(this.events, { type: 'mfa.disabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
   }
 }

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { USER_EVENTS, UserChangedEvent } from '../users/events/user-changed.event.js';
+import type { AppConfiguration } from '../config/configuration.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 
 function setUp() {
-  const cache = new VerifiedCredentialsCache();
-  return { cache, changed: (id: number) => cache.forgetUser(new UserChangedEvent(USER_EVENTS.passwordChanged, id)) };
+  const metrics = new MetricsService({ metricsToken: null } as AppConfiguration);
+  const cache = new VerifiedCredentialsCache(metrics);
+  return { cache, metrics, changed: (id: number) => cache.forgetUser(new UserChangedEvent(USER_EVENTS.passwordChanged, id)) };
 }
 
 describe('VerifiedCredentialsCache', () => {
@@ -51,5 +54,16 @@ describe('VerifiedCredentialsCache', () => {
     const second = setUp().cache;
     first.remember('alice', 'right-password', 7, first.changeCount());
     expect(second.lookup('alice', 'right-password')).toBeUndefined();
+  });
+
+  it('counts its hits and misses for metrics', async () => {
+    const { cache, metrics } = setUp();
+    cache.remember('alice', 'correct-horse', 7, cache.changeCount());
+    cache.lookup('alice', 'correct-horse');
+    cache.lookup('alice', 'wrong-horse');
+    cache.lookup('Alice', 'correct-horse');
+    const lookups = (await metrics.registry.getSingleMetric('gatehouse_cache_lookups_total')!.get()).values;
+    const count = (result: string) => lookups.find((value) => value.labels.cache === 'verified-basic-credentials' && value.labels.result === result)?.value;
+    expect([count('hit'), count('miss')]).toEqual([2, 1]);
   });
 });

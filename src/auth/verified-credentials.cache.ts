@@ -4,6 +4,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { LRUCache } from 'lru-cache';
 import { usernameKey } from '../account-rules/account-rules.js';
 import { ANY_USER_EVENT, type UserChangedEvent } from '../users/events/user-changed.event.js';
+import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
 
 /** How long a verified Basic credential is trusted without bcrypt; changes invalidate it at once. */
 const CREDENTIALS_TTL_MS = 60_000;
@@ -29,10 +30,18 @@ export class VerifiedCredentialsCache {
     dispose: (userId, key) => this.forgetKey(userId, key),
   });
   private changesHeard = 0;
+  private readonly lookups: CacheLookups;
+
+  constructor(metrics: MetricsService) {
+    this.lookups = metrics.watchCache('verified-basic-credentials', () => this.userIdByKey.size);
+  }
 
   /** The id of the user these credentials were verified for, if they were, recently. */
   lookup(username: string, password: string): number | undefined {
-    return this.userIdByKey.get(this.keyOf(username, password));
+    const userId = this.userIdByKey.get(this.keyOf(username, password));
+    if (userId === undefined) this.lookups.misses++;
+    else this.lookups.hits++;
+    return userId;
   }
 
   /** Take it before reading the user to verify; `remember` then stores only if no change came in meanwhile. */

@@ -4,6 +4,8 @@ import { AppConfigModule } from '../config/config.module.js';
 import type { AppConfiguration } from '../config/configuration.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { PasswordPolicyModule } from '../password-policy/password-policy.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -11,7 +13,8 @@ import { UsersModule } from '../users/users.module.js';
 /**
  * What the command-line tools need, and no more: the database, the accounts
  * password hashing and the password policy (`npm run user:create`), or the signing keys
- * (`npm run keys:rotate`). Not the HTTP app, Redis or the admin bootstrap.
+ * (`npm run keys:rotate`), and the audit trail that records what they did.
+ * Not the HTTP app, Redis or the admin bootstrap.
  */
 @Module({})
 export class CliModule {
@@ -19,7 +22,8 @@ export class CliModule {
     const feature = tool === 'users' ? [UsersModule, PasswordsModule, PasswordPolicyModule] : [TokensModule];
     return {
       module: CliModule,
-      imports: [AppConfigModule.forRoot(config), EventEmitterModule.forRoot({ wildcard: true }), DatabaseModule, ...feature],
+      // The audit trail records what the tools do (accounts created, keys rotated), as the service would.
+      imports: [AppConfigModule.forRoot(config), EventEmitterModule.forRoot({ wildcard: true }), DatabaseModule, MetricsModule, AuditModule, ...feature],
     };
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConflictException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { parseArgs } from 'node:util';
 import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
@@ -9,6 +10,7 @@ import { configurationOrExit, failureOf } from './cli-exit.js';
 import { CliModule } from './cli.module.js';
 import { isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
 import { readPassword } from './read-password.js';
+import { raiseSecurityEvent } from '../security-events/security-event.js';
 
 const USAGE = `Usage: npm run user:create -- <username> [--admin | --service]
 The password comes from USER_PASSWORD, or from standard input (prompted, hidden, on a terminal); never from the command line.`;
@@ -42,6 +44,8 @@ try {
   if (refusal) fail(`the password ${refusal}`);
   const passwordHash = await app.get(PasswordsService).hashPassword(password);
   const user = await app.get(UsersService).create({ username, passwordHash, role });
+  // Stored by the audit trail before app.close() returns.
+  raiseSecurityEvent(app.get(EventEmitter2), { type: 'account.registered', subjectId: user.id, details: { username: user.username, role, via: 'cli' } });
   console.log(`Created ${role} "${user.username}" with id ${user.id}.`);
 } catch (error) {
   if (error instanceof ConflictException) fail(`the username "${username}" is already taken`);

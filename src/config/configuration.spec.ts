@@ -35,6 +35,8 @@ describe('loadConfiguration', () => {
       logLevel: 'info',
       trustProxy: false,
       throttle: { failuresPerUsernameAndAddress: 5, failuresPerAddress: 50, failuresPerAccount: 20, registrationsPerAddress: 20, windowSeconds: 900 },
+      auditRetentionSeconds: 90 * 86400,
+      metricsToken: null,
     });
   });
 
@@ -102,6 +104,10 @@ describe('loadConfiguration', () => {
     [{ HTTP_REQUEST_TIMEOUT: '5s', HTTP_HEADERS_TIMEOUT: '6s' }, /^HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT/],
     [{ HTTP_MAX_CONNECTIONS: '0' }, /^HTTP_MAX_CONNECTIONS must be a whole number from 1/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ AUDIT_RETENTION: 'a quarter' }, /^AUDIT_RETENTION must be a duration/],
+    [{ METRICS_TOKEN: 'short-token' }, /^METRICS_TOKEN must be at least 32 bytes long; generate one with/],
+    [{ METRICS_TOKEN: `${'a'.repeat(20)} ${'b'.repeat(20)}` }, /^METRICS_TOKEN must be printable ASCII without spaces/],
+    [{ ...PRODUCTION, JWT_SECRET: secret, METRICS_TOKEN: 'x'.repeat(40) }, /^METRICS_TOKEN is one character repeated/],
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],
     [{ ADMIN_USERNAME: 'r', ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be 3 to 64 characters/],
@@ -146,6 +152,7 @@ describe('loadConfiguration', () => {
     expect(() => loadConfiguration({ ...example, DATABASE_URL: database })).toThrow(/^KEY_ENCRYPTION_SECRET is a placeholder .*openssl rand -base64 48$/);
     expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret, JWT_ALGORITHM: 'HS256', JWT_SECRET: 'change-me-to-the-output-of-openssl-rand-base64-48' })).toThrow(/^JWT_SECRET is a placeholder .*openssl rand -base64 48$/);
     expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret })).toThrow(/^ADMIN_PASSWORD is a placeholder/);
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret, ADMIN_PASSWORD: secret })).toThrow(/^METRICS_TOKEN is a placeholder .*openssl rand -base64 48$/);
   });
 
   it.each([
@@ -161,6 +168,12 @@ describe('loadConfiguration', () => {
 
   it('takes a random JWT_SECRET in production (base64 or hex)', () => {
     expect(loadConfiguration({ ...PRODUCTION, JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).production).toBe(true);
+  });
+
+  it('reads AUDIT_RETENTION and METRICS_TOKEN', () => {
+    const token = randomBytes(32).toString('base64url');
+    const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, AUDIT_RETENTION: '30d', METRICS_TOKEN: token });
+    expect(config).toMatchObject({ auditRetentionSeconds: 30 * 86400, metricsToken: token });
   });
 
   it('takes a long enough JWT_SECRET in production', () => {

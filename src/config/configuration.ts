@@ -52,6 +52,10 @@ export interface AppConfiguration {
   trustProxy: boolean | number | string;
   throttle: ThrottleConfiguration;
   http: HttpServerConfiguration;
+  /** The audit trail's retention: events older than this are purged. */
+  auditRetentionSeconds: number;
+  /** The bearer token that `/metrics` requires; null: no `/metrics` at all. */
+  metricsToken: string | null;
 }
 
 export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
@@ -342,6 +346,21 @@ function readHttpServer(env: Environment): HttpServerConfiguration {
 }
 
 /**
+ * METRICS_TOKEN: what Prometheus sends as its bearer token. Unset, there is no
+ * /metrics route. Long enough not to be guessed, and in production held to
+ * the strength of the other secrets.
+ */
+function readMetricsToken(env: Environment, production: boolean): string | null {
+  const token = env.METRICS_TOKEN;
+  if (token === undefined || token === '') return null;
+  if (!/^[\x21-\x7e]+$/.test(token)) invalid('METRICS_TOKEN', 'must be printable ASCII without spaces (it is sent in an Authorization header)');
+  if (Buffer.byteLength(token, 'utf8') < MINIMUM_SECRET_BYTES) invalid('METRICS_TOKEN', `must be at least ${MINIMUM_SECRET_BYTES} bytes long; ${GENERATE_A_SECRET}`);
+  const weakness = production ? weakSecretReason(token) : null;
+  if (weakness) invalid('METRICS_TOKEN', `${weakness}: not in production; ${GENERATE_A_SECRET}`);
+  return token;
+}
+
+/**
  * With PORT=0 (any free port) and no PUBLIC_URL, the default base URL, and the
  * issuer when it follows it, can name the port only once the service listens.
  */
@@ -394,6 +413,8 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     trustProxy: readTrustProxy(env),
     throttle: readThrottle(env),
     http: readHttpServer(env),
+    auditRetentionSeconds: readDurationSeconds(env, 'AUDIT_RETENTION', '90d'),
+    metricsToken: readMetricsToken(env, production),
   };
 }
 

@@ -3,14 +3,16 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfiguration } from '../config/configuration.js';
 import type { UsersService } from '../users/users.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PasswordsService } from './passwords.service.js';
 
 const hashing = { concurrencyPerAddress: 2, queueLimit: 64 };
 /** Stored accounts' most common cost, as UsersService reports it; null: no accounts yet. */
 const users = (cost: number | null) => ({ mostCommonPasswordCost: async () => cost }) as unknown as UsersService;
+const metrics = () => new MetricsService({ metricsToken: null } as AppConfiguration);
 
 describe('PasswordsService', () => {
-  const service = new PasswordsService({ bcryptRounds: 5, hashing } as AppConfiguration, users(null));
+  const service = new PasswordsService({ bcryptRounds: 5, hashing } as AppConfiguration, users(null), metrics());
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -39,7 +41,7 @@ describe('PasswordsService', () => {
 });
 
 describe('PasswordsService worker pool', () => {
-  const service = new PasswordsService({ bcryptRounds: 10, hashing } as AppConfiguration, users(null));
+  const service = new PasswordsService({ bcryptRounds: 10, hashing } as AppConfiguration, users(null), metrics());
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -57,7 +59,7 @@ describe('PasswordsService worker pool', () => {
 
 describe('PasswordsService dummy hash', () => {
   it('is made at the cost most stored accounts have, not at BCRYPT_ROUNDS, so an unknown name costs what a real one does', async () => {
-    const service = new PasswordsService({ bcryptRounds: 4, hashing } as AppConfiguration, users(9));
+    const service = new PasswordsService({ bcryptRounds: 4, hashing } as AppConfiguration, users(9), metrics());
     await service.onModuleInit();
     try {
       const timed = async (hash: string | undefined) => {
@@ -77,7 +79,8 @@ describe('PasswordsService dummy hash', () => {
 });
 
 describe('PasswordsService admission', () => {
-  const service = new PasswordsService({ bcryptRounds: 8, hashing: { concurrencyPerAddress: 2, queueLimit: 3 } } as AppConfiguration, users(null));
+  const recorded = metrics();
+  const service = new PasswordsService({ bcryptRounds: 8, hashing: { concurrencyPerAddress: 2, queueLimit: 3 } } as AppConfiguration, users(null), recorded);
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onModuleDestroy());
 
@@ -96,5 +99,23 @@ describe('PasswordsService admission', () => {
     await expect(service.hashPassword('one-too-many')).rejects.toMatchObject({ status: 503 });
     await Promise.all(running);
     await expect(service.hashPassword('room-again')).resolves.toMatch(/^\$2/);
+  });
+
+  it('reports the queue to metrics: its depth and limit while hashes wait, and how long each waited', async () => {
+    const gauge = async (name: string) => (await recorded.registry.getSingleMetric(name)!.get()).values[0].value;
+    const waitBefore = (await recorded.passwordHashWait.get()).values.find((value) => value.metricName?.endsWith('_count'))!.value;
+    const threads = availableParallelism();
+    const queued = Array.from({ length: threads + 3 }, (_, index) => service.hashPassword(`measured-${index}`));
+    // Piscina hands tasks to threads as they start; wait until every thread has one.
+    for (let tries = 0; (await gauge('gatehouse_password_hash_running')) < threads && tries < 500; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await gauge('gatehouse_password_hash_queue_depth')).toBe(3);
+    expect(await gauge('gatehouse_password_hash_running')).toBe(threads);
+    expect(await gauge('gatehouse_password_hash_queue_limit')).toBe(3);
+    await Promise.all(queued);
+    expect(await gauge('gatehouse_password_hash_queue_depth')).toBe(0);
+    const wait = (await recorded.passwordHashWait.get()).values;
+    expect(wait.find((value) => value.metricName?.endsWith('_count'))!.value).toBe(waitBefore + threads + 3);
+    // The last three waited for a thread: at least one hash time between them.
+    expect(wait.find((value) => value.metricName?.endsWith('_sum'))!.value).toBeGreaterThan(0.001);
   });
 });

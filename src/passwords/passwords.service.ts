@@ -6,8 +6,14 @@ import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuratio
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { isValidPassword } from '../account-rules/account-rules.js';
 import { UsersService } from '../users/users.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 type HashingTask = { operation: 'hash'; password: string; rounds: number } | { operation: 'compare'; password: string; hash: string };
+/** What the worker answers: the hash or the comparison, and how long bcrypt ran. */
+interface HashingResult {
+  value: string | boolean;
+  runMilliseconds: number;
+}
 
 /**
  * bcrypt with the rules of API.md, in a pool of worker threads sized to the
@@ -24,7 +30,7 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
   /** A hash of a random password at the cost most stored hashes have, compared against when the user does not exist. */
   private dummyHash: string;
   private readonly threads = availableParallelism();
-  private readonly pool = new Piscina<HashingTask, string | boolean>({
+  private readonly pool = new Piscina<HashingTask, HashingResult>({
     filename: new URL('./password-hashing.worker.mjs', import.meta.url).href,
     maxThreads: this.threads,
     // Threads start on demand and leave when idle, so an idle service holds none.
@@ -38,7 +44,10 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly usersService: UsersService,
-  ) {}
+    private readonly metrics: MetricsService,
+  ) {
+    metrics.watchHashingPool(() => ({ waiting: this.pool.queueSize, running: this.inFlight - this.pool.queueSize, queueLimit: config.hashing.queueLimit }));
+  }
 
   /**
    * The dummy hash costs what checking a real account costs: after a change of
@@ -87,7 +96,10 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
     this.inFlight++;
     if (clientAddress !== undefined) this.inFlightByAddress.set(clientAddress, byAddress + 1);
     try {
-      return await this.pool.run(task);
+      const submitted = performance.now();
+      const { value, runMilliseconds } = await this.pool.run(task);
+      this.metrics.passwordHashWait.observe(Math.max(0, performance.now() - submitted - runMilliseconds) / 1000);
+      return value;
     } finally {
       this.inFlight--;
       if (clientAddress !== undefined) this.release(clientAddress);

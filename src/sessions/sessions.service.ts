@@ -4,13 +4,18 @@ import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
-import type { ClientContext } from '../http/client-context.js';
+import type { RequestContext } from '../http/request-context.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../tokens/signing-keys.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { Session } from './entities/session.entity.js';
 import { SESSIONS_ENDED, SessionsEndedEvent } from './events/sessions-ended.event.js';
+import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
 
 export const NO_SUCH_SESSION = 'No such session.';
+
+/** Longer user agents are cut: they are for a person to recognise a device, not evidence (the column holds 512). */
+const MAX_USER_AGENT_LENGTH = 512;
+const userAgentOf = (request: RequestContext) => request.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null;
 
 /**
  * Sessions: one per login, the family of refresh tokens that grew from it.
@@ -38,7 +43,7 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** A new session for a login verified at `credentialsVersion`; ended at once by a password change made meanwhile (its version is no longer the user's). */
-  async start(user: Pick<User, 'id' | 'credentialsVersion'>, client: ClientContext): Promise<Session> {
+  async start(user: Pick<User, 'id' | 'credentialsVersion'>, request: RequestContext): Promise<Session> {
     const now = new Date();
     const session = this.sessions.create({
       id: randomUUID(),
@@ -47,10 +52,10 @@ export class SessionsService implements OnModuleInit {
       createdAt: now,
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.config.sessionMaxLifetimeSeconds * 1000),
-      createdAddress: client.address,
-      createdUserAgent: client.userAgent,
-      lastAddress: client.address,
-      lastUserAgent: client.userAgent,
+      createdAddress: request.clientAddress,
+      createdUserAgent: userAgentOf(request),
+      lastAddress: request.clientAddress,
+      lastUserAgent: userAgentOf(request),
       revokedAt: null,
     });
     await this.sessions.insert(session);
@@ -58,8 +63,8 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** A refresh: when and from where the session was last used. */
-  async touch(sessionId: string, client: ClientContext): Promise<void> {
-    await this.sessions.update({ id: sessionId }, { lastUsedAt: new Date(), lastAddress: client.address, lastUserAgent: client.userAgent });
+  async touch(sessionId: string, request: RequestContext): Promise<void> {
+    await this.sessions.update({ id: sessionId }, { lastUsedAt: new Date(), lastAddress: request.clientAddress, lastUserAgent: userAgentOf(request) });
   }
 
   /** The user's live sessions, newest first: not ended, not past their absolute end, not from before a password change. */
@@ -74,14 +79,21 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** Ends one live session of this user; another user's session, or one already over, is a 404 (ids cannot be probed). */
-  async endOne(userId: number, sessionId: string): Promise<void> {
+  async endOne(userId: number, sessionId: string, by: Actor): Promise<void> {
     const ended = await this.endWhere(userId, { id: sessionId, userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
     if (!ended) throw new NotFoundException(NO_SUCH_SESSION);
+    raiseSecurityEvent(this.events, { type: 'session.ended', subjectId: userId, ...by, details: { sessionId } });
   }
 
-  /** Ends every session of the user that exists now, but `keep` (the caller's own, when they keep it). Returns how many ended. */
-  async endAll(userId: number, keep?: string): Promise<number> {
-    return this.endWhere(userId, { userId, revokedAt: IsNull(), ...(keep ? { id: Not(keep) } : {}) });
+  /**
+   * Ends every session of the user that exists now, but `keep` (the caller's
+   * own, when they keep it). Returns how many ended. `by` is whoever asked
+   * for it (the trail records that); a password change, which records itself, gives none.
+   */
+  async endAll(userId: number, keep?: string, by?: Actor): Promise<number> {
+    const ended = await this.endWhere(userId, { userId, revokedAt: IsNull(), ...(keep ? { id: Not(keep) } : {}) });
+    if (by) raiseSecurityEvent(this.events, { type: 'session.ended', subjectId: userId, ...by, details: { sessions: ended, keptCurrent: keep !== undefined } });
+    return ended;
   }
 
   /** Logout, or reuse of a spent refresh token: the session ends, whoever it belongs to. */

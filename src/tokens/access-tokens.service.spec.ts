@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Repository } from 'typeorm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfiguration } from '../config/configuration.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import type { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
 import type { AccessTokenRevokedEvent } from './events/token-events.js';
@@ -16,7 +17,7 @@ function setUp() {
   const revoked = { insert: vi.fn(async () => undefined), existsBy: vi.fn(async () => false) };
   const config = { jwt: { issuer: 'https://auth.example', audience: 'gatehouse', accessTokenTtlSeconds: 60 } } as AppConfiguration;
   const events = new EventEmitter2();
-  const service = new AccessTokensService(signingKeys as unknown as SigningKeysService, revoked as unknown as Repository<RevokedAccessToken>, config, events);
+  const service = new AccessTokensService(signingKeys as unknown as SigningKeysService, revoked as unknown as Repository<RevokedAccessToken>, config, events, new MetricsService({ metricsToken: null } as AppConfiguration));
   events.on('token.revoked', (event: AccessTokenRevokedEvent) => service.remember(event));
   return { service, signingKeys, revokeKey: () => (key = null) };
 }
@@ -58,8 +59,8 @@ describe('AccessTokensService', () => {
     const { accessToken } = await service.sign(alice, SESSION_ID);
     const claims = (await service.verify(accessToken))!;
     expect(service.isRevoked(claims.jti)).toBe(false);
-    expect(await service.revoke(accessToken)).toBe(true);
+    expect(await service.revoke(accessToken)).toMatchObject({ jti: expect.any(String) });
     expect(service.isRevoked(claims.jti)).toBe(true);
-    expect(await service.revoke('not.a.token')).toBe(false);
+    expect(await service.revoke('not.a.token')).toBeNull();
   });
 });

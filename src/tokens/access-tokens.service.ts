@@ -11,6 +11,7 @@ import { isUniqueViolation } from '../database/database-errors.js';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
 import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent, SIGNING_KEYS_CHANGED } from './events/token-events.js';
 import { CLOCK_TOLERANCE_SECONDS, SigningKeysService } from './signing-keys.service.js';
+import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
 
 export interface AccessTokenClaims {
   sub: string;
@@ -47,13 +48,17 @@ export class AccessTokensService implements OnModuleInit {
   private readonly verified = new LRUCache<string, AccessTokenClaims>({ max: MAX_VERIFIED_TOKENS, ttlAutopurge: false });
   /** Revoked jti → its exp (seconds), loaded at start and kept current by events. */
   private readonly revokedJtis = new Map<string, number>();
+  private readonly lookups: CacheLookups;
 
   constructor(
     private readonly signingKeys: SigningKeysService,
     @InjectRepository(RevokedAccessToken) private readonly revokedTokens: Repository<RevokedAccessToken>,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly events: EventEmitter2,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.lookups = metrics.watchCache('verified-access-tokens', () => this.verified.size);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.revokedTokens.delete({ expiresAt: LessThan(new Date()) });
@@ -86,11 +91,18 @@ export class AccessTokensService implements OnModuleInit {
    * here (see isRevoked).
    */
   async verify(token: string): Promise<AccessTokenClaims | null> {
-    return this.alreadyVerified(token) ?? this.verifySignature(token);
+    return this.remembered(token) ?? this.verifySignature(token);
   }
 
-  /** The claims of a token this instance verified before and that has not expired since: the Bearer path's fast way, no promise. */
+  /** The claims of a token this instance verified before and that has not expired since: the Bearer path's fast way, no promise. Counted as the cache's hit or miss. */
   alreadyVerified(token: string): AccessTokenClaims | undefined {
+    const claims = this.remembered(token);
+    if (claims) this.lookups.hits++;
+    else this.lookups.misses++;
+    return claims;
+  }
+
+  private remembered(token: string): AccessTokenClaims | undefined {
     const cached = this.verified.get(token);
     return cached && cached.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000 ? cached : undefined;
   }
@@ -128,17 +140,17 @@ export class AccessTokensService implements OnModuleInit {
     return this.isRevoked(jti) || (await this.revokedTokens.existsBy({ jti }));
   }
 
-  /** RFC 7009 for an access token: refused by `jti` until its `exp`. False when it is no token of ours (nothing to do). */
-  async revoke(token: string): Promise<boolean> {
+  /** RFC 7009 for an access token: refused by `jti` until its `exp`. Its claims, or null when it is no token of ours (nothing to do). */
+  async revoke(token: string): Promise<AccessTokenClaims | null> {
     const claims = await this.verify(token);
-    if (!claims) return false;
+    if (!claims) return null;
     try {
       await this.revokedTokens.insert({ jti: claims.jti, expiresAt: new Date(claims.exp * 1000) });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
     await this.events.emitAsync(ACCESS_TOKEN_REVOKED, new AccessTokenRevokedEvent(claims.jti, claims.exp));
-    return true;
+    return claims;
   }
 
   @OnEvent(ACCESS_TOKEN_REVOKED)

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { BadRequestException, Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { IsNull, LessThanOrEqual, Repository } from 'typeorm';
@@ -9,6 +9,10 @@ import { isUniqueViolation } from '../database/database-errors.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { SIGNING_KEYS_CHANGED, SigningKeysChangedEvent } from './events/token-events.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
+import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
+
+/** Why a key was added, as its `key.rotated` event says. */
+type RotationTrigger = 'request' | 'schedule' | 'no-signing-key';
 
 /** How often each instance reads the key set again (keys rotated elsewhere, automatic rotation). */
 const RELOAD_INTERVAL_MS = 30_000;
@@ -62,6 +66,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(SigningKey) private readonly signingKeys: Repository<SigningKey>,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly events: EventEmitter2,
+    private readonly eventsReady: EventEmitterReadinessWatcher,
   ) {}
 
   get symmetric(): boolean {
@@ -122,17 +127,17 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Adds the next key: published now, signing after KEY_PUBLISH_AHEAD (at
-   * once with `immediately`, when no usable key exists). Keys that have left
-   * the set are deleted on the way.
+   * Adds the next key, asked for by `by` (an admin, or the command line):
+   * published now, signing after KEY_PUBLISH_AHEAD. Keys that have left the
+   * set are deleted on the way.
    */
-  async rotate(immediately = false): Promise<KeyDescription> {
+  async rotate(by: Actor = {}): Promise<KeyDescription> {
     if (this.symmetric) throw new BadRequestException('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET, there are no keys to rotate.');
-    return this.addKey(((await this.newestRow())?.generation ?? 0) + 1, immediately);
+    return this.addKey(((await this.newestRow())?.generation ?? 0) + 1, false, 'request', by);
   }
 
   /** The key of `generation`: a concurrent addition of the same generation fails on its unique index, so only one lands. */
-  private async addKey(generation: number, immediately: boolean): Promise<KeyDescription> {
+  private async addKey(generation: number, immediately: boolean, trigger: RotationTrigger, by: Actor = {}): Promise<KeyDescription> {
     const algorithm = this.config.jwt.algorithm as Exclude<JwtAlgorithm, 'HS256'>;
     const { publicKey, privateKey } = KEY_PAIR_OPTIONS[algorithm]();
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
@@ -142,14 +147,17 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     await this.signingKeys.insert({ kid, generation, algorithm, publicJwk: JSON.stringify(jwk), encryptedPrivateKey, signsFrom, revokedAt: null });
     await this.purgeRetired();
     await this.announce();
+    // The first key is made during start-up: its event waits for the listeners.
+    raiseSecurityEvent(this.events, { type: 'key.rotated', ...by, details: { kid, algorithm, generation, signsFrom: signsFrom.toISOString(), trigger } }, this.eventsReady);
     this.logger.log(`Signing key ${kid} (${algorithm}, generation ${generation}) published; it signs from ${signsFrom.toISOString()}.`);
     return (await this.describe()).find((key) => key.kid === kid)!;
   }
 
   /** Compromise: the key stops verifying at once, so its tokens end; if it was signing, the next key signs at once. */
-  async revoke(kid: string): Promise<KeyDescription | null> {
+  async revoke(kid: string, by: Actor = {}): Promise<KeyDescription | null> {
     const revoked = await this.signingKeys.update({ kid, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!revoked.affected) return (await this.describe()).find((key) => key.kid === kid) ?? null;
+    raiseSecurityEvent(this.events, { type: 'key.revoked', ...by, details: { kid } });
     await this.ensureSigningKey();
     await this.announce();
     this.logger.warn(`Signing key ${kid} revoked: its tokens are refused from now on.`);
@@ -180,7 +188,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       const interval = this.config.keys.rotationIntervalSeconds;
       const newest = this.keys.at(-1);
       // The generation after the one found due: instances that find it due at once try the same one, and one adds it.
-      if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.addKey(newest.generation + 1, false);
+      if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.addKey(newest.generation + 1, false, 'schedule');
     } catch (error) {
       if (!isUniqueViolation(error)) this.logger.warn(`could not refresh the signing keys: ${(error as Error).message}`);
     }
@@ -194,7 +202,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const usable = await this.signingKeys.existsBy({ algorithm: this.config.jwt.algorithm, revokedAt: IsNull(), signsFrom: LessThanOrEqual(new Date()) });
     if (usable) return;
     try {
-      await this.addKey((newest?.generation ?? 0) + 1, true);
+      await this.addKey((newest?.generation ?? 0) + 1, true, 'no-signing-key');
     } catch (error) {
       // Another instance added it at the same moment: theirs is the one.
       if (!isUniqueViolation(error)) throw error;

@@ -3,6 +3,8 @@ import type { Repository } from 'typeorm';
 import { describe, expect, it, vi } from 'vitest';
 import type { User } from './entities/user.entity.js';
 import { ANY_USER_EVENT, USER_EVENTS, UserChangedEvent } from './events/user-changed.event.js';
+import type { AppConfiguration } from '../config/configuration.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { UsersService } from './users.service.js';
 
 /** A users repository whose reads the test answers by hand, so it decides how they interleave with changes. */
@@ -11,7 +13,7 @@ function setUp() {
   const findOneBy = vi.fn(() => new Promise<User | null>((resolve) => pending.push({ resolve })));
   const update = vi.fn(async () => ({ affected: 1 }));
   const events = new EventEmitter2({ wildcard: true });
-  const service = new UsersService({ findOneBy, update } as unknown as Repository<User>, events);
+  const service = new UsersService({ findOneBy, update } as unknown as Repository<User>, events, new MetricsService({ metricsToken: null } as AppConfiguration));
   // What Nest's @OnEvent wiring does in the app.
   events.on(ANY_USER_EVENT, (event: UserChangedEvent) => service.forget(event));
   return { service, events, findOneBy, answer: (user: User | null) => pending.shift()!.resolve(user) };

@@ -7,6 +7,8 @@ import { isUniqueViolation } from '../database/database-errors.js';
 import { usernameKey, type Role } from '../account-rules/account-rules.js';
 import { User } from './entities/user.entity.js';
 import { ANY_USER_EVENT, USER_EVENTS, UserChangedEvent, type UserEventName } from './events/user-changed.event.js';
+import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
+import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
 
 export interface NewUser {
   username: string;
@@ -45,11 +47,15 @@ export class UsersService {
    * change cleared it.
    */
   private changesHeard = 0;
+  private readonly lookups: CacheLookups;
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly events: EventEmitter2,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.lookups = metrics.watchCache('users', () => this.cache.size);
+  }
 
   /** Any change of an account, made here or on another instance: the cached row is stale. */
   @OnEvent(ANY_USER_EVENT)
@@ -86,7 +92,11 @@ export class UsersService {
   /** The lookup behind every authenticated request, cached for a few seconds. */
   async findById(id: number): Promise<User | null> {
     const cached = this.cache.get(id);
-    if (cached) return cached;
+    if (cached) {
+      this.lookups.hits++;
+      return cached;
+    }
+    this.lookups.misses++;
     const changesBefore = this.changesHeard;
     const user = await this.users.findOneBy({ id });
     if (user && changesBefore === this.changesHeard) this.cache.set(id, user);
@@ -146,7 +156,7 @@ export class UsersService {
     this.cache.delete(id);
   }
 
-  async changeRole(id: number, role: Role): Promise<User> {
+  async changeRole(id: number, role: Role, by: Actor): Promise<User> {
     const affected = await this.withAdminsLocked((users) => {
       const update = users.createQueryBuilder().update().set({ role }).where({ id });
       if (role !== 'admin') notTheLastAdmin(update);
@@ -154,6 +164,7 @@ export class UsersService {
     });
     if (affected !== 1) await this.explainMiss(id);
     await this.announce(USER_EVENTS.roleChanged, id);
+    raiseSecurityEvent(this.events, { type: 'role.changed', subjectId: id, ...by, details: { role } });
     return this.findByIdOrThrow(id);
   }
 
@@ -163,7 +174,7 @@ export class UsersService {
   }
 
   /** Deletes the account; its sessions and refresh tokens go with it (ON DELETE CASCADE). */
-  async delete(id: number): Promise<void> {
+  async delete(id: number, by: Actor): Promise<void> {
     const affected = await this.withAdminsLocked((users) => {
       const deletion = users.createQueryBuilder().delete().where({ id });
       notTheLastAdmin(deletion);
@@ -171,6 +182,7 @@ export class UsersService {
     });
     if (affected !== 1) await this.explainMiss(id);
     await this.announce(USER_EVENTS.deleted, id);
+    raiseSecurityEvent(this.events, { type: 'account.deleted', subjectId: id, ...by });
   }
 
   /** Tells every subscriber (caches here, the other instances) and waits for them. */

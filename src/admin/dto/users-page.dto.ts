@@ -1,16 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageDto } from '../../http/page.dto.js';
 import { UserResponseDto } from '../../users/dto/user-response.dto.js';
 
-export class UsersPageDto {
+export class UsersPageDto extends PageDto {
   @ApiProperty({ type: [UserResponseDto] })
   items: UserResponseDto[];
-
-  @ApiProperty({ example: 42 })
-  total: number;
-
-  @ApiProperty({ example: 1 })
-  page: number;
-
-  @ApiProperty({ example: 20 })
-  pageSize: number;
 }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import type { StrategyCreatedStatic } from 'passport';
 import { BasicStrategy as HttpBasicStrategy } from 'passport-http';
 import type { User } from '../../users/entities/user.entity.js';
 import { BASIC_CHALLENGE } from '../../http/authentication-challenges.js';
 import { AuthService } from '../auth.service.js';
 import type { PresentedCredentials } from '../authorization-header.js';
+import { requestContextOf, type RequestContext } from '../../http/request-context.js';
 
 @Injectable()
 export class BasicStrategy extends PassportStrategy(HttpBasicStrategy, 'basic') {
@@ -24,13 +26,14 @@ export class BasicStrategy extends PassportStrategy(HttpBasicStrategy, 'basic') 
     const presented = request.presentedCredentials;
     if (presented?.scheme !== 'basic' || !presented.credentials.ok) return passport.fail(BASIC_CHALLENGE, 401);
     const { username, password } = presented.credentials;
-    this.validate(username, password, request.ip ?? 'unknown').then(
+    // passport's types say Express; Nest hands it Fastify's request.
+    this.validate(username, password, requestContextOf(request as unknown as FastifyRequest)).then(
       (user) => (user ? passport.success(user) : passport.fail(BASIC_CHALLENGE, 401)),
       (error: unknown) => passport.error(error),
     );
   }
 
-  validate(username: string, password: string, clientAddress: string): Promise<User | null> {
-    return this.authService.authenticateBasic(username, password, clientAddress);
+  validate(username: string, password: string, request: RequestContext): Promise<User | null> {
+    return this.authService.authenticateBasic(username, password, request);
   }
 }
