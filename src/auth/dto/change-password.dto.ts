@@ -4,12 +4,12 @@ import { PASSWORD_RULE } from '../../account-rules/account-rules.js';
 import { IsPassword } from '../../users/dto/account-validators.js';
 
 export class ChangePasswordDto {
-  @ApiProperty({ example: 'correct-horse-battery', format: 'password' })
+  @ApiProperty({ example: 'correct-horse', format: 'password' })
   @IsString()
   @MaxLength(1024)
   currentPassword: string;
 
-  @ApiProperty({ description: `${PASSWORD_RULE}.`, example: 'new-correct-horse-battery', format: 'password' })
+  @ApiProperty({ description: `${PASSWORD_RULE}.`, example: 'battery-staple', format: 'password' })
   @IsString()
   @IsPassword()
   newPassword: string;

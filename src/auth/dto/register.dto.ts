@@ -9,7 +9,7 @@ export class RegisterDto {
   @IsUsername()
   username: string;
 
-  @ApiProperty({ description: `${PASSWORD_RULE}; longer is refused, never truncated.`, example: 'correct-horse-battery', format: 'password' })
+  @ApiProperty({ description: `${PASSWORD_RULE}; longer is refused, never truncated.`, example: 'correct-horse', format: 'password' })
   @IsString()
   @IsPassword()
   password: string;
