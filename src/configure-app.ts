@@ -1,10 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import type { AppConfiguration } from './config/configuration.js';
+import type { AppConfiguration, DocsConfiguration } from './config/configuration.js';
 import { createLogger, logRequests } from './logging/logger.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
 import { sendSecurityHeaders } from './http/security-headers.js';
@@ -23,23 +26,68 @@ const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** Headers a browser client may read on a cross-origin response. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];
 
-function setUpSwagger(app: NestFastifyApplication): void {
-  const config = new DocumentBuilder()
+/** Tags in the order a person meets them in Swagger UI, each with what it holds. */
+const DOCS_TAGS: [name: string, description: string][] = [
+  ['auth', 'Register, log in (the OAuth2 token endpoint), refresh, log out; the signed-in account and its password; introspection for services.'],
+  ['greeting', 'Routes to try a token or Basic credentials on; one is for admins only.'],
+  ['users', 'Account management, for admins: list accounts, change a role, delete.'],
+  ['keys', 'The signing keys, for admins: list, rotate, revoke.'],
+  ['well-known', 'The public keys (JWKS) and the discovery metadata, for services that verify the tokens.'],
+  ['health', 'Whether the service and its database (and Redis) answer.'],
+];
+
+/** The version in package.json: the nearest one above this file (src/ in the tests, dist/src/ when built). */
+function packageVersion(): string {
+  for (let folder = dirname(fileURLToPath(import.meta.url)); ; folder = dirname(folder)) {
+    const file = join(folder, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(folder) === folder) return '0.0.0';
+  }
+}
+
+/**
+ * Browser code, run by Swagger UI once it has rendered (onComplete; @nestjs/swagger writes
+ * functions into swagger-ui-init.js, a file the Content-Security-Policy allows). Swagger UI
+ * focuses the last form of the Authorize dialog, Basic, which scrolls the OAuth2 form the page
+ * recommends out of sight: this focuses the OAuth2 username whenever the dialog opens. A string
+ * made a function, since this code is the browser's, not Node's.
+ */
+const FOCUS_OAUTH2_FORM = new Function(`
+  new MutationObserver(function () {
+    var username = document.querySelector('.modal-ux #oauth_username');
+    if (username && !username.dataset.focused) {
+      username.dataset.focused = 'yes';
+      username.focus();
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+`);
+
+function setUpSwagger(app: NestFastifyApplication, docs: DocsConfiguration): void {
+  const builder = new DocumentBuilder()
     .setTitle('Gatehouse')
     .setDescription(
       'An authentication API: register, get a token (OAuth2 password grant), call protected routes with Bearer or Basic.\n\n' +
-        'Click **Authorize** and log in through the OAuth2 password form (leave client_id empty), or give a Bearer token or Basic credentials.',
+        'Click **Authorize** and log in through the OAuth2 password form (leave client_id and client_secret empty), or give a Bearer token or Basic credentials.',
     )
-    .setVersion('1.0')
+    .setVersion(packageVersion())
+    // The Authorize dialog lists the schemes in this order: the one the description recommends first.
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description: 'Log in with a username and password: Swagger UI calls `POST /auth/token` and sends the token it gets with every request. Leave client_id and client_secret empty.',
+        flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
+      },
+      'oauth2',
+    )
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic')
-    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } }, 'oauth2')
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
+    .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic');
+  for (const [name, description] of DOCS_TAGS) builder.addTag(name, description);
+  const document = SwaggerModule.createDocument(app, builder.build());
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Gatehouse API',
-    swaggerOptions: { persistAuthorization: true },
+    // Kept across reloads in localStorage, Basic and OAuth2 passwords and tokens included, in plain text: off in production unless asked for.
+    swaggerOptions: { persistAuthorization: docs.persistAuthorization, onComplete: FOCUS_OAUTH2_FORM },
   });
 }
 
@@ -79,6 +127,7 @@ function setUpMetrics(app: NestFastifyApplication, config: AppConfiguration): vo
 /** What is Fastify's: logging, request ids, metrics, body checks, security headers, CORS, the connection cap, and the docs. */
 function configureFastify(app: NestFastifyApplication, config: AppConfiguration, logger: Logger): void {
   app.useLogger(new PinoLoggerService(logger));
+  app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
   echoRequestId(fastify);
   logRequests(fastify, logger);
@@ -90,14 +139,30 @@ function configureFastify(app: NestFastifyApplication, config: AppConfiguration,
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, methods: CORS_METHODS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }
-  setUpSwagger(app);
+  if (config.docs.enabled) setUpSwagger(app, config.docs);
 }
 
-/** The app as main.ts runs it and the e2e tests boot it, from a configuration read once (loadConfiguration). */
+/**
+ * The app as main.ts runs it and the e2e tests boot it, from a configuration
+ * read once (loadConfiguration). An error while the modules start is thrown,
+ * not logged: main.ts prints a StartupError as its one line.
+ */
 export async function createApp(config: AppConfiguration): Promise<NestFastifyApplication> {
   const logger = createLogger(config.logLevel);
-  // Start-up messages wait for the JSON logger that configureFastify installs.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(config, logger), { bufferLogs: true });
+  // Start-up messages wait for the logger that configureFastify installs, and are dropped if
+  // start-up fails (autoFlushLogs off): Nest would print them, and the error's stack, through
+  // its own console logger.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(config, logger), {
+    bufferLogs: true,
+    autoFlushLogs: false,
+    abortOnError: false,
+  });
   configureFastify(app, config, logger);
   return app;
+}
+
+/** Resolves once the log lines written so far are out: they go to stdout in batches. */
+export function logsWritten(app: NestFastifyApplication): Promise<void> {
+  const logger = app.getHttpAdapter().getInstance().log as Logger;
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }

@@ -1,27 +1,39 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigurationError, loadConfiguration, settlePort, type AppConfiguration } from './config/configuration.js';
-import { createApp } from './configure-app.js';
+import { loadConfiguration, loadDotEnv, settlePort, StartupError, type AppConfiguration } from './config/configuration.js';
+import { createApp, logsWritten } from './configure-app.js';
 import { enableGracefulShutdown } from './http/graceful-shutdown.js';
+import { listen, localUrl } from './http/listen.js';
 
-/** A configuration error stops start-up with one line, not a stack trace: before Nest starts, or during (signing keys it cannot decrypt). */
+/**
+ * What the person starting the service can fix stops start-up with one line,
+ * not a stack trace: a bad setting, an unwritable data folder, a port in use,
+ * a database that does not answer. Anything else is a bug, and keeps its stack.
+ */
 function stopOn(error: unknown): never {
-  if (!(error instanceof ConfigurationError)) throw error;
-  console.error(`gatehouse: configuration error: ${error.message}`);
+  if (!(error instanceof StartupError)) throw error;
+  console.error(`gatehouse: ${error.line}`);
   process.exit(1);
 }
 
 let config: AppConfiguration;
+let dotEnvRead = false;
 try {
+  dotEnvRead = loadDotEnv();
   config = loadConfiguration();
 } catch (error) {
   stopOn(error);
 }
 
-const app = await createApp(config);
+const app = await createApp(config).catch(stopOn);
 enableGracefulShutdown(app, new Logger('Shutdown'));
-await app.listen(config.port, '0.0.0.0').catch(stopOn);
+if (dotEnvRead) new Logger('Configuration').log('Read .env: the environment wins where both set a variable.');
 // PORT=0 takes any free port: say which one.
-const { port: listening } = app.getHttpServer().address() as { port: number };
-settlePort(config, listening);
-console.log(`Gatehouse listens on http://127.0.0.1:${listening} (Swagger UI at /docs)`);
+const port = await listen(app, config).catch(stopOn);
+settlePort(config, port);
+const url = localUrl(config.host, port);
+const everywhere = config.host === '0.0.0.0' || config.host === '::' ? ` (and every other address of this machine: HOST=${config.host})` : '';
+const docs = config.docs.enabled ? `; Swagger UI: ${url}/docs` : ' (Swagger UI is off: DOCS_ENABLED=false)';
+// The last line at start-up, after the log lines (written in batches): where to go next.
+await logsWritten(app);
+console.log(`Gatehouse listens on ${url}${everywhere}${docs}`);

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,28 @@ const env = { ...process.env, DATABASE_URL: `sqlite:${join(directory, 'app.sqlit
 const createUser = (args: string[], extraEnv: Record<string, string> = {}, input?: string) =>
   runBuilt('dist/src/cli/create-user.js', args, { DATABASE_URL: env.DATABASE_URL, ...extraEnv }, input);
 
+const USAGE = 'npm run user:create -- <username> [--admin | --service]';
+
+/**
+ * create-user on a terminal (`script` gives it one): each prompt is answered
+ * once it shows, as a person would.
+ */
+async function createUserOnTerminal(args: string[], answers: string[]): Promise<{ code: number | null; output: string }> {
+  const command = ['exec', process.execPath, 'dist/src/cli/create-user.js', ...args].map((word) => `'${word}'`).join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let answered = 0;
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    // A prompt ends in ": " and waits; answer it with Enter as a terminal sends it.
+    if (answered < answers.length && output.split(/Password for \S+: |The same password again: /).length - 1 > answered) child.stdin.write(`${answers[answered++]}\r`);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, output };
+}
+
 describe('npm run user:create', () => {
   let testApp: TestApp;
 
@@ -24,6 +47,18 @@ describe('npm run user:create', () => {
     testApp = await createTestApp({ DATABASE_URL: env.DATABASE_URL });
   });
   afterAll(() => testApp.close());
+
+  it('on a terminal asks for the password twice, hidden, and creates nothing when the two differ', async () => {
+    const differ = await createUserOnTerminal(['typo'], ['typo-password', 'tpyo-password']);
+    expect(differ.code).toBe(1);
+    expect(differ.output).toContain('user:create: the two passwords differ; nothing was created');
+    const same = await createUserOnTerminal(['careful'], ['careful-password', 'careful-password']);
+    expect(same.code).toBe(0);
+    expect(same.output).not.toContain('careful-password');
+    expect(same.output).toMatch(/Password for careful: \r?\nThe same password again: \r?\nCreated user "careful" with id \d+\./);
+    await testApp.http().get('/auth/me').set('Authorization', basic('careful', 'careful-password')).expect(200);
+    await testApp.http().get('/auth/me').set('Authorization', basic('typo', 'typo-password')).expect(401);
+  });
 
   it('creates an admin (password from stdin) and a user (password from USER_PASSWORD) the service accepts', async () => {
     await testApp.http().get('/protected-admin').set('Authorization', basic('boss', 'corner-office-view')).expect(200);
@@ -35,6 +70,11 @@ describe('npm run user:create', () => {
     [['x'], { USER_PASSWORD: 'another-password' }, 'user:create: the username must be 3 to 64 characters from A-Z a-z 0-9 . _ -\n'],
     [['shorty'], { USER_PASSWORD: 'short' }, 'user:create: the password must be at least 8 characters\n'],
     [['someone'], { USER_PASSWORD: 'another-password', BCRYPT_ROUNDS: 'many' }, 'user:create: configuration error: BCRYPT_ROUNDS must be a whole number from 4 to 31 (got "many")\n'],
+    [['someone', '--adimn'], { USER_PASSWORD: 'another-password' }, `user:create: unknown option '--adimn'; usage: ${USAGE}\n`],
+    [['someone', '--admin=yes'], { USER_PASSWORD: 'another-password' }, `user:create: option '--admin' does not take an argument; usage: ${USAGE}\n`],
+    [[], { USER_PASSWORD: 'another-password' }, `user:create: a username is required; usage: ${USAGE}\n`],
+    [['some', 'one'], { USER_PASSWORD: 'another-password' }, `user:create: one username, not 2 (some one); usage: ${USAGE}\n`],
+    [['someone', '--admin', '--service'], { USER_PASSWORD: 'another-password' }, `user:create: --admin and --service exclude each other; usage: ${USAGE}\n`],
   ])('refuses %j with one clear line and exit code 1', async (args, extraEnv, stderr) => {
     expect(await createUser(args, extraEnv)).toMatchObject({ code: 1, stderr });
   });
@@ -69,6 +109,6 @@ describe('start-up with bad configuration', () => {
     // keys:rotate too.
     const rotation = await run('node', ['dist/src/cli/rotate-keys.js'], { env: { ...env, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!!' } }).catch((error) => error);
     expect(rotation.code).toBe(1);
-    expect(rotation.stderr).toBe('keys:rotate: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
+    expect(rotation.stderr).toBe('keys:rotate: configuration error: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
   });
 });

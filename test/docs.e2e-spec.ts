@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
 let document: {
   openapi: string;
+  info: { version: string };
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, { operationId?: string; summary?: string; security?: object[]; responses: Record<string, unknown>; requestBody?: { content: Record<string, unknown> } }>>;
-  components: { securitySchemes: Record<string, unknown> };
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties: Record<string, { example?: unknown }> }> };
 };
 
 beforeAll(async () => {
@@ -20,13 +23,37 @@ describe('Swagger', () => {
     expect(response.text).toContain('swagger-ui');
   });
 
-  it('declares bearer, basic and the OAuth2 password flow on /auth/token', () => {
+  it('declares the OAuth2 password flow on /auth/token first (the Authorize dialog keeps this order), then bearer and basic', () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(document.components.securitySchemes).toEqual({
+      oauth2: {
+        type: 'oauth2',
+        description: expect.stringContaining('Leave client_id and client_secret empty.'),
+        flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
+      },
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       basic: { type: 'http', scheme: 'basic' },
-      oauth2: { type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } },
     });
+    expect(Object.keys(document.components.securitySchemes)).toEqual(['oauth2', 'bearer', 'basic']);
+  });
+
+  it('lists the tags in the order a person meets them, each with a description, and declares every tag an operation uses', () => {
+    const names = document.tags.map((tag) => tag.name);
+    const firstMet = ['auth', 'greeting', 'users', 'keys', 'well-known', 'health'];
+    expect(names.filter((name) => firstMet.includes(name))).toEqual(firstMet);
+    for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();
+    const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])));
+    expect([...used].filter((tag) => !names.includes(tag))).toEqual([]);
+  });
+
+  it('gives the version of package.json', () => {
+    expect(document.info.version).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+  });
+
+  it('shows the password of the README walk-through in its examples', () => {
+    const [, username, password] = /"username":"(\w+)","password":"([^"]+)"/.exec(readFileSync('README.md', 'utf8'))!;
+    const { properties } = document.components.schemas.RegisterDto;
+    expect([properties.username.example, properties.password.example]).toEqual([username, password]);
   });
 
   it.each([

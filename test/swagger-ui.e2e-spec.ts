@@ -51,6 +51,25 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
     await modal.waitFor({ state: 'detached' });
   }
 
+  it('shows the tags in the order a person meets them, and the OAuth2 password form first in Authorize, saying to leave the client empty', async () => {
+    await page.waitForSelector('#operations-auth-register');
+    const tags = await page.locator('.opblock-tag-section .opblock-tag').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-tag')));
+    expect(tags.filter((tag) => ['auth', 'greeting', 'users', 'health'].includes(tag!))).toEqual(['auth', 'greeting', 'users', 'health']);
+    expect(tags[0]).toBe('auth');
+
+    await page.locator('.scheme-container button.authorize').click();
+    const schemes = page.locator('.modal-ux .auth-container');
+    await schemes.first().waitFor();
+    const [first, ...rest] = await schemes.allTextContents();
+    expect(first).toContain('oauth2 (OAuth2, password)');
+    expect(first).toContain('Leave client_id and client_secret empty.');
+    expect(rest.map((text) => /^(\w+)/.exec(text.trim())?.[1])).toEqual(['bearer', 'basic']);
+    // The dialog opens on the OAuth2 form (Swagger UI alone would focus, and scroll to, Basic's).
+    await page.waitForFunction("document.activeElement?.id === 'oauth_username'");
+    await page.locator('.modal-ux button.close-modal').click();
+    await page.locator('.modal-ux').waitFor({ state: 'detached' });
+  });
+
   it('registers through Try it out, logs in with the OAuth2 password form, greets; then Basic as a non-admin gets 403', async () => {
     await page.waitForSelector('#operations-auth-register');
 

@@ -1,42 +1,60 @@
 import 'reflect-metadata';
-import { ConflictException } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { parseArgs } from 'node:util';
-import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
-import { PasswordsService } from '../passwords/passwords.service.js';
-import { UsersService } from '../users/users.service.js';
-import { configurationOrExit, failureOf } from './cli-exit.js';
-import { CliModule } from './cli.module.js';
 import { isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
+import { configurationOrExit, contextOrExit, failureOf } from './cli-exit.js';
 import { readPassword } from './read-password.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 
-const USAGE = `Usage: npm run user:create -- <username> [--admin | --service]
-The password comes from USER_PASSWORD, or from standard input (prompted, hidden, on a terminal); never from the command line.`;
+const USAGE = 'npm run user:create -- <username> [--admin | --service]';
+const HELP = `Usage: ${USAGE}
+The password comes from USER_PASSWORD, or from standard input (on a terminal: prompted twice, hidden); never from the command line.`;
 
 const fail: (message: string) => never = failureOf('user:create');
+/** A mistake in the command line: what is wrong and the usage, in one line. */
+const misuse = (problem: string): never => fail(`${problem}; usage: ${USAGE}`);
 
 const { values, positionals } = (() => {
   try {
     return parseArgs({ allowPositionals: true, options: { admin: { type: 'boolean', default: false }, service: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
-    return fail(`${(error as Error).message}\n${USAGE}`);
+    // Node's message goes on with advice about "--": its first sentence says what is wrong.
+    const problem = (error as Error).message.split(/\.(\s|$)/)[0];
+    return misuse(problem.charAt(0).toLowerCase() + problem.slice(1));
   }
 })();
 if (values.help) {
-  console.log(USAGE);
+  console.log(HELP);
   process.exit(0);
 }
-if (positionals.length !== 1 || (values.admin && values.service)) fail(USAGE);
+if (positionals.length === 0) misuse('a username is required');
+if (positionals.length > 1) misuse(`one username, not ${positionals.length} (${positionals.join(' ')})`);
+if (values.admin && values.service) misuse('--admin and --service exclude each other');
 
 const username = positionals[0];
 if (!isValidUsername(username)) fail(`the username must be ${USERNAME_RULE}`);
 const config = configurationOrExit(fail);
-const password = process.env.USER_PASSWORD ?? (await readPassword(`Password for ${username}: `));
+
+/** From USER_PASSWORD, or standard input; on a terminal it is asked twice, since a typo cannot be seen. */
+async function newPassword(): Promise<string> {
+  if (process.env.USER_PASSWORD !== undefined) return process.env.USER_PASSWORD;
+  const password = await readPassword(`Password for ${username}: `);
+  if (!process.stdin.isTTY || !isWellFormedPassword(password)) return password;
+  if ((await readPassword('The same password again: ')) !== password) fail('the two passwords differ; nothing was created');
+  return password;
+}
+const password = await newPassword();
 if (!isWellFormedPassword(password)) fail(`the password must be ${PASSWORD_FORM_RULE}`);
 
-const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, 'users'), { logger: ['error'] });
+// Nest, TypeORM and the hashing pool load only now: the prompt above came without waiting for them.
+const [{ ConflictException }, { EventEmitter2 }, { CliModule }, { PasswordPolicyService }, { PasswordsService }, { UsersService }] = await Promise.all([
+  import('@nestjs/common'),
+  import('@nestjs/event-emitter'),
+  import('./cli.module.js'),
+  import('../password-policy/password-policy.service.js'),
+  import('../passwords/passwords.service.js'),
+  import('../users/users.service.js'),
+]);
+const app = await contextOrExit(CliModule.forRoot(config, 'users'), fail);
 try {
   // service: an account a resource server uses for introspection.
   const role = values.admin ? 'admin' : values.service ? 'service' : 'user';

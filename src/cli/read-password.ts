@@ -8,9 +8,10 @@ export async function readPassword(prompt: string): Promise<string> {
     for await (const line of lines) return line;
     return '';
   }
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: a quick typist's first keys are not echoed either.
   input.setRawMode(true);
   input.setEncoding('utf8');
+  process.stderr.write(prompt);
   return new Promise((resolve) => {
     let password = '';
     const onData = (chunk: string) => {

@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { ConfigurationError } from '../config/configuration.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
-import { configurationOrExit, failureOf } from './cli-exit.js';
+import { configurationOrExit, contextOrExit, failureOf } from './cli-exit.js';
 import { CliModule } from './cli.module.js';
 
 /**
@@ -18,9 +16,7 @@ const config = configurationOrExit(fail);
 if (config.jwt.algorithm === 'HS256') fail('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET, there are no keys to rotate');
 
 // Loading the keys already decrypts them: a wrong KEY_ENCRYPTION_SECRET is one line, not a stack trace.
-const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, 'keys'), { logger: false, abortOnError: false }).catch((error: unknown) =>
-  error instanceof ConfigurationError ? fail(error.message) : Promise.reject(error),
-);
+const app = await contextOrExit(CliModule.forRoot(config, 'keys'), fail);
 try {
   const key = await app.get(SigningKeysService).rotate();
   console.log(`Published signing key ${key.kid} (${key.algorithm}, generation ${key.generation}); it signs from ${key.signsFrom.toISOString()}.`);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadConfiguration, readDatabaseConfiguration } from './configuration.js';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfiguration, loadDotEnv, readDatabaseConfiguration } from './configuration.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
 /** What `openssl rand -base64 48` gives. */
@@ -16,6 +16,7 @@ describe('loadConfiguration', () => {
     const directory = temp();
     const config = loadConfiguration({ DATABASE_URL: `sqlite:${directory}/app.sqlite` });
     expect(config).toMatchObject({
+      host: '127.0.0.1',
       port: 3000,
       production: false,
       database: { type: 'sqlite', file: `${directory}/app.sqlite` },
@@ -37,7 +38,48 @@ describe('loadConfiguration', () => {
       throttle: { failuresPerUsernameAndAddress: 5, failuresPerAddress: 50, failuresPerAccount: 20, registrationsPerAddress: 20, windowSeconds: 900 },
       auditRetentionSeconds: 90 * 86400,
       metricsToken: null,
+      docs: { enabled: true, persistAuthorization: true },
     });
+  });
+
+  it('keeps Swagger UI from storing what Authorize was given in production, unless asked; turns /docs off when asked', () => {
+    const env = { ...PRODUCTION, JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    expect(loadConfiguration(env).docs).toEqual({ enabled: true, persistAuthorization: false });
+    expect(loadConfiguration({ ...env, DOCS_PERSIST_AUTHORIZATION: 'true', DOCS_ENABLED: 'false' }).docs).toEqual({ enabled: false, persistAuthorization: true });
+  });
+
+  it.each(['0.0.0.0', '::', '::1', 'localhost', 'gatehouse.internal'])('listens on HOST=%s', (host) => {
+    expect(loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, HOST: host }).host).toBe(host);
+  });
+
+  it.each(['loopback', 'loopback, linklocal, uniquelocal', '10.0.0.0/8,192.168.1.1', '10.0.0.0/255.0.0.0', 'fd00::/8', '::1'])('takes TRUST_PROXY=%s as proxy addresses', (value) => {
+    expect(loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, TRUST_PROXY: value }).trustProxy).toBe(value);
+  });
+
+  it.each([
+    ['a file in the way', () => `${temp()}/file/data/app.sqlite`, 'ENOTDIR'],
+    ['under /proc, where a recursive mkdir never returns', () => '/proc/gatehouse/app.sqlite', 'ENOENT'],
+  ])('says in one line when the data folder cannot be made: %s', (_case, file, code) => {
+    const path = file();
+    if (code === 'ENOTDIR') writeFileSync(dirname(dirname(path)), '');
+    const folder = dirname(path);
+    expect(() => loadConfiguration({ DATABASE_URL: `sqlite:${path}` })).toThrow(
+      new ConfigurationError(`DATABASE_URL keeps the data in ${folder}, and this user cannot mkdir ${folder} (${code}): let this user write there, or point DATABASE_URL at a folder it can write`),
+    );
+  });
+
+  it('names the secret to set when only it needs the data folder (PostgreSQL)', () => {
+    const cwd = process.cwd();
+    const folder = temp();
+    writeFileSync(join(folder, 'data'), '');
+    process.chdir(folder);
+    try {
+      expect(() => loadConfiguration({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(
+        `KEY_ENCRYPTION_SECRET is not set, so it is generated into ${join(folder, 'data')}, and this user cannot mkdir ${join(folder, 'data')} (EEXIST): set KEY_ENCRYPTION_SECRET, or start from a folder where data/ can be written`,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('defaults the database to sqlite:data/app.sqlite', () => {
@@ -94,6 +136,14 @@ describe('loadConfiguration', () => {
     [{ CORS_ORIGINS: 'https://a.example, https://b.example/path' }, /^CORS_ORIGINS .*got "https:\/\/b.example\/path"/],
     [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL must start with redis:\/\//],
     [{ TRUST_PROXY: 'every$one' }, /^TRUST_PROXY must be true, false, a hop count/],
+    [{ TRUST_PROXY: 'maybe' }, /^TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses, subnets \(10.0.0.0\/8\) and loopback, linklocal, uniquelocal \(got "maybe"\)$/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be/],
+    [{ TRUST_PROXY: '10.0.0.0/255.0.255.0' }, /^TRUST_PROXY must be/],
+    [{ TRUST_PROXY: 'loopback,,10.0.0.1' }, /^TRUST_PROXY must be/],
+    [{ HOST: 'not a host' }, /^HOST must be an IP address or a host name, such as 127.0.0.1 \(this machine only\) or 0.0.0.0 \(every interface\) \(got "not a host"\)$/],
+    [{ HOST: 'http://localhost' }, /^HOST must be an IP address or a host name/],
+    [{ DOCS_ENABLED: 'no' }, /^DOCS_ENABLED must be true or false \(got "no"\)$/],
+    [{ DOCS_PERSIST_AUTHORIZATION: '1' }, /^DOCS_PERSIST_AUTHORIZATION must be true or false \(got "1"\)$/],
     [{ THROTTLE_LOGIN_FAILURES: '0' }, /^THROTTLE_LOGIN_FAILURES must be a whole number from 1/],
     [{ THROTTLE_WINDOW: 'forever' }, /^THROTTLE_WINDOW must be a duration/],
     [{ THROTTLE_ACCOUNT_FAILURES: '-1' }, /^THROTTLE_ACCOUNT_FAILURES must be a whole number from 1/],
@@ -178,5 +228,23 @@ describe('loadConfiguration', () => {
 
   it('takes a long enough JWT_SECRET in production', () => {
     expect(loadConfiguration({ ...PRODUCTION, JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).jwt.secret).toBe(secret);
+  });
+});
+
+describe('loadDotEnv', () => {
+  const names = ['GATEHOUSE_TEST_FROM_FILE', 'GATEHOUSE_TEST_IN_BOTH'];
+  afterEach(() => names.forEach((name) => delete process.env[name]));
+
+  it('adds what .env sets to the environment, where the environment wins', () => {
+    const file = join(temp(), '.env');
+    writeFileSync(file, '# comment\nGATEHOUSE_TEST_FROM_FILE="from the file"\nGATEHOUSE_TEST_IN_BOTH=file\n');
+    process.env.GATEHOUSE_TEST_IN_BOTH = 'environment';
+    expect(loadDotEnv(file)).toBe(true);
+    expect(process.env.GATEHOUSE_TEST_FROM_FILE).toBe('from the file');
+    expect(process.env.GATEHOUSE_TEST_IN_BOTH).toBe('environment');
+  });
+
+  it('does nothing without a .env', () => {
+    expect(loadDotEnv(join(temp(), '.env'))).toBe(false);
   });
 });

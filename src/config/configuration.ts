@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { getConfigToken } from '@nestjs/config';
 import ms, { type StringValue } from 'ms';
@@ -14,8 +15,22 @@ import {
 import { makePrivateFolder } from './private-files.js';
 import { weakSecretReason } from './secret-strength.js';
 
+/**
+ * Start-up cannot go on, for a reason the person starting it can fix: main.ts
+ * and the command-line tools print `line` alone, without a stack, and exit 1.
+ */
+export class StartupError extends Error {
+  get line(): string {
+    return this.message;
+  }
+}
+
 /** A bad environment value; its message names the variable, and start-up stops on it. */
-export class ConfigurationError extends Error {}
+export class ConfigurationError extends StartupError {
+  override get line(): string {
+    return `configuration error: ${this.message}`;
+  }
+}
 
 export type DatabaseConfiguration =
   | { type: 'sqlite'; file: string }
@@ -23,6 +38,8 @@ export type DatabaseConfiguration =
 
 export interface AppConfiguration {
   production: boolean;
+  /** The address to listen on: 127.0.0.1 (this machine only) unless HOST says otherwise. */
+  host: string;
   port: number;
   database: DatabaseConfiguration;
   /** Where the service keeps what it generates itself (the development JWT secret). */
@@ -56,6 +73,14 @@ export interface AppConfiguration {
   auditRetentionSeconds: number;
   /** The bearer token that `/metrics` requires; null: no `/metrics` at all. */
   metricsToken: string | null;
+  docs: DocsConfiguration;
+}
+
+/** Swagger UI at /docs and the OpenAPI document at /docs-json. */
+export interface DocsConfiguration {
+  enabled: boolean;
+  /** Swagger UI keeps what was entered in Authorize (passwords, tokens) in the browser's localStorage, in plain text, across reloads. */
+  persistAuthorization: boolean;
 }
 
 export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
@@ -174,6 +199,22 @@ function dataDirectoryOf(database: DatabaseConfiguration): string {
 }
 
 /**
+ * The data folder cannot be made or written (a read-only or missing parent, a
+ * file in the way): one line naming the path and what to change. Other errors
+ * pass through as they are.
+ */
+export function dataFolderError(error: unknown, database: DatabaseConfiguration, generatedSecret?: string): unknown {
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof syscall !== 'string') return error;
+  const folder = dataDirectoryOf(database);
+  const failure = `cannot ${syscall} ${path ?? folder} (${code})`;
+  if (database.type === 'sqlite') {
+    return new ConfigurationError(`DATABASE_URL keeps the data in ${folder}, and this user ${failure}: let this user write there, or point DATABASE_URL at a folder it can write`);
+  }
+  return new ConfigurationError(`${generatedSecret} is not set, so it is generated into ${folder}, and this user ${failure}: set ${generatedSecret}, or start from a folder where data/ can be written`);
+}
+
+/**
  * Outside production a missing secret is generated once and kept beside the
  * data (0600), so tokens and keys survive restarts. The 'wx' flag makes two
  * first starts agree.
@@ -190,7 +231,7 @@ function readOrCreateDevelopmentSecret(dataDirectory: string, name: string): str
 }
 
 /** A secret from `variable`: required and strong in production, otherwise generated once into the data folder as `file`. */
-function readSecret(env: Environment, variable: string, production: boolean, dataDirectory: string, file: string): string {
+function readSecret(env: Environment, variable: string, production: boolean, database: DatabaseConfiguration, file: string): string {
   const secret = env[variable];
   if (secret !== undefined && secret !== '') {
     if (Buffer.byteLength(secret, 'utf8') < MINIMUM_SECRET_BYTES) {
@@ -201,7 +242,11 @@ function readSecret(env: Environment, variable: string, production: boolean, dat
     return secret;
   }
   if (production) invalid(variable, `is required when NODE_ENV=production (at least ${MINIMUM_SECRET_BYTES} bytes; ${GENERATE_A_SECRET})`);
-  return readOrCreateDevelopmentSecret(dataDirectory, file);
+  try {
+    return readOrCreateDevelopmentSecret(dataDirectoryOf(database), file);
+  } catch (error) {
+    throw dataFolderError(error, database, variable);
+  }
 }
 
 function readJwtAlgorithm(env: Environment): JwtAlgorithm {
@@ -307,13 +352,53 @@ function readRedisUrl(env: Environment): string | null {
   return url;
 }
 
+/** The named ranges Fastify's trustProxy (proxy-addr) knows, besides addresses and subnets. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a subnet (10.0.0.0/8, fd00::/8, 10.0.0.0/255.0.0.0) or a named range, as proxy-addr takes them. */
+function isProxyRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, range, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (!version || rest.length) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (version === 4 ? 32 : 128);
+  // An IPv4 netmask: ones, then zeros.
+  const bits = range.split('.').map((octet) => Number(octet).toString(2).padStart(8, '0')).join('');
+  return version === 4 && isIP(range) === 4 && /^1*0*$/.test(bits);
+}
+
 function readTrustProxy(env: Environment): AppConfiguration['trustProxy'] {
   const raw = env.TRUST_PROXY?.trim();
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  if (!/^[A-Za-z0-9.:/, ]+$/.test(raw)) invalid('TRUST_PROXY', `must be true, false, a hop count, or addresses/subnets such as loopback (got "${raw}")`);
+  if (!raw.split(',').every((entry) => isProxyRange(entry.trim()))) {
+    invalid('TRUST_PROXY', `must be true, false, a hop count, or a comma-separated list of addresses, subnets (10.0.0.0/8) and loopback, linklocal, uniquelocal (got "${raw}")`);
+  }
   return raw;
+}
+
+function readBoolean(env: Environment, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  if (raw !== 'true' && raw !== 'false') invalid(variable, `must be true or false (got "${raw}")`);
+  return raw === 'true';
+}
+
+/** A host name or an IP address of this machine; whether it is one is known only when the service listens. */
+function readHost(env: Environment): string {
+  const raw = env.HOST?.trim() || '127.0.0.1';
+  const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+  if (!isIP(raw) && !hostname.test(raw)) invalid('HOST', `must be an IP address or a host name, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface) (got "${raw}")`);
+  return raw;
+}
+
+function readDocs(env: Environment, production: boolean): DocsConfiguration {
+  return {
+    enabled: readBoolean(env, 'DOCS_ENABLED', true),
+    persistAuthorization: readBoolean(env, 'DOCS_PERSIST_AUTHORIZATION', !production),
+  };
 }
 
 function readThrottle(env: Environment): ThrottleConfiguration {
@@ -375,6 +460,7 @@ export function settlePort(config: AppConfiguration, port: number): void {
 /** The one place that reads the environment; throws ConfigurationError on a bad value. */
 export function loadConfiguration(env: Environment = process.env): AppConfiguration {
   const production = env.NODE_ENV === 'production';
+  const host = readHost(env);
   const port = readInteger(env, 'PORT', 3000, 0, 65535);
   const publicUrl = readPublicUrl(env, port);
   const algorithm = readJwtAlgorithm(env);
@@ -383,6 +469,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
   const dataDirectory = dataDirectoryOf(database);
   return {
     production,
+    host,
     port,
     database,
     dataDirectory,
@@ -390,13 +477,13 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     publicUrlAwaitsPort: port === 0 && !env.PUBLIC_URL?.trim(),
     jwt: {
       algorithm,
-      secret: algorithm === 'HS256' ? readSecret(env, 'JWT_SECRET', production, dataDirectory, 'jwt-secret') : null,
+      secret: algorithm === 'HS256' ? readSecret(env, 'JWT_SECRET', production, database, 'jwt-secret') : null,
       issuer: env.JWT_ISSUER || publicUrl,
       audience: env.JWT_AUDIENCE || 'gatehouse',
       accessTokenTtlSeconds: readDurationSeconds(env, 'ACCESS_TOKEN_TTL', '30m'),
     },
     keys: {
-      encryptionSecret: readSecret(env, 'KEY_ENCRYPTION_SECRET', production, dataDirectory, 'key-encryption-secret'),
+      encryptionSecret: readSecret(env, 'KEY_ENCRYPTION_SECRET', production, database, 'key-encryption-secret'),
       publishAheadSeconds: readDurationSecondsOrZero(env, 'KEY_PUBLISH_AHEAD', '10m'),
       rotationIntervalSeconds: env.KEY_ROTATION_INTERVAL ? readDurationSeconds(env, 'KEY_ROTATION_INTERVAL', '90d') : null,
     },
@@ -415,7 +502,23 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     http: readHttpServer(env),
     auditRetentionSeconds: readDurationSeconds(env, 'AUDIT_RETENTION', '90d'),
     metricsToken: readMetricsToken(env, production),
+    docs: readDocs(env, production),
   };
+}
+
+/**
+ * Reads `.env` from the working folder into process.env, when there is one
+ * (Node's own parser): a variable the environment already has keeps its
+ * value. Returns whether there was one. Called once, before loadConfiguration.
+ */
+export function loadDotEnv(file = '.env'): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    throw new ConfigurationError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return true;
 }
 
 /** Injects the configuration: `@Inject(APP_CONFIGURATION) config: AppConfiguration` (see AppConfigModule). */

@@ -1,8 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
-import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { connectDatabase } from './connect-database.js';
 import { runMigrations } from './run-migrations.js';
 import { prepareDataDirectory } from './database-directory.js';
 
@@ -15,11 +15,12 @@ import { prepareDataDirectory } from './database-directory.js';
         if (exposed.length) {
           new Logger('DataFolder').warn(`${exposed.join(', ')}: readable by other users of this machine; chmod 700 the folder and 600 its files.`);
         }
-        return { ...buildDataSourceOptions(config.database), autoLoadEntities: true, retryAttempts: 3 };
+        // connectDatabase retries by itself and ends in one line; TypeOrmModule's retries would log a stack each.
+        return { ...buildDataSourceOptions(config.database), autoLoadEntities: true, toRetry: () => false };
       },
       // The schema comes from the migrations, applied at start-up, one instance at a time.
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
+        const dataSource = await connectDatabase(options!);
         await runMigrations(dataSource);
         return dataSource;
       },

@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import type { FastifyInstance } from 'fastify';
 import type { LogLevel } from '../config/configuration.js';
 
@@ -48,7 +50,28 @@ function batchedStdout(): DestinationStream {
   return pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
 }
 
-export function createLogger(level: LogLevel, destination: DestinationStream = level === 'silent' ? pino.destination(1) : batchedStdout()): Logger {
+/**
+ * On a terminal, lines a person reads (pino-pretty, loaded only there; JSON
+ * everywhere else), written synchronously: none is held back, none lost at exit.
+ */
+function prettyStdout(): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty({
+    destination: 1,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  });
+}
+
+function standardOutput(level: LogLevel): DestinationStream {
+  if (level === 'silent') return pino.destination(1);
+  return process.stdout.isTTY ? prettyStdout() : batchedStdout();
+}
+
+export function createLogger(level: LogLevel, destination: DestinationStream = standardOutput(level)): Logger {
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }, destination);
 }
 

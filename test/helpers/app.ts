@@ -6,6 +6,7 @@ import request from 'supertest';
 import { loadConfiguration } from '../../src/config/configuration.js';
 import { createApp } from '../../src/configure-app.js';
 import { createTemporaryDatabase, onPostgres } from './postgres.js';
+import { TEST_SERVICE_ENVIRONMENT } from './test-environment.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -26,17 +27,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   // TEST_DATABASE=postgres runs the same suites on a fresh PostgreSQL database each.
   const database = onPostgres() && !env.DATABASE_URL ? await createTemporaryDatabase() : null;
   const overrides: Record<string, string> = {
+    ...TEST_SERVICE_ENVIRONMENT,
     DATABASE_URL: database?.url ?? `sqlite:${join(directory, 'test.sqlite')}`,
-    BCRYPT_ROUNDS: '4',
     LOG_LEVEL: process.env.TEST_LOGS ? 'info' : 'silent',
-    // Suites register and fail logins by the dozen from one address; the throttling suite sets its own limits.
-    THROTTLE_REGISTRATIONS: '100000',
-    THROTTLE_LOGIN_FAILURES: '100000',
-    THROTTLE_ADDRESS_FAILURES: '100000',
-    THROTTLE_ACCOUNT_FAILURES: '100000',
-    HASH_CONCURRENCY_PER_ADDRESS: '100000',
-    // One instance on its own unless a suite asks for Redis: counters must not leak between suites.
-    REDIS_URL: '',
     ...env,
   };
   // The service's own loader, over this process's environment and the suite's overrides: nothing is patched.

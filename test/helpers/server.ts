@@ -1,8 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { createTemporaryDatabase, onPostgres } from './postgres.js';
+import { TEST_SERVICE_ENVIRONMENT } from './test-environment.js';
 
 export interface RunningServer {
   baseUrl: string;
@@ -13,30 +16,38 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+/** The built service, by absolute path: a test may start it from another working folder. */
+const MAIN = resolve('dist/src/main.js');
+
+/** The environment of a test server: a free port, and what every test service runs with. */
+function serverEnvironment(databaseUrl: string, env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...TEST_SERVICE_ENVIRONMENT, PORT: '0', DATABASE_URL: databaseUrl, ...env };
+}
+
+/** How the process is started: its working folder (where it looks for .env), its user, and whether its output is a terminal. */
+export interface ServerProcessOptions {
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  /** Under `script`, which gives the service a pseudo-terminal as its output, as when a person runs it. */
+  terminal?: boolean;
+}
+
+function spawnService(options: ServerProcessOptions, env: NodeJS.ProcessEnv): ChildProcessByStdio<null, Readable, Readable> {
+  const { terminal, ...spawnOptions } = options;
+  const [command, args] = terminal ? ['script', ['-qefc', `exec "${process.execPath}" "${MAIN}"`, '/dev/null']] : [process.execPath, [MAIN]];
+  return spawn(command, args, { ...spawnOptions, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 /**
  * Starts the built service (dist/, which `npm test` builds first) as a user
  * would, on a free port and a fresh SQLite file (PostgreSQL database with
  * TEST_DATABASE=postgres) unless `env` says otherwise.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<RunningServer> {
   const directory = mkdtempSync(join(tmpdir(), 'gatehouse-server-'));
   const database = onPostgres() && !env.DATABASE_URL ? await createTemporaryDatabase() : null;
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      BCRYPT_ROUNDS: '4',
-      DATABASE_URL: database?.url ?? `sqlite:${join(directory, 'app.sqlite')}`,
-      THROTTLE_REGISTRATIONS: '100000',
-      THROTTLE_LOGIN_FAILURES: '100000',
-      THROTTLE_ADDRESS_FAILURES: '100000',
-      THROTTLE_ACCOUNT_FAILURES: '100000',
-      HASH_CONCURRENCY_PER_ADDRESS: '100000',
-      REDIS_URL: '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnService(options, serverEnvironment(database?.url ?? `sqlite:${join(directory, 'app.sqlite')}`, env));
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -95,4 +106,32 @@ export function runBuilt(script: string, args: string[], env: Record<string, str
     );
     child.stdin!.end(input);
   });
+}
+
+export interface StoppedServer {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** From the start to the exit. */
+  milliseconds: number;
+}
+
+/**
+ * Starts the built service where it should refuse to start (a start-up
+ * error), on a fresh SQLite file unless `env` says otherwise, and waits for
+ * it to exit; a service still running after `timeoutMs` is killed (code null).
+ */
+export async function runServerUntilExit(env: Record<string, string>, options: ServerProcessOptions = {}, timeoutMs = 30_000): Promise<StoppedServer> {
+  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-server-'));
+  const started = Date.now();
+  const child = spawnService(options, serverEnvironment(`sqlite:${join(directory, 'app.sqlite')}`, env));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  // 'close', not 'exit': the last output may arrive after the process has exited.
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr, milliseconds: Date.now() - started };
 }

@@ -4,12 +4,12 @@ import { PASSWORD_POLICY_RULE } from '../../password-policy/password-policy.serv
 import { IsPassword } from '../../users/dto/account-validators.js';
 
 export class ChangePasswordDto {
-  @ApiProperty({ example: 'correct-horse-battery', format: 'password' })
+  @ApiProperty({ example: 'correct-horse', format: 'password' })
   @IsString()
   @MaxLength(1024)
   currentPassword: string;
 
-  @ApiProperty({ description: PASSWORD_POLICY_RULE, example: 'new-correct-horse-battery', format: 'password' })
+  @ApiProperty({ description: PASSWORD_POLICY_RULE, example: 'battery-staple', format: 'password' })
   @IsString()
   @IsPassword()
   newPassword: string;

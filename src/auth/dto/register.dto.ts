@@ -10,7 +10,7 @@ export class RegisterDto {
   @IsUsername()
   username: string;
 
-  @ApiProperty({ description: PASSWORD_POLICY_RULE, example: 'correct-horse-battery', format: 'password' })
+  @ApiProperty({ description: PASSWORD_POLICY_RULE, example: 'correct-horse', format: 'password' })
   @IsString()
   @IsPassword()
   password: string;

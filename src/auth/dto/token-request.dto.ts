@@ -27,7 +27,7 @@ export class TokenRequestDto {
   @MaxLength(256)
   username?: string;
 
-  @ApiPropertyOptional({ description: 'With the password grant.', example: 'correct-horse-battery', format: 'password' })
+  @ApiPropertyOptional({ description: 'With the password grant.', example: 'correct-horse', format: 'password' })
   @ValidateIf(isPasswordGrant)
   @IsDefined(REQUIRED)
   @IsString()

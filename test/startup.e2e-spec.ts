@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runServerUntilExit, startServer, type StoppedServer } from './helpers/server.js';
+
+const temporaryFolder = () => mkdtempSync(join(tmpdir(), 'gatehouse-startup-'));
+/** Root writes everywhere: an unwritable folder is shown to another user (nobody) instead. */
+const asAnotherUserIfRoot = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+/** What every start-up error must look like: the one line on stderr, no stack anywhere, exit code 1. */
+function expectOneLine(result: StoppedServer, line: string): void {
+  expect(result.stderr).toBe(`gatehouse: ${line}\n`);
+  expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.code).toBe(1);
+}
+
+describe('a start-up that cannot go on says what to fix in one line and exits 1', () => {
+  it('when the data folder cannot be written', async () => {
+    const parent = temporaryFolder();
+    chmodSync(parent, 0o555);
+    const result = await runServerUntilExit({ DATABASE_URL: `sqlite:${parent}/data/app.sqlite` }, asAnotherUserIfRoot);
+    expectOneLine(
+      result,
+      `configuration error: DATABASE_URL keeps the data in ${parent}/data, and this user cannot mkdir ${parent}/data (EACCES): let this user write there, or point DATABASE_URL at a folder it can write`,
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('when the data folder cannot exist (under /proc, where a recursive mkdir used to hang)', async () => {
+    const result = await runServerUntilExit({ DATABASE_URL: 'sqlite:/proc/gatehouse/app.sqlite' }, {}, 15_000);
+    expectOneLine(
+      result,
+      'configuration error: DATABASE_URL keeps the data in /proc/gatehouse, and this user cannot mkdir /proc/gatehouse (ENOENT): let this user write there, or point DATABASE_URL at a folder it can write',
+    );
+  });
+
+  it('when the port is in use, naming PORT', async () => {
+    const squatter = createServer().listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const { port } = squatter.address() as { port: number };
+    try {
+      const result = await runServerUntilExit({ PORT: String(port) });
+      expectOneLine(result, `configuration error: PORT ${port} is already in use on 127.0.0.1: stop what listens there, or set PORT to a free port (0 takes any)`);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('when HOST is not an address of this machine', async () => {
+    const result = await runServerUntilExit({ HOST: '192.0.2.1' });
+    expectOneLine(result, 'configuration error: HOST 192.0.2.1 is not an address of this machine: set HOST to 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its addresses');
+  });
+
+  it('when TRUST_PROXY is neither a hop count nor addresses', async () => {
+    const result = await runServerUntilExit({ TRUST_PROXY: 'maybe' });
+    expectOneLine(
+      result,
+      'configuration error: TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses, subnets (10.0.0.0/8) and loopback, linklocal, uniquelocal (got "maybe")',
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('when PostgreSQL does not answer: after a bounded wait, with the attempts in the line', async () => {
+    // Nothing listens on port 1: every attempt is refused.
+    const result = await runServerUntilExit({ DATABASE_URL: 'postgres://gatehouse@127.0.0.1:1/gatehouse', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') });
+    expectOneLine(
+      result,
+      'PostgreSQL at 127.0.0.1:1/gatehouse did not answer: 4 attempts, 2 s apart, failed (connect ECONNREFUSED 127.0.0.1:1); start the database, or correct DATABASE_URL',
+    );
+    // Three waits of 2 s between four attempts, and no more.
+    expect(result.milliseconds).toBeGreaterThanOrEqual(6000);
+    expect(result.milliseconds).toBeLessThan(20_000);
+    // Nest's buffered start-up lines and its stack of the error are not printed.
+    expect(result.stdout).toBe('');
+  });
+});
+
+const stripColours = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+const lastLine = (text: string) => text.trim().split(/\r?\n/).at(-1);
+
+describe('where to go next', () => {
+  it('on a terminal: readable log lines, and last the URL of Swagger UI', async () => {
+    const server = await startServer({ LOG_LEVEL: 'info' }, { terminal: true });
+    try {
+      const output = stripColours(server.output());
+      expect(output).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[NestApplication\] Nest application successfully started\r?$/m);
+      expect(output.split(/\r?\n/).filter((line) => line.startsWith('{'))).toEqual([]);
+      expect(lastLine(output)).toBe(`Gatehouse listens on ${server.baseUrl}; Swagger UI: ${server.baseUrl}/docs`);
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  });
+
+  it('elsewhere: JSON log lines, and last the same line', async () => {
+    const server = await startServer({ LOG_LEVEL: 'info' });
+    try {
+      expect(server.output()).toContain('{"level":30');
+      expect(lastLine(server.output())).toBe(`Gatehouse listens on ${server.baseUrl}; Swagger UI: ${server.baseUrl}/docs`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('.env and the docs settings', () => {
+  it('reads .env from the working folder, where the environment wins', async () => {
+    const folder = temporaryFolder();
+    writeFileSync(join(folder, '.env'), '# a developer\'s settings\nDOCS_ENABLED=false\nHOST=not a host name\n');
+    const server = await startServer({ HOST: '127.0.0.1', LOG_LEVEL: 'info' }, { cwd: folder });
+    try {
+      // HOST from the environment, DOCS_ENABLED from .env.
+      expect((await fetch(`${server.baseUrl}/docs-json`)).status).toBe(404);
+      expect((await fetch(`${server.baseUrl}/docs`)).status).toBe(404);
+      expect((await fetch(`${server.baseUrl}/unprotected`)).status).toBe(200);
+      expect(lastLine(server.output())).toBe(`Gatehouse listens on ${server.baseUrl} (Swagger UI is off: DOCS_ENABLED=false)`);
+      await server.waitForOutput('Read .env: the environment wins where both set a variable.');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each([
+    ['in development', {}, true],
+    ['in production', { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') }, false],
+    ['in production when asked for', { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), DOCS_PERSIST_AUTHORIZATION: 'true' }, true],
+  ])('Swagger UI keeps what Authorize was given across reloads %s', async (_case, env: Record<string, string>, persisted) => {
+    const server = await startServer(env);
+    try {
+      const init = await (await fetch(`${server.baseUrl}/docs/swagger-ui-init.js`)).text();
+      expect(init).toContain(`"persistAuthorization": ${persisted}`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
