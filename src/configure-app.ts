@@ -29,9 +29,12 @@ const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];
 /** Tags in the order a person meets them in Swagger UI, each with what it holds. */
 const DOCS_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in (the OAuth2 token endpoint), refresh, log out; the signed-in account and its password; introspection for services.'],
+  ['sessions', 'Where you are logged in: your sessions (one per login), and ending one or all the others.'],
+  ['two-factor', 'TOTP two-factor authentication: enrol (secret and QR code), turn on with a first code, turn off. The login with it is POST /auth/token.'],
   ['greeting', 'Routes to try a token or Basic credentials on; one is for admins only.'],
-  ['users', 'Account management, for admins: list accounts, change a role, delete.'],
+  ['users', 'Account management, for admins: list accounts, change a role, end their sessions, delete.'],
   ['keys', 'The signing keys, for admins: list, rotate, revoke.'],
+  ['audit', 'The audit trail, for admins: security events, newest first, filtered and paginated.'],
   ['well-known', 'The public keys (JWKS) and the discovery metadata, for services that verify the tokens.'],
   ['health', 'Whether the service and its database (and Redis) answer.'],
 ];

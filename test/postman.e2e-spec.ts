@@ -9,10 +9,16 @@ const ADMIN = { username: 'postman-admin', password: 'parcel-route-nine' };
 
 interface CollectionItem {
   name: string;
-  request: { method: string; url: { path: string[] } };
+  request: { method: string; url: { path: string[] }; description?: string };
+  response?: { code: number; body: string }[];
+}
+interface CollectionFolder {
+  name: string;
+  description?: string;
+  item: CollectionItem[];
 }
 
-function runNewman(baseUrl: string): Promise<NewmanRunSummary> {
+function runNewman(baseUrl: string, account: Record<string, string> = {}): Promise<NewmanRunSummary> {
   return new Promise((resolve, reject) =>
     newman.run(
       {
@@ -22,6 +28,7 @@ function runNewman(baseUrl: string): Promise<NewmanRunSummary> {
           { key: 'baseUrl', value: baseUrl },
           { key: 'adminUsername', value: ADMIN.username },
           { key: 'adminPassword', value: ADMIN.password },
+          ...Object.entries(account).map(([key, value]) => ({ key, value })),
         ],
         reporters: [],
       },
@@ -32,7 +39,8 @@ function runNewman(baseUrl: string): Promise<NewmanRunSummary> {
 
 describe('the Postman collection', () => {
   let server: RunningServer;
-  const collection = JSON.parse(readFileSync(COLLECTION_FILE, 'utf8')) as { item: CollectionItem[] };
+  const collection = JSON.parse(readFileSync(COLLECTION_FILE, 'utf8')) as { item: CollectionFolder[] };
+  const requests = collection.item.flatMap((folder) => folder.item);
 
   beforeAll(async () => {
     server = await startServer({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
@@ -43,11 +51,32 @@ describe('the Postman collection', () => {
     expect(collection).toEqual(JSON.parse(JSON.stringify(buildCollection())));
   });
 
+  it('groups the requests in folders a person reads as a client, each request with a description and an example answer', () => {
+    expect(collection.item.map((folder) => folder.name)).toEqual(['Accounts', 'Tokens', 'Greetings', 'Admin']);
+    for (const folder of collection.item) expect(folder.description, folder.name).toBeTruthy();
+    for (const { name, request, response } of requests) {
+      expect(request.description?.length, name).toBeGreaterThan(20);
+      expect(response, name).toHaveLength(1);
+      expect(response![0].code, name).toBeGreaterThanOrEqual(200);
+    }
+  });
+
+  it('uses an account of your own when the environment names one, and leaves it as it was', async () => {
+    const own = { username: 'my-own-account', password: 'my-own-passphrase' };
+    expect((await fetch(`${server.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(own) })).status).toBe(201);
+    const summary = await runNewman(server.baseUrl, own);
+    expect(summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error.message}`)).toEqual([]);
+    // Its password still works, and it is still a user: nothing that would change or delete it ran.
+    const me = await fetch(`${server.baseUrl}/auth/me`, { headers: { Authorization: `Basic ${Buffer.from(`${own.username}:${own.password}`).toString('base64')}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ username: own.username, role: 'user' });
+  });
+
   it('has a request for every operation of /docs-json', async () => {
     const document = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     const requested = new Set(
-      collection.item.map(({ request }) => `${request.method} /${request.url.path.join('/').replace(/\{\{(userId|other_session_id)\}\}/g, '{id}').replace(/\{\{kid\}\}/g, '{kid}')}`),
+      requests.map(({ request }) => `${request.method} /${request.url.path.join('/').replace(/\{\{(userId|other_session_id)\}\}/g, '{id}').replace(/\{\{kid\}\}/g, '{kid}')}`),
     );
     expect(documented.length).toBeGreaterThan(0);
     expect(documented.filter((operation) => !requested.has(operation))).toEqual([]);
@@ -58,7 +87,7 @@ describe('the Postman collection', () => {
       const summary = await runNewman(server.baseUrl);
       const failures = summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error.message}`);
       expect(failures, `run ${run}`).toEqual([]);
-      expect(summary.run.stats.requests.total).toBe(collection.item.length);
+      expect(summary.run.stats.requests.total).toBe(requests.length);
       expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(40);
       expect(summary.run.stats.assertions.failed).toBe(0);
     }
