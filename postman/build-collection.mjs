@@ -66,6 +66,27 @@ function item(name, { description, example: [code, exampleBody], ownAccountOnly,
   return { name, event, request, response: [response] };
 }
 
+const EXAMPLE_TOKENS = { access_token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…', token_type: 'bearer', expires_in: 1800, refresh_token: 'Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…' };
+const EXAMPLE_SPENT_REFRESH_TOKEN = { statusCode: 401, error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or revoked.', message: 'The refresh token is invalid, expired or revoked.' };
+const EXAMPLE_REFUSED_ACCESS_TOKEN = { statusCode: 401, error: 'Unauthorized', message: 'The access token is invalid or expired.' };
+
+/** The password grant with the collection's account, keeping the tokens. */
+function logIn(name, description) {
+  return item(name, {
+    description,
+    example: [200, EXAMPLE_TOKENS],
+    method: 'POST',
+    path: '/auth/token',
+    form: { username: '{{username}}', password: '{{password}}' },
+    test: [...status(200), ...storeTokens],
+  });
+}
+
+/** GET / with the collection's access token, which something before has ended: 401. */
+function refusedAccessToken(name, description, options = {}) {
+  return item(name, { description, example: [401, EXAMPLE_REFUSED_ACCESS_TOKEN], ...options, method: 'GET', path: '/', auth: bearer, test: status(401) });
+}
+
 /** A folder of requests, run in order. */
 function folder(name, description, items) {
   return { name, description, item: items };
@@ -167,7 +188,7 @@ export function buildCollection() {
         }),
         item("Log in (password grant)", {
           description: "The OAuth2 password grant (`POST /auth/token`, form-encoded): an access token (JWT, `expires_in` seconds) and a refresh token. Stored in the collection's `access_token` and `refresh_token`.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
+          example: [200, EXAMPLE_TOKENS],
           method: 'POST',
           path: '/auth/token',
           form: { grant_type: 'password', username: '{{username}}', password: '{{password}}' },
@@ -196,17 +217,10 @@ export function buildCollection() {
           json: { currentPassword: '{{password}}', newPassword: 'postman-password-2' },
           test: [...status(204), `pm.collectionVariables.set('password', 'postman-password-2');`],
         }),
-        item("Log in with the new password", {
-          description: "The new password logs in; the old one no longer does.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
-          method: 'POST',
-          path: '/auth/token',
-          form: { username: '{{username}}', password: '{{password}}' },
-          test: [...status(200), ...storeTokens],
-        }),
+        logIn("Log in with the new password", "The new password logs in; the old one no longer does."),
         item("Log in on a second device", {
           description: "A second login: a second session (its refresh token is kept in `other_refresh_token`).",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
+          example: [200, EXAMPLE_TOKENS],
           method: 'POST',
           path: '/auth/token',
           form: { username: '{{username}}', password: '{{password}}' },
@@ -240,7 +254,7 @@ export function buildCollection() {
         }),
         item("The ended session's refresh token is refused", {
           description: "The ended session's refresh token no longer refreshes (and its access tokens are refused too).",
-          example: [401, {"statusCode": 401, "error": "invalid_grant", "error_description": "The refresh token is invalid, expired or revoked.", "message": "The refresh token is invalid, expired or revoked."}],
+          example: [401, EXAMPLE_SPENT_REFRESH_TOKEN],
           ownAccountOnly: true,
           method: 'POST',
           path: '/auth/token',
@@ -301,7 +315,7 @@ export function buildCollection() {
         }),
         item("Log in with two-factor: the mfa_token and a code", {
           description: "The second step: `grant_type=urn:gatehouse:params:oauth:grant-type:mfa-otp` with the `mfa_token` and `otp` (the code of the moment) or `recovery_code`. A code is accepted once.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
+          example: [200, EXAMPLE_TOKENS],
           ownAccountOnly: true,
           method: 'POST',
           path: '/auth/token',
@@ -332,7 +346,7 @@ export function buildCollection() {
         }),
         item("Refresh (refresh_token grant)", {
           description: "`grant_type=refresh_token`: a new access token and a new refresh token; the one presented is spent (rotation).",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
+          example: [200, EXAMPLE_TOKENS],
           method: 'POST',
           path: '/auth/token',
           form: { grant_type: 'refresh_token', refresh_token: '{{refresh_token}}' },
@@ -345,28 +359,14 @@ export function buildCollection() {
         }),
         item("Replay the spent refresh token (reuse: the login is revoked)", {
           description: "Presenting a spent refresh token again is treated as theft: `401`, and its whole session ends.",
-          example: [401, {"statusCode": 401, "error": "invalid_grant", "error_description": "The refresh token is invalid, expired or revoked.", "message": "The refresh token is invalid, expired or revoked."}],
+          example: [401, EXAMPLE_SPENT_REFRESH_TOKEN],
           method: 'POST',
           path: '/auth/token',
           form: { grant_type: 'refresh_token', refresh_token: '{{spent_refresh_token}}' },
           test: oauthError(401, 'invalid_grant'),
         }),
-        item("The revoked login's access token is refused too", {
-          description: "The session ended by the reuse takes its access tokens with it.",
-          example: [401, {"statusCode": 401, "error": "Unauthorized", "message": "The access token is invalid or expired."}],
-          method: 'GET',
-          path: '/',
-          auth: bearer,
-          test: status(401),
-        }),
-        item("Log in again after the reuse", {
-          description: "A new login, a new session.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
-          method: 'POST',
-          path: '/auth/token',
-          form: { username: '{{username}}', password: '{{password}}' },
-          test: [...status(200), ...storeTokens],
-        }),
+        refusedAccessToken("The revoked login's access token is refused too", "The session ended by the reuse takes its access tokens with it."),
+        logIn("Log in again after the reuse", "A new login, a new session."),
         item("Log out (revoke the refresh token)", {
           description: "`POST /auth/revoke` (RFC 7009) with the refresh token: the session ends. `200` also for an unknown token.",
           example: [200, null],
@@ -377,28 +377,14 @@ export function buildCollection() {
         }),
         item("Refresh with the revoked token", {
           description: "The logged-out refresh token no longer works.",
-          example: [401, {"statusCode": 401, "error": "invalid_grant", "error_description": "The refresh token is invalid, expired or revoked.", "message": "The refresh token is invalid, expired or revoked."}],
+          example: [401, EXAMPLE_SPENT_REFRESH_TOKEN],
           method: 'POST',
           path: '/auth/token',
           form: { grant_type: 'refresh_token', refresh_token: '{{refresh_token}}' },
           test: oauthError(401, 'invalid_grant'),
         }),
-        item("The logged-out session's access token is refused (RFC 7009 §2.1)", {
-          description: "Logging out ends the session's access tokens too, on every instance.",
-          example: [401, {"statusCode": 401, "error": "Unauthorized", "message": "The access token is invalid or expired."}],
-          method: 'GET',
-          path: '/',
-          auth: bearer,
-          test: status(401),
-        }),
-        item("Log in after the logout", {
-          description: "A new login, a new session.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
-          method: 'POST',
-          path: '/auth/token',
-          form: { username: '{{username}}', password: '{{password}}' },
-          test: [...status(200), ...storeTokens],
-        }),
+        refusedAccessToken("The logged-out session's access token is refused (RFC 7009 §2.1)", "Logging out ends the session's access tokens too, on every instance."),
+        logIn("Log in after the logout", "A new login, a new session."),
         item("Key set (JWKS)", {
           description: "`GET /.well-known/jwks.json`: the public keys that verify the access tokens (RFC 7517), for resource servers. Cacheable for 5 minutes.",
           example: [200, {"keys": [{"kty": "RSA", "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4…", "e": "AQAB", "kid": "rs256-Qx1fz0c9u2JmV7bA", "alg": "RS256", "use": "sig"}]}],
@@ -449,14 +435,7 @@ export function buildCollection() {
           form: { token: '{{access_token}}' },
           test: [...status(200), `pm.test('inactive', () => pm.expect(pm.response.json()).to.eql({ active: false }));`],
         }),
-        item("Log in again", {
-          description: "A fresh token for the routes that follow.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
-          method: 'POST',
-          path: '/auth/token',
-          form: { username: '{{username}}', password: '{{password}}' },
-          test: [...status(200), ...storeTokens],
-        }),
+        logIn("Log in again", "A fresh token for the routes that follow."),
       ]),
       folder("Greetings", "The routes to try credentials on: Bearer, Basic, none, and the admin-only one.", [
         item("Open route", {
@@ -558,14 +537,7 @@ export function buildCollection() {
           auth: adminBasic,
           test: [...status(200), `pm.test('revoked', () => pm.expect(pm.response.json().revokedAt).to.be.a('string'));`],
         }),
-        item("Log in again (tokens go on)", {
-          description: "Tokens are still issued and verified after a rotation and a revocation.",
-          example: [200, {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmQ…", "token_type": "bearer", "expires_in": 1800, "refresh_token": "Qm9ndXMtZXhhbXBsZS1yZWZyZXNoLXRva2Vu…"}],
-          method: 'POST',
-          path: '/auth/token',
-          form: { username: '{{username}}', password: '{{password}}' },
-          test: [...status(200), ...storeTokens],
-        }),
+        logIn("Log in again (tokens go on)", "Tokens are still issued and verified after a rotation and a revocation."),
         item("Promote the user (admin)", {
           description: "`PATCH /users/{id}` with a role. The last admin cannot be demoted (`409`). Runs only on the collection's own random account.",
           example: [200, {"id": 7, "username": "pm-lx3k9a", "role": "admin", "createdAt": "2026-11-29T09:00:00.000Z"}],
@@ -593,15 +565,7 @@ export function buildCollection() {
           auth: adminBasic,
           test: status(204),
         }),
-        item("The ended session’s access token is refused", {
-          description: "The account's access tokens died with its sessions.",
-          example: [401, {"statusCode": 401, "error": "Unauthorized", "message": "The access token is invalid or expired."}],
-          ownAccountOnly: true,
-          method: 'GET',
-          path: '/',
-          auth: bearer,
-          test: status(401),
-        }),
+        refusedAccessToken("The ended session’s access token is refused", "The account's access tokens died with its sessions.", { ownAccountOnly: true }),
         item("Delete the user (admin)", {
           description: "`DELETE /users/{id}`: the account and everything of it. Runs only on the collection's own random account.",
           example: [204, null],
@@ -611,15 +575,7 @@ export function buildCollection() {
           auth: adminBasic,
           test: status(204),
         }),
-        item("The deleted user's token is refused", {
-          description: "A deleted account's tokens are refused at once.",
-          example: [401, {"statusCode": 401, "error": "Unauthorized", "message": "The access token is invalid or expired."}],
-          ownAccountOnly: true,
-          method: 'GET',
-          path: '/',
-          auth: bearer,
-          test: status(401),
-        }),
+        refusedAccessToken("The deleted user's token is refused", "A deleted account's tokens are refused at once.", { ownAccountOnly: true }),
         item("Audit trail of the user (admin)", {
           description: "`GET /audit`: the security events about (or by) the account, newest first; filters by type, account, outcome and time.",
           example: [200, {"items": [{"id": 42, "occurredAt": "2026-11-29T09:03:00.000Z", "type": "account.deleted", "outcome": "success", "actorId": 1, "subjectId": 7, "clientAddress": "127.0.0.1", "userAgent": "PostmanRuntime/7.39.0", "requestId": "3f0c…", "details": {}}], "total": 1, "page": 1, "pageSize": 100}],
