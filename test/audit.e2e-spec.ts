@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, expectNoLeak, registerAndLogin, type TestApp } from './helpers/app.js';
 
@@ -274,5 +275,45 @@ describe('GET /metrics without METRICS_TOKEN', () => {
   it('does not exist', async () => {
     const response = await testApp.http().get('/metrics').expect(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+});
+
+describe('the audit trail records sessions and two-factor', () => {
+  const MFA_GRANT = 'urn:gatehouse:params:oauth:grant-type:mfa-otp';
+
+  it("a session ended by its owner, and all of an account's sessions ended by an admin", async () => {
+    const { user, accessToken } = await registerAndLogin(testApp, 'audited-sessions', 'sessions-passphrase');
+    const [session] = (await testApp.http().get('/auth/sessions').set('Authorization', `Bearer ${accessToken}`).expect(200)).body;
+    const ending = traced();
+    await ending.delete(`/auth/sessions/${session.id}`).set('Authorization', `Bearer ${accessToken}`).expect(204);
+    expect(await eventOf(ending.requestId, 'session.ended')).toMatchObject({ outcome: 'success', actorId: user.id, subjectId: user.id, details: { sessionId: session.id }, ...fromTraced(ending.requestId) });
+
+    const byAdmin = traced();
+    await byAdmin.delete(`/users/${user.id}/sessions`).set('Authorization', asRoot).expect(204);
+    expect(await eventOf(byAdmin.requestId, 'session.ended')).toMatchObject({ actorId: rootId, subjectId: user.id, details: { keptCurrent: false }, ...fromTraced(byAdmin.requestId) });
+  });
+
+  it('two-factor turned on and off, second-factor logins that failed and succeeded, and a recovery code used', async () => {
+    const password = 'second-factor-passphrase';
+    const { user, accessToken } = await registerAndLogin(testApp, 'audited-mfa', password);
+    const bearer = `Bearer ${accessToken}`;
+    const { secret } = (await testApp.http().post('/auth/mfa/totp').set('Authorization', bearer).send({ password }).expect(201)).body;
+    const enabling = traced();
+    const { recoveryCodes } = (await enabling.post('/auth/mfa/totp/confirm').set('Authorization', bearer).send({ code: await generate({ secret }) }).expect(200)).body;
+    expect(await eventOf(enabling.requestId, 'mfa.enabled')).toMatchObject({ actorId: user.id, subjectId: user.id, details: { factor: 'totp' }, ...fromTraced(enabling.requestId) });
+
+    const mfaToken = (await testApp.http().post('/auth/token').type('form').send({ username: 'audited-mfa', password }).expect(403)).body.mfa_token;
+    const wrong = traced();
+    await wrong.post('/auth/token').type('form').send({ grant_type: MFA_GRANT, mfa_token: mfaToken, otp: '000000' }).expect(401);
+    expect(await eventOf(wrong.requestId, 'login')).toMatchObject({ outcome: 'failure', actorId: null, subjectId: user.id, details: { method: 'second-factor', username: 'audited-mfa' } });
+
+    const recovering = traced();
+    await recovering.post('/auth/token').type('form').send({ grant_type: MFA_GRANT, mfa_token: mfaToken, recovery_code: recoveryCodes[0] }).expect(200);
+    expect(await eventOf(recovering.requestId, 'mfa.recovery-code-used')).toMatchObject({ actorId: user.id, subjectId: user.id, ...fromTraced(recovering.requestId) });
+    expect(await eventOf(recovering.requestId, 'login')).toMatchObject({ outcome: 'success', actorId: user.id, details: { method: 'second-factor', factor: 'recovery' } });
+
+    const disabling = traced();
+    await disabling.delete('/auth/mfa/totp').set('Authorization', bearer).send({ code: recoveryCodes[1] }).expect(204);
+    expect(await eventOf(disabling.requestId, 'mfa.disabled')).toMatchObject({ actorId: user.id, subjectId: user.id, details: { factor: 'totp' } });
   });
 });
