@@ -12,6 +12,8 @@ import type { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { MfaService } from '../mfa/mfa.service.js';
+import type { EmailVerificationService } from './email-verification.service.js';
+import type { AppConfiguration } from '../config/configuration.js';
 
 const PASSWORD = 'correct horse battery';
 const WRONG_PASSWORD = 'wrong horse battery';
@@ -71,6 +73,8 @@ function setUp() {
     sessions as unknown as SessionsService,
     mfa as unknown as MfaService,
     passwordPolicy as unknown as PasswordPolicyService,
+    { mailVerification: vi.fn() } as unknown as EmailVerificationService,
+    { mail: { enabled: true } } as unknown as AppConfiguration,
   );
   return { service, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
 }

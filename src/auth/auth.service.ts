@@ -1,4 +1,4 @@
-import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -19,6 +19,9 @@ import { MFA_TOKEN_TTL_SECONDS, MfaService } from '../mfa/mfa.service.js';
 import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
 import { MFA_GRANT_TYPE } from './dto/token-request.dto.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { EmailVerificationService } from './email-verification.service.js';
+import { EMAIL_OFF } from './guards/email-enabled.guard.js';
 
 const INVALID_CREDENTIALS = 'Invalid username or password.';
 const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or revoked.';
@@ -40,23 +43,29 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly mfa: MfaService,
     private readonly passwordPolicy: PasswordPolicyService,
+    private readonly emailVerification: EmailVerificationService,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
   /**
    * POST /auth: a `user` account, limited per client address. The attempt is
    * counted before the policy runs, so its online check cannot be driven
-   * faster than registrations are allowed.
+   * faster than registrations are allowed. An address given is mailed a
+   * verification (in the background).
    */
   async register(account: RegisterDto, clientAddress: string): Promise<User> {
+    if (account.email != null && !this.config.mail.enabled) throw new BadRequestException(`email: ${EMAIL_OFF}`);
     await this.loginThrottle.consumeRegistration(clientAddress);
     await this.passwordPolicy.enforce(account.password, account.username, 'password');
-    return this.createAccount(account, 'user', clientAddress);
+    const user = await this.createAccount(account, 'user', clientAddress);
+    if (user.email) await this.emailVerification.mailVerification(user);
+    return user;
   }
 
   /** Any account, its password already past the policy: for the admin bootstrap as well as registration. */
-  async createAccount({ username, password }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
+  async createAccount({ username, password, email }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
     const passwordHash = await this.passwordsService.hashPassword(password, clientAddress);
-    return this.usersService.create({ username, passwordHash, role });
+    return this.usersService.create({ username, passwordHash, role, email });
   }
 
   /**
@@ -169,10 +178,24 @@ export class AuthService {
     if (!(await this.authenticate(user.username, currentPassword, clientAddress))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
+    await this.storeNewPassword(user.id, await this.hashNewPassword(user, newPassword, clientAddress));
+  }
+
+  /** A new password of the user (a change or a reset): past the policy (400 naming newPassword), then hashed. */
+  async hashNewPassword(user: User, newPassword: string, clientAddress: string): Promise<string> {
     await this.passwordPolicy.enforce(newPassword, user.username, 'newPassword');
-    const passwordHash = await this.passwordsService.hashPassword(newPassword, clientAddress);
-    await this.usersService.changePassword(user.id, passwordHash);
-    await this.sessions.endAll(user.id);
+    return this.passwordsService.hashPassword(newPassword, clientAddress);
+  }
+
+  /**
+   * Stores a new password hash, for a change and a reset alike: the hash and a
+   * new credentials version are one write (refresh tokens, access tokens and
+   * cached Basic credentials die on every instance, through the
+   * user.password-changed event), then every session is marked ended.
+   */
+  async storeNewPassword(userId: number, passwordHash: string): Promise<void> {
+    await this.usersService.changePassword(userId, passwordHash);
+    await this.sessions.endAll(userId);
   }
 
   private async passwordGrant(username: string, password: string, client: ClientContext): Promise<TokenResponseDto> {

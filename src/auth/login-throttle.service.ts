@@ -32,8 +32,11 @@ export interface LoginAttempt {
  * - per account, from all addresses together (NIST SP 800-63B §5.2.2), except
  *   from addresses the account logged in from in the last 30 days: those keep
  *   their own per-pair allowance, so a botnet cannot lock the owner out.
- * Registrations are limited per address. With REDIS_URL the counters live in
- * Redis (atomic increments), so attempts sent to several instances count together.
+ * Registrations are limited per address; so are the e-mail routes (password
+ * reset requests and resets, verification codes), which are also counted per
+ * account, and the mail an account or an address is sent. With REDIS_URL the
+ * counters live in Redis (atomic increments), so attempts sent to several
+ * instances count together.
  *
  * @nestjs/throttler counts requests, not outcomes, and its storage can neither
  * give a point back nor reset a counter, which "a success costs nothing" needs.
@@ -44,6 +47,9 @@ export class LoginThrottleService {
   private readonly attemptsByAddress: RateLimiterAbstract;
   private readonly attemptsByAccount: RateLimiterAbstract;
   private readonly registrationsByAddress: RateLimiterAbstract;
+  private readonly recoveryByAddress: RateLimiterAbstract;
+  private readonly recoveryByAccount: RateLimiterAbstract;
+  private readonly mailsByRecipient: RateLimiterAbstract;
   /** Accounts' recent login addresses, while Redis is away or absent. */
   private readonly knownAddressesInMemory = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY, ttl: KNOWN_ADDRESS_MS });
 
@@ -51,7 +57,8 @@ export class LoginThrottleService {
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
     private readonly redis: RedisService,
   ) {
-    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, windowSeconds } = config.throttle;
+    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, recoveryPerAddress, recoveryPerAccount, mailsPerAccount, windowSeconds } =
+      config.throttle;
     // With Redis the counters are shared by every instance; while Redis is unreachable each
     // instance goes on counting in memory (the insurance limiter) rather than failing logins.
     const limiter = (keyPrefix: string, points: number) => {
@@ -68,6 +75,9 @@ export class LoginThrottleService {
     this.attemptsByAddress = limiter('login_fail_address', failuresPerAddress);
     this.attemptsByAccount = limiter('login_fail_account', failuresPerAccount);
     this.registrationsByAddress = limiter('register_address', registrationsPerAddress);
+    this.recoveryByAddress = limiter('recovery_address', recoveryPerAddress);
+    this.recoveryByAccount = limiter('recovery_account', recoveryPerAccount);
+    this.mailsByRecipient = limiter('mail_recipient', mailsPerAccount);
   }
 
   /**
@@ -77,22 +87,12 @@ export class LoginThrottleService {
    */
   async consumeLoginAttempt(username: string, address: string): Promise<LoginAttempt> {
     const pair = pairKey(username, address);
-    const account = usernameKey(username);
-    const counted: [RateLimiterAbstract, string][] = [];
-    const countOn = async (limiter: RateLimiterAbstract, key: string) => {
-      try {
-        await limiter.consume(key);
-        counted.push([limiter, key]);
-      } catch (error) {
-        await this.giveBack(counted);
-        if (error instanceof RateLimiterRes) throw tooMany('Too many failed logins', error.msBeforeNext);
-        throw error;
-      }
-    };
-    await countOn(this.attemptsByUsernameAndAddress, pair);
-    await countOn(this.attemptsByAddress, address);
-    if (!(await this.isKnownAddress(pair))) await countOn(this.attemptsByAccount, account);
-
+    const counts: Count[] = [
+      [this.attemptsByUsernameAndAddress, pair],
+      [this.attemptsByAddress, address],
+    ];
+    if (!(await this.isKnownAddress(pair))) counts.push([this.attemptsByAccount, usernameKey(username)]);
+    const counted = await this.countAll(counts, 'Too many failed logins');
     return {
       succeeded: async () => {
         const [, ...others] = counted;
@@ -102,16 +102,53 @@ export class LoginThrottleService {
     };
   }
 
-  async consumeRegistration(address: string): Promise<void> {
-    try {
-      await this.registrationsByAddress.consume(address);
-    } catch (error) {
-      if (error instanceof RateLimiterRes) throw tooMany('Too many registrations from this address', error.msBeforeNext);
-      throw error;
-    }
+  /**
+   * A password-reset request, counted per username or address given (whether
+   * or not an account has it, so a 429 tells nothing) and per client address.
+   * Never given back: each one may send a mail.
+   */
+  async consumeResetRequest(identifier: string, address: string): Promise<void> {
+    await this.countAll([[this.recoveryByAccount, `request:${identifier.toLowerCase()}`], [this.recoveryByAddress, address]], 'Too many password-reset requests');
   }
 
-  private async giveBack(counted: [RateLimiterAbstract, string][]): Promise<void> {
+  /**
+   * A try of a mailed token (reset, verification) from this client address,
+   * and of a verification code for this e-mail address: counted before it is
+   * checked, given back when it was right, as for logins.
+   */
+  async consumeTokenAttempt(address: string, codeForEmailKey?: string): Promise<LoginAttempt> {
+    const counts: Count[] = [[this.recoveryByAddress, address]];
+    if (codeForEmailKey !== undefined) counts.push([this.recoveryByAccount, `code:${codeForEmailKey}`]);
+    const counted = await this.countAll(counts, 'Too many wrong tokens or codes');
+    return { succeeded: () => this.giveBack(counted), notChecked: () => this.giveBack(counted) };
+  }
+
+  /** One more mail to this account and this address (verification or reset), or 429: a mailbox cannot be flooded through Gatehouse. */
+  async consumeMail(userId: number, emailKey: string): Promise<void> {
+    await this.countAll([[this.mailsByRecipient, `user:${userId}`], [this.mailsByRecipient, `email:${emailKey}`]], 'Too many mails to this account or address');
+  }
+
+  async consumeRegistration(address: string): Promise<void> {
+    await this.countAll([[this.registrationsByAddress, address]], 'Too many registrations from this address');
+  }
+
+  /** Counts on each in turn; on a refusal gives back what was counted and answers 429 with the wait. */
+  private async countAll(counts: Count[], refusal: string): Promise<Count[]> {
+    const counted: Count[] = [];
+    for (const [limiter, key] of counts) {
+      try {
+        await limiter.consume(key);
+        counted.push([limiter, key]);
+      } catch (error) {
+        await this.giveBack(counted);
+        if (error instanceof RateLimiterRes) throw tooMany(refusal, error.msBeforeNext);
+        throw error;
+      }
+    }
+    return counted;
+  }
+
+  private async giveBack(counted: Count[]): Promise<void> {
     await Promise.all(counted.map(([limiter, key]) => limiter.reward(key, 1)));
   }
 
@@ -135,6 +172,9 @@ export class LoginThrottleService {
     return `${this.redis.keyPrefix}login_known_address:${pair}`;
   }
 }
+
+/** A limiter and the key counted on it. */
+type Count = [RateLimiterAbstract, string];
 
 function pairKey(username: string, address: string): string {
   return `${usernameKey(username)}|${address}`;

@@ -4,6 +4,7 @@ import { CreateSessions1764528000000 } from './1764528000000-create-sessions.js'
 import { CreateSigningKeys1764614400000 } from './1764614400000-create-signing-keys.js';
 import { AddSessionDetails1764700000000 } from './1764700000000-add-session-details.js';
 import { CreateTwoFactor1764710000000 } from './1764710000000-create-two-factor.js';
+import { AddEmail1764900000000 } from './1764900000000-add-email.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
-export const migrations = [CreateUsers1764355200000, CreateRefreshTokens1764441600000, CreateSessions1764528000000, CreateSigningKeys1764614400000, AddSessionDetails1764700000000, CreateTwoFactor1764710000000];
+export const migrations = [CreateUsers1764355200000, CreateRefreshTokens1764441600000, CreateSessions1764528000000, CreateSigningKeys1764614400000, AddSessionDetails1764700000000, CreateTwoFactor1764710000000, AddEmail1764900000000];
