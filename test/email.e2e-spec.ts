@@ -1,11 +1,9 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PasswordResetService } from '../src/auth/password-reset.service.js';
-import { MailService } from '../src/mail/mail.service.js';
 import { RecoveryTokensService } from '../src/recovery/recovery-tokens.service.js';
 import { UsersService } from '../src/users/users.service.js';
 import { basic, createTestApp, expectNoLeak, registerAndLogin, type TestApp } from './helpers/app.js';
-import { codeIn, linkIn, startSmtpServer, type TestSmtpServer } from './helpers/smtp-server.js';
+import { codeIn, linkIn, mailSettled, startSmtpServer, type TestSmtpServer } from './helpers/smtp-server.js';
 
 const PUBLIC_URL = 'https://auth.example.test';
 const MAIL_FROM = 'Gatehouse <no-reply@gatehouse.test>';
@@ -44,11 +42,6 @@ let lastClient = 0;
 /** A client address no other test uses. */
 const newClient = () => `198.51.100.${++lastClient}`;
 
-/** Every reset request answered so far looked up, and every queued mail delivered or given up. */
-async function mailSettled(): Promise<void> {
-  await testApp.app.get(PasswordResetService).settled();
-  await testApp.app.get(MailService).settled();
-}
 
 /** An account whose address was verified through the mailed link; returns what a test needs of it. */
 async function accountWithVerifiedEmail(username: string, email = `${username}@example.test`) {
@@ -215,7 +208,7 @@ describe('password reset by e-mail, over a real SMTP server', () => {
       expect(answer.status).toBe(202);
       expect(answer.text).toBe(JSON.stringify(FORGOT_ANSWER));
     }
-    await mailSettled();
+    await mailSettled(testApp);
     expect(smtp.received.filter((mail) => mail.to.includes('unverified-one@example.test') || mail.to.includes('nobody-here@example.test'))).toHaveLength(1);
   });
 
@@ -269,7 +262,7 @@ describe('password reset by e-mail, over a real SMTP server', () => {
       await recovery('/auth/password/reset', guesser).send({ token: `${'g'.repeat(40)}${guess}`, newPassword: NEW_PASSWORD }).expect(400);
     }
     await recovery('/auth/email/verify', guesser).send({ email: 'throttled-one@example.test', code: '123456' }).expect(429);
-    await mailSettled();
+    await mailSettled(testApp);
   });
 
   it('limits reset mails per account without telling the requester', async () => {
@@ -279,7 +272,7 @@ describe('password reset by e-mail, over a real SMTP server', () => {
     for (let request = 1; request <= MAILS_PER_ACCOUNT + 1; request++) {
       expect((await forgot(request % 2 ? { username } : { email }).expect(202)).body).toEqual(FORGOT_ANSWER);
     }
-    await mailSettled();
+    await mailSettled(testApp);
     expect(smtp.received.filter((mail) => mail.to.includes(email)).length - before).toBe(MAILS_PER_ACCOUNT);
   });
 
@@ -295,6 +288,6 @@ describe('password reset by e-mail, over a real SMTP server', () => {
       const winner = answers.findIndex((answer) => answer.status === 204);
       await testApp.http().post('/auth/token').type('form').send({ username: 'raced-one', password: `round-${round}-racer-${winner}-passphrase` }).expect(200);
     }
-    await mailSettled();
+    await mailSettled(testApp);
   });
 });

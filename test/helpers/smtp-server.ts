@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { PasswordResetService } from '../../src/auth/password-reset.service.js';
+import { MailService } from '../../src/mail/mail.service.js';
+import type { TestApp } from './app.js';
 
 /** What the server does with a message: take it, refuse its recipient, or refuse the login. */
 export type SmtpBehaviour = 'accept' | 'refuse-recipient' | 'refuse-login';
@@ -20,6 +23,8 @@ export interface TestSmtpServer {
   received: ReceivedMail[];
   /** Connections opened to it so far: each delivery try opens one. */
   connections: () => number;
+  /** Resolves once no connection is open (a client that was sent its last reply may still be closing). */
+  idle: () => Promise<void>;
   behaviour: SmtpBehaviour;
   /** The next message to `to` (in any case) not yet taken by an earlier call; waits up to 10 s for it. */
   nextMailTo: (to: string) => Promise<ReceivedMail>;
@@ -40,6 +45,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   let connections = 0;
+  let open = 0;
   const state: { behaviour: SmtpBehaviour } = { behaviour: 'accept' };
   const server = new SMTPServer({
     logger: false,
@@ -48,7 +54,11 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     authMethods: ['PLAIN', 'LOGIN'],
     onConnect: (_session, callback) => {
       connections++;
+      open++;
       callback();
+    },
+    onClose: () => {
+      open--;
     },
     onAuth: (auth, _session, callback) => {
       if (state.behaviour === 'refuse-login' || auth.username !== SMTP_USER || auth.password !== SMTP_PASSWORD) return callback(new Error('Invalid username or password'));
@@ -78,6 +88,11 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     url: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}`,
     received,
     connections: () => connections,
+    idle: async () => {
+      for (const started = Date.now(); open > 0; await new Promise((resolve) => setTimeout(resolve, 5))) {
+        if (Date.now() - started > 10_000) throw new Error(`${open} SMTP connections still open after 10 s`);
+      }
+    },
     get behaviour() {
       return state.behaviour;
     },
@@ -110,4 +125,10 @@ export function codeIn(mail: ReceivedMail): string {
   const code = /^\s*(\d{6})\s*$/m.exec(mail.parsed.text ?? '')?.[1];
   if (!code) throw new Error(`no code in:\n${mail.parsed.text}`);
   return code;
+}
+
+/** Every password-reset request answered so far looked up, and every queued mail delivered or given up. */
+export async function mailSettled(testApp: TestApp): Promise<void> {
+  await testApp.app.get(PasswordResetService).settled();
+  await testApp.app.get(MailService).settled();
 }
