@@ -10,7 +10,7 @@ import { linkIn, mailSettled, startSmtpServer, type TestSmtpServer } from './hel
  * follows the same untimed one, its mail delivered, so the comparison is of
  * the answers alone.
  */
-const SAMPLES = 40;
+const SAMPLES = 100;
 let smtp: TestSmtpServer;
 let testApp: TestApp;
 
