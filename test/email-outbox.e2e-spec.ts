@@ -9,9 +9,10 @@ import { mailSettled } from './helpers/smtp-server.js';
 
 /**
  * Without SMTP_URL (outside production) every message is an .eml file in
- * <data folder>/outbox/, private to the service's user, and a log line says
- * where: a new user can finish a reset with no mail server. On SQLite, whose
- * file decides the data folder, on either test database.
+ * <data folder>/outbox/, with its text beside it as .txt, private to the
+ * service's user, and a log line says where: a new user can finish a reset
+ * with no mail server. On SQLite, whose file decides the data folder, on
+ * either test database.
  */
 const PASSWORD = 'correct-horse-battery';
 const folder = mkdtempSync(join(tmpdir(), 'gatehouse-outbox-'));
@@ -31,9 +32,13 @@ afterAll(async () => {
 async function lastOutboxMessage(template: string) {
   await mailSettled(testApp);
   const line = logs.mock.calls.map(([message]) => String(message)).filter((message) => message.startsWith(`no SMTP_URL: the ${template} mail`)).at(-1);
-  const file = /was written to (\S+\.eml)$/.exec(line ?? '')?.[1];
+  const [, file, textFile] = /was written to (\S+\.eml) \(its text: (\S+\.txt)\)$/.exec(line ?? '') ?? [];
   if (!file) throw new Error(`no log line about a ${template} mail in the outbox`);
-  return { file, parsed: await simpleParser(readFileSync(file)) };
+  const parsed = await simpleParser(readFileSync(file));
+  // The text alone, as a person reads it: the links whole, not wrapped as in the .eml.
+  expect(readFileSync(textFile, 'utf8')).toBe(`Subject: ${parsed.subject}\n\n${parsed.text}`);
+  expect(statSync(textFile).mode & 0o777).toBe(0o600);
+  return { file, text: readFileSync(textFile, 'utf8'), parsed };
 }
 
 const tokenIn = (text: string | undefined, path: string) => new RegExp(`${path}\\?token=([A-Za-z0-9_-]+)`).exec(text ?? '')?.[1];
@@ -47,14 +52,15 @@ describe('the outbox (no SMTP_URL)', () => {
     expect(statSync(verification.file).mode & 0o777).toBe(0o600);
     expect(verification.parsed.to).toMatchObject({ text: 'outboxed@example.test' });
     expect(verification.parsed.from?.text).toBe('"Gatehouse" <no-reply@localhost>');
-    await testApp.http().post('/auth/email/verify').send({ token: tokenIn(verification.parsed.text, '/auth/email/verify') }).expect(204);
+    await testApp.http().post('/auth/email/verify').send({ token: tokenIn(verification.text, '/auth/email/verify') }).expect(204);
 
     await testApp.http().post('/auth/password/forgot').send({ username: 'outboxed' }).expect(202);
     const reset = await lastOutboxMessage('password-reset');
     expect(reset.parsed.subject).toBe('Reset your password');
-    await testApp.http().post('/auth/password/reset').send({ token: tokenIn(reset.parsed.text, '/auth/password/reset'), newPassword: 'violet-tangerine-kayak' }).expect(204);
+    await testApp.http().post('/auth/password/reset').send({ token: tokenIn(reset.text, '/auth/password/reset'), newPassword: 'violet-tangerine-kayak' }).expect(204);
     await testApp.http().post('/auth/token').type('form').send({ username: 'outboxed', password: 'violet-tangerine-kayak' }).expect(200);
     expect((await lastOutboxMessage('password-changed')).parsed.subject).toBe('Your password was reset');
     expect(readdirSync(outbox).filter((name) => name.endsWith('.eml'))).toHaveLength(3);
+    expect(readdirSync(outbox).filter((name) => name.endsWith('.txt'))).toHaveLength(3);
   });
 });

@@ -93,11 +93,13 @@ export class MailService implements BeforeApplicationShutdown {
       this.logger.log(`${what} was sent (${sent.messageId})`);
       return;
     }
+    // The message whole, for a mail client; and its text alone, since the .eml wraps long lines (the links) as quoted-printable.
     const { outboxDirectory } = this.config.mail;
     makePrivateFolder(outboxDirectory);
-    const file = join(outboxDirectory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`);
-    await writeFile(file, sent.message as Buffer, { mode: 0o600, flag: 'wx' });
-    this.logger.log(`no SMTP_URL: ${what} was written to ${file}`);
+    const name = join(outboxDirectory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`);
+    await writeFile(`${name}.eml`, sent.message as Buffer, { mode: 0o600, flag: 'wx' });
+    await writeFile(`${name}.txt`, `Subject: ${message.subject}\n\n${message.text}`, { mode: 0o600, flag: 'wx' });
+    this.logger.log(`no SMTP_URL: ${what} was written to ${name}.eml (its text: ${name}.txt)`);
   }
 
   /** False when the service is stopping instead. */
