@@ -317,3 +317,29 @@ describe('the audit trail records sessions and two-factor', () => {
     expect(await eventOf(disabling.requestId, 'mfa.disabled')).toMatchObject({ actorId: user.id, subjectId: user.id, details: { factor: 'totp' } });
   });
 });
+
+describe('the audit trail records e-mail and password reset', () => {
+  it('an address changed and its verification mailed, a wrong code, reset requests (known and unknown names) and a bad reset token', async () => {
+    const password = 'mailbox-passphrase-1';
+    const { user, accessToken } = await registerAndLogin(testApp, 'audited-mail', password);
+    const changing = traced();
+    await changing.put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email: 'audited-mail@example.com', currentPassword: password }).expect(200);
+    expect(await eventOf(changing.requestId, 'email.changed')).toMatchObject({ actorId: user.id, subjectId: user.id, details: { email: 'audited-mail@example.com', respelled: false }, ...fromTraced(changing.requestId) });
+    expect(await eventOf(changing.requestId, 'email.verification-mailed')).toMatchObject({ subjectId: user.id, details: { email: 'audited-mail@example.com' } });
+
+    const guessing = traced();
+    await guessing.post('/auth/email/verify').send({ email: 'audited-mail@example.com', code: '000000' }).expect(400);
+    expect(await eventOf(guessing.requestId, 'email.verified')).toMatchObject({ outcome: 'failure', subjectId: null, details: { via: 'code' } });
+
+    const known = traced();
+    await known.post('/auth/password/forgot').send({ username: 'audited-mail' }).expect(202);
+    expect(await eventOf(known.requestId, 'password.reset-requested')).toMatchObject({ subjectId: user.id, details: { identifier: 'audited-mail', mailable: false } });
+    const unknown = traced();
+    await unknown.post('/auth/password/forgot').send({ email: 'nobody-at-all@example.com' }).expect(202);
+    expect(await eventOf(unknown.requestId, 'password.reset-requested')).toMatchObject({ subjectId: null, details: { identifier: 'nobody-at-all@example.com', mailable: false } });
+
+    const resetting = traced();
+    await resetting.post('/auth/password/reset').send({ token: 'not-a-token-that-was-ever-mailed-to-anyone', newPassword: 'another-passphrase-2' }).expect(400);
+    expect(await eventOf(resetting.requestId, 'password.reset')).toMatchObject({ outcome: 'failure', subjectId: null, ...fromTraced(resetting.requestId) });
+  });
+});

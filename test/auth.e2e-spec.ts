@@ -11,7 +11,7 @@ afterAll(() => testApp.close());
 describe('POST /auth (registration)', () => {
   it('creates a user account and answers 201 with id, username, role and createdAt, never the hash', async () => {
     const response = await testApp.http().post('/auth').send({ username: 'Register.Me', password: 'gentle-rain-falls' }).expect(201);
-    expect(response.body).toEqual({ id: expect.any(Number), username: 'Register.Me', role: 'user', createdAt: expect.any(String) });
+    expect(response.body).toEqual({ id: expect.any(Number), username: 'Register.Me', role: 'user', email: null, emailVerified: false, createdAt: expect.any(String) });
     expect(new Date(response.body.createdAt).getTime()).not.toBeNaN();
   });
 
@@ -163,7 +163,7 @@ describe('GET /auth/me', () => {
   it('shows the signed-in account with Bearer and with Basic', async () => {
     const { user, password, accessToken } = await registerAndLogin(testApp, 'Erin');
     const viaBearer = await testApp.http().get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200);
-    expect(viaBearer.body).toEqual({ id: user.id, username: 'Erin', role: 'user', createdAt: expect.any(String) });
+    expect(viaBearer.body).toEqual({ id: user.id, username: 'Erin', role: 'user', email: null, emailVerified: false, createdAt: expect.any(String) });
     const viaBasic = await testApp.http().get('/auth/me').set('Authorization', basic('erin', password)).expect(200);
     expect(viaBasic.body).toEqual(viaBearer.body);
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -91,6 +92,12 @@ describe('start-up with bad configuration', () => {
       { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: '' },
       'KEY_ENCRYPTION_SECRET is required when NODE_ENV=production (at least 32 bytes; generate one with: openssl rand -base64 48)',
     ],
+    [
+      { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), SMTP_URL: '' },
+      'SMTP_URL is required when NODE_ENV=production (smtp://user:password@host:port or smtps://…), or set EMAIL_ENABLED=false to turn off e-mail addresses and password reset',
+    ],
+    [{ SMTP_URL: 'https://user:secret@mail.example.com' }, 'SMTP_URL must be smtp://user:password@host:port or smtps://… (the password URL-encoded)'],
+    [{ MAIL_FROM: 'Gatehouse' }, 'MAIL_FROM must be an e-mail address or Name <address> (got "Gatehouse")'],
   ])('stops with exit code 1 and one line naming the variable: %j', async (extraEnv, message) => {
     const result = await start(extraEnv);
     expect(result.code).toBe(1);

@@ -3,6 +3,7 @@ import newman, { type NewmanRunSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCollection, COLLECTION_FILE } from '../postman/build-collection.mjs';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { startSmtpServer, type TestSmtpServer } from './helpers/smtp-server.js';
 
 const ENVIRONMENT_FILE = 'postman/gatehouse.postman_environment.json';
 const ADMIN = { username: 'postman-admin', password: 'parcel-route-nine' };
@@ -39,13 +40,19 @@ function runNewman(baseUrl: string, account: Record<string, string> = {}): Promi
 
 describe('the Postman collection', () => {
   let server: RunningServer;
+  // Where the collection's mail goes (it reads none): a real SMTP server, not the outbox of a data folder.
+  let smtp: TestSmtpServer;
   const collection = JSON.parse(readFileSync(COLLECTION_FILE, 'utf8')) as { item: CollectionFolder[] };
   const requests = collection.item.flatMap((folder) => folder.item);
 
   beforeAll(async () => {
-    server = await startServer({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
+    smtp = await startSmtpServer();
+    server = await startServer({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, SMTP_URL: smtp.url });
   });
-  afterAll(() => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    await smtp?.close();
+  });
 
   it('is the output of postman/build-collection.mjs (run `npm run postman:build`)', () => {
     expect(collection).toEqual(JSON.parse(JSON.stringify(buildCollection())));
@@ -90,6 +97,7 @@ describe('the Postman collection', () => {
       expect(summary.run.stats.requests.total).toBe(requests.length);
       expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(40);
       expect(summary.run.stats.assertions.failed).toBe(0);
+      await smtp.nextMailTo(`${summary.run.executions.find((execution) => execution.item.name === 'Set the e-mail address (with the password)')?.response?.json().email}`);
     }
   });
 });

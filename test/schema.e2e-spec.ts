@@ -14,16 +14,17 @@ import { MfaChallenge } from '../src/mfa/entities/mfa-challenge.entity.js';
 import { RecoveryCode } from '../src/mfa/entities/recovery-code.entity.js';
 import { TotpFactor } from '../src/mfa/entities/totp-factor.entity.js';
 import { runMigrations } from '../src/database/run-migrations.js';
+import { RecoveryToken } from '../src/recovery/entities/recovery-token.entity.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
-const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent];
+const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent, RecoveryToken];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events', 'recovery_tokens']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
@@ -54,9 +55,10 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const postgres = new DataSource(buildDataSourceOptions({ type: 'postgres', url: database.url, poolSize: 2 }, ENTITIES));
     dataSources.push(await sqlite.initialize(), await postgres.initialize());
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
-    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version', 'totp_enabled']);
+    expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version', 'totp_enabled', 'email', 'email_key', 'email_verified_at']);
     expect(onPostgres).toEqual(onSqlite);
-    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'mfa_challenges', 'recovery_codes', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
+    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'mfa_challenges', 'recovery_codes', 'recovery_tokens', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
+    expect(onSqlite.users.email_key).toMatchObject({ nullable: true, unique: true });
   });
 
   it('leave nothing for the entities to change, on either driver (migration:generate would find nothing)', async () => {

@@ -25,7 +25,7 @@ describe('GET /users', () => {
     expect(first.body).toMatchObject({ page: 1, pageSize: 2, total: expect.any(Number) });
     expect(first.body.total).toBeGreaterThanOrEqual(4);
     expect(first.body.items).toHaveLength(2);
-    expect(first.body.items[0]).toEqual({ id: rootId, username: 'root', role: 'admin', createdAt: expect.any(String) });
+    expect(first.body.items[0]).toEqual({ id: rootId, username: 'root', role: 'admin', email: null, emailVerified: false, createdAt: expect.any(String) });
     const second = await testApp.http().get('/users?page=2&pageSize=2').set('Authorization', asRoot).expect(200);
     const ids = [...first.body.items, ...second.body.items].map((user: { id: number }) => user.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
@@ -62,7 +62,7 @@ describe('PATCH /users/:id', () => {
     await testApp.http().get('/protected-admin').set('Authorization', bearer).expect(403);
 
     const promoted = await setRole(user.id, 'admin').expect(200);
-    expect(promoted.body).toEqual({ id: user.id, username: 'rising', role: 'admin', createdAt: expect.any(String) });
+    expect(promoted.body).toEqual({ id: user.id, username: 'rising', role: 'admin', email: null, emailVerified: false, createdAt: expect.any(String) });
     // Same token as before: the role is read from the database, not from the token.
     await testApp.http().get('/protected-admin').set('Authorization', bearer).expect(200);
 

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { isValidPassword, isValidUsername, isWellFormedPassword, passwordLength, usernameKey } from './account-rules.js';
+import { emailKey, isValidEmail, isValidPassword, isValidUsername, isWellFormedPassword, passwordLength, usernameKey } from './account-rules.js';
 
 describe('account rules', () => {
+  it.each(['alice@example.com', 'Alice.Smith+tag@mail.example.co.uk', 'x@xn--bcher-kva.example', `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`])('takes the e-mail address %s', (email) =>
+    expect(isValidEmail(email)).toBe(true),
+  );
+  it.each(['alice', 'alice@', '@example.com', 'alice@localhost', 'alice@127.0.0.1', 'Alice <alice@example.com>', ' alice@example.com', 'alice@example.com\n', 'ａlice@example.com', 'alicé@example.com', 'alice@bücher.example', `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example`, 42, null])(
+    'refuses the e-mail address %j',
+    (email) => expect(isValidEmail(email)).toBe(false),
+  );
+  it('folds e-mail addresses to one key whatever their case', () => expect(emailKey('Alice@Example.COM')).toBe(emailKey('alice@example.com')));
+
   it.each(['abc', 'A.b_c-9', 'x'.repeat(64)])('takes the username %s', (name) => expect(isValidUsername(name)).toBe(true));
   it.each(['ab', 'x'.repeat(65), ' alice', 'alice ', 'al ice', 'ａｌｉｃｅ', 'alicé', 'alice\u0000', 'аlice' /* Cyrillic а */, 42])(
     'refuses the username %j',

@@ -1,3 +1,5 @@
+import { isEmail } from 'class-validator';
+
 /**
  * The account rules of API.md, in one place: the DTO validators, the
  * configuration (bootstrap admin) and the CLI all check through these.
@@ -54,4 +56,29 @@ export function passwordLength(password: string): number {
 /** Usernames are unique case-insensitively; this key is what the unique index holds. */
 export function usernameKey(username: string): string {
   return username.toLowerCase();
+}
+
+/** RFC 5321 §4.5.3.1.3: a path holds at most 256 octets, so an address at most 254. */
+export const EMAIL_MAX_LENGTH = 254;
+export const EMAIL_RULE = `an e-mail address such as alice@example.com (printable ASCII, at most ${EMAIL_MAX_LENGTH} characters; an internationalised domain in its xn-- form)`;
+/**
+ * Printable ASCII only: full-width and look-alike letters are refused, as in
+ * usernames, rather than folded; an internationalised domain is written in
+ * its xn-- (punycode) form.
+ */
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** The syntax of an address (no DNS is asked): local@domain.tld, as validator.js reads RFC 5322 without display names or IP domains. */
+export function isValidEmail(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= EMAIL_MAX_LENGTH &&
+    PRINTABLE_ASCII.test(value) &&
+    isEmail(value, { allow_display_name: false, allow_utf8_local_part: false, require_tld: true, allow_ip_domain: false })
+  );
+}
+
+/** E-mail addresses are unique case-insensitively (whatever RFC 5321 allows local parts, no provider tells Alice@ from alice@). */
+export function emailKey(email: string): string {
+  return email.toLowerCase();
 }

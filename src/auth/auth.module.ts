@@ -23,6 +23,12 @@ import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { AuthenticatedGuard } from './guards/authenticated.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
+import { MailModule } from '../mail/mail.module.js';
+import { RecoveryModule } from '../recovery/recovery.module.js';
+import { EmailController } from './email.controller.js';
+import { EmailVerificationService } from './email-verification.service.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
 
 @Module({
   imports: [
@@ -34,8 +40,10 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
     MfaModule,
     PassportModule,
     TokensModule,
+    MailModule,
+    RecoveryModule,
   ],
-  controllers: [AuthController, SessionsController, TwoFactorController, WellKnownController],
+  controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, WellKnownController],
   providers: [
     // In this order: who is calling, then whether their role may.
     { provide: APP_GUARD, useClass: AuthenticatedGuard },
@@ -48,6 +56,8 @@ import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
     JwtStrategy,
     BasicStrategy,
     AdminBootstrapService,
+    EmailVerificationService,
+    PasswordResetService,
   ],
 })
 export class AuthModule {}

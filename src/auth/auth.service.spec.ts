@@ -14,6 +14,8 @@ import type { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { MfaService } from '../mfa/mfa.service.js';
+import type { EmailVerificationService } from './email-verification.service.js';
+import type { AppConfiguration } from '../config/configuration.js';
 
 const PASSWORD = 'correct horse battery';
 const WRONG_PASSWORD = 'wrong horse battery';
@@ -75,6 +77,8 @@ function setUp() {
     mfa as unknown as MfaService,
     passwordPolicy as unknown as PasswordPolicyService,
     events as unknown as EventEmitter2,
+    { mailVerification: vi.fn() } as unknown as EmailVerificationService,
+    { mail: { enabled: true } } as unknown as AppConfiguration,
   );
   return { service, events, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
 }

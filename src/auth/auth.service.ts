@@ -1,8 +1,8 @@
-import { ConflictException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { EMAIL_TAKEN, UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import { MFA_GRANT_TYPE, type TokenRequestDto } from './dto/token-request.dto.js';
@@ -20,6 +20,9 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { MFA_TOKEN_TTL_SECONDS, MfaService } from '../mfa/mfa.service.js';
 import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { EmailVerificationService } from './email-verification.service.js';
+import { EMAIL_OFF } from './guards/email-enabled.guard.js';
 
 /** How a credential was presented: the token endpoint, a Basic header, the current password of a password change or an enrolment, or a second-factor code. */
 export type LoginMethod = 'password' | 'basic' | 'current-password' | 'second-factor';
@@ -51,32 +54,41 @@ export class AuthService {
     private readonly mfa: MfaService,
     private readonly passwordPolicy: PasswordPolicyService,
     private readonly events: EventEmitter2,
+    private readonly emailVerification: EmailVerificationService,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
   /**
    * POST /auth: a `user` account, limited per client address. The attempt is
    * counted before the policy runs, so its online check cannot be driven
    * faster than registrations are allowed. A name already taken is recorded
-   * too (someone probing for accounts).
+   * too (someone probing for accounts). An address given is mailed a
+   * verification (in the background).
    */
   async register(account: RegisterDto, request: RequestContext): Promise<User> {
+    if (account.email != null && !this.config.mail.enabled) throw new BadRequestException(`email: ${EMAIL_OFF}`);
     await this.loginThrottle.consumeRegistration(request);
     await this.passwordPolicy.enforce(account.password, account.username, 'password');
     const details = { username: account.username, role: 'user' };
+    let user: User;
     try {
-      const user = await this.createAccount(account, 'user', request.clientAddress);
-      raiseSecurityEvent(this.events, { type: 'account.registered', subjectId: user.id, request, details });
-      return user;
+      user = await this.createAccount(account, 'user', request.clientAddress);
     } catch (error) {
-      if (error instanceof ConflictException) raiseSecurityEvent(this.events, { type: 'account.registered', outcome: 'failure', request, details: { ...details, reason: 'username-taken' } });
+      if (error instanceof ConflictException) {
+        const reason = error.message === EMAIL_TAKEN ? 'email-taken' : 'username-taken';
+        raiseSecurityEvent(this.events, { type: 'account.registered', outcome: 'failure', request, details: { ...details, reason } });
+      }
       throw error;
     }
+    raiseSecurityEvent(this.events, { type: 'account.registered', subjectId: user.id, request, details });
+    if (user.email) await this.emailVerification.mailVerification(user, request);
+    return user;
   }
 
-  /** Any account: for the admin bootstrap and the CLI (no client address) as well as registration. */
-  async createAccount({ username, password }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
+  /** Any account, its password already past the policy: for the admin bootstrap as well as registration. */
+  async createAccount({ username, password, email }: RegisterDto, role: Role, clientAddress?: string): Promise<User> {
     const passwordHash = await this.passwordsService.hashPassword(password, clientAddress);
-    return this.usersService.create({ username, passwordHash, role });
+    return this.usersService.create({ username, passwordHash, role, email });
   }
 
   /**
@@ -210,11 +222,25 @@ export class AuthService {
     if (!(await this.authenticate(user.username, currentPassword, request, 'current-password'))) {
       throw new UnauthorizedException('The current password is wrong.');
     }
-    await this.passwordPolicy.enforce(newPassword, user.username, 'newPassword');
-    const passwordHash = await this.passwordsService.hashPassword(newPassword, request.clientAddress);
-    await this.usersService.changePassword(user.id, passwordHash);
-    await this.sessions.endAll(user.id);
+    await this.storeNewPassword(user.id, await this.hashNewPassword(user, newPassword, request.clientAddress));
     raiseSecurityEvent(this.events, { type: 'password.changed', actorId: user.id, subjectId: user.id, request });
+  }
+
+  /** A new password of the user (a change or a reset): past the policy (400 naming newPassword), then hashed. */
+  async hashNewPassword(user: User, newPassword: string, clientAddress: string): Promise<string> {
+    await this.passwordPolicy.enforce(newPassword, user.username, 'newPassword');
+    return this.passwordsService.hashPassword(newPassword, clientAddress);
+  }
+
+  /**
+   * Stores a new password hash, for a change and a reset alike: the hash and a
+   * new credentials version are one write (refresh tokens, access tokens and
+   * cached Basic credentials die on every instance, through the
+   * user.password-changed event), then every session is marked ended.
+   */
+  async storeNewPassword(userId: number, passwordHash: string): Promise<void> {
+    await this.usersService.changePassword(userId, passwordHash);
+    await this.sessions.endAll(userId);
   }
 
   private async passwordGrant(username: string, password: string, request: RequestContext): Promise<TokenResponseDto> {

@@ -10,7 +10,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 
 /** The limiters, as `throttle.blocked` events and gatehouse_throttle_blocks_total name them. */
-type LimiterName = 'username-address' | 'address' | 'account' | 'registration';
+type LimiterName = 'username-address' | 'address' | 'account' | 'registration' | 'recovery-address' | 'recovery-account' | 'mail';
 
 /** How long an address from which an account logged in keeps its own allowance during an account-wide block. */
 const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
@@ -38,8 +38,11 @@ export interface LoginAttempt {
  * - per account, from all addresses together (NIST SP 800-63B §5.2.2), except
  *   from addresses the account logged in from in the last 30 days: those keep
  *   their own per-pair allowance, so a botnet cannot lock the owner out.
- * Registrations are limited per address. With REDIS_URL the counters live in
- * Redis (atomic increments), so attempts sent to several instances count together.
+ * Registrations are limited per address; so are the e-mail routes (password
+ * reset requests and resets, verification codes), which are also counted per
+ * account, and the mail an account or an address is sent. With REDIS_URL the
+ * counters live in Redis (atomic increments), so attempts sent to several
+ * instances count together.
  *
  * @nestjs/throttler counts requests, not outcomes, and its storage can neither
  * give a point back nor reset a counter, which "a success costs nothing" needs.
@@ -50,6 +53,9 @@ export class LoginThrottleService {
   private readonly attemptsByAddress: RateLimiterAbstract;
   private readonly attemptsByAccount: RateLimiterAbstract;
   private readonly registrationsByAddress: RateLimiterAbstract;
+  private readonly recoveryByAddress: RateLimiterAbstract;
+  private readonly recoveryByAccount: RateLimiterAbstract;
+  private readonly mailsByRecipient: RateLimiterAbstract;
   /** Accounts' recent login addresses, while Redis is away or absent. */
   private readonly knownAddressesInMemory = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY, ttl: KNOWN_ADDRESS_MS });
 
@@ -58,7 +64,8 @@ export class LoginThrottleService {
     private readonly redis: RedisService,
     private readonly events: EventEmitter2,
   ) {
-    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, windowSeconds } = config.throttle;
+    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, recoveryPerAddress, recoveryPerAccount, mailsPerAccount, windowSeconds } =
+      config.throttle;
     // With Redis the counters are shared by every instance; while Redis is unreachable each
     // instance goes on counting in memory (the insurance limiter) rather than failing logins.
     const limiter = (keyPrefix: string, points: number) => {
@@ -75,6 +82,9 @@ export class LoginThrottleService {
     this.attemptsByAddress = limiter('login_fail_address', failuresPerAddress);
     this.attemptsByAccount = limiter('login_fail_account', failuresPerAccount);
     this.registrationsByAddress = limiter('register_address', registrationsPerAddress);
+    this.recoveryByAddress = limiter('recovery_address', recoveryPerAddress);
+    this.recoveryByAccount = limiter('recovery_account', recoveryPerAccount);
+    this.mailsByRecipient = limiter('mail_recipient', mailsPerAccount);
   }
 
   /**
@@ -85,22 +95,12 @@ export class LoginThrottleService {
   async consumeLoginAttempt(username: string, request: RequestContext): Promise<LoginAttempt> {
     const address = request.clientAddress;
     const pair = pairKey(username, address);
-    const account = usernameKey(username);
-    const counted: [RateLimiterAbstract, string][] = [];
-    const countOn = async (limiter: RateLimiterAbstract, key: string, name: LimiterName) => {
-      try {
-        await limiter.consume(key);
-        counted.push([limiter, key]);
-      } catch (error) {
-        await this.giveBack(counted);
-        if (error instanceof RateLimiterRes) throw this.blocked(name, request, 'Too many failed logins', error.msBeforeNext, username);
-        throw error;
-      }
-    };
-    await countOn(this.attemptsByUsernameAndAddress, pair, 'username-address');
-    await countOn(this.attemptsByAddress, address, 'address');
-    if (!(await this.isKnownAddress(pair))) await countOn(this.attemptsByAccount, account, 'account');
-
+    const counts: Count[] = [
+      [this.attemptsByUsernameAndAddress, pair, 'username-address'],
+      [this.attemptsByAddress, address, 'address'],
+    ];
+    if (!(await this.isKnownAddress(pair))) counts.push([this.attemptsByAccount, usernameKey(username), 'account']);
+    const counted = await this.countAll(counts, 'Too many failed logins', request, username);
     return {
       succeeded: async () => {
         const [, ...others] = counted;
@@ -110,24 +110,75 @@ export class LoginThrottleService {
     };
   }
 
+  /**
+   * A password-reset request, counted per username or address given (whether
+   * or not an account has it, so a 429 tells nothing) and per client address.
+   * Never given back: each one may send a mail.
+   */
+  async consumeResetRequest(identifier: string, request: RequestContext): Promise<void> {
+    await this.countAll(
+      [
+        [this.recoveryByAccount, `request:${identifier.toLowerCase()}`, 'recovery-account'],
+        [this.recoveryByAddress, request.clientAddress, 'recovery-address'],
+      ],
+      'Too many password-reset requests',
+      request,
+    );
+  }
+
+  /**
+   * A try of a mailed token (reset, verification) from this client address,
+   * and of a verification code for this e-mail address: counted before it is
+   * checked, given back when it was right, as for logins.
+   */
+  async consumeTokenAttempt(request: RequestContext, codeForEmailKey?: string): Promise<LoginAttempt> {
+    const counts: Count[] = [[this.recoveryByAddress, request.clientAddress, 'recovery-address']];
+    if (codeForEmailKey !== undefined) counts.push([this.recoveryByAccount, `code:${codeForEmailKey}`, 'recovery-account']);
+    const counted = await this.countAll(counts, 'Too many wrong tokens or codes', request);
+    return { succeeded: () => this.giveBack(counted), notChecked: () => this.giveBack(counted) };
+  }
+
+  /** One more mail to this account and this address (verification or reset), or 429: a mailbox cannot be flooded through Gatehouse. */
+  async consumeMail(userId: number, emailKey: string, request: RequestContext | null): Promise<void> {
+    await this.countAll(
+      [
+        [this.mailsByRecipient, `user:${userId}`, 'mail'],
+        [this.mailsByRecipient, `email:${emailKey}`, 'mail'],
+      ],
+      'Too many mails to this account or address',
+      request,
+    );
+  }
+
   async consumeRegistration(request: RequestContext): Promise<void> {
-    try {
-      await this.registrationsByAddress.consume(request.clientAddress);
-    } catch (error) {
-      if (error instanceof RateLimiterRes) throw this.blocked('registration', request, 'Too many registrations from this address', error.msBeforeNext);
-      throw error;
+    await this.countAll([[this.registrationsByAddress, request.clientAddress, 'registration']], 'Too many registrations from this address', request);
+  }
+
+  /**
+   * Counts on each in turn; on a refusal gives back what was counted and
+   * answers 429 with the wait, recorded as a security event (so in the log at
+   * warn, and in metrics by limiter).
+   */
+  private async countAll(counts: Count[], refusal: string, request: RequestContext | null, username?: string): Promise<Count[]> {
+    const counted: Count[] = [];
+    for (const count of counts) {
+      const [limiter, key, name] = count;
+      try {
+        await limiter.consume(key);
+        counted.push(count);
+      } catch (error) {
+        await this.giveBack(counted);
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const exception = tooMany(refusal, error.msBeforeNext);
+        const details = { limiter: name, retryAfterSeconds: exception.retryAfterSeconds, ...(username === undefined ? {} : { username }) };
+        raiseSecurityEvent(this.events, { type: 'throttle.blocked', outcome: 'failure', request, details });
+        throw exception;
+      }
     }
+    return counted;
   }
 
-  /** A 429 to throw, recorded as a security event (and so in the log at warn, and in metrics by limiter). */
-  private blocked(limiter: LimiterName, request: RequestContext, what: string, milliseconds: number, username?: string): TooManyRequestsException {
-    const exception = tooMany(what, milliseconds);
-    const details = { limiter, retryAfterSeconds: exception.retryAfterSeconds, ...(username === undefined ? {} : { username }) };
-    raiseSecurityEvent(this.events, { type: 'throttle.blocked', outcome: 'failure', request, details });
-    return exception;
-  }
-
-  private async giveBack(counted: [RateLimiterAbstract, string][]): Promise<void> {
+  private async giveBack(counted: Count[]): Promise<void> {
     await Promise.all(counted.map(([limiter, key]) => limiter.reward(key, 1)));
   }
 
@@ -151,6 +202,10 @@ export class LoginThrottleService {
     return `${this.redis.keyPrefix}login_known_address:${pair}`;
   }
 }
+
+/** A limiter and the key counted on it. */
+/** A counter to take a point from: the limiter, the key, and the limiter's name for the record. */
+type Count = [RateLimiterAbstract, string, LimiterName];
 
 function pairKey(username: string, address: string): string {
   return `${usernameKey(username)}|${address}`;

@@ -9,7 +9,7 @@ const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
 /** What `openssl rand -base64 48` gives. */
 const secret = randomBytes(48).toString('base64');
 /** Production with HS256 and real secrets, where a test varies one thing. */
-const PRODUCTION = { NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') };
+const PRODUCTION = { NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), EMAIL_ENABLED: 'false' };
 
 describe('loadConfiguration', () => {
   it('has the defaults of API.md', () => {
@@ -35,15 +35,53 @@ describe('loadConfiguration', () => {
       corsOrigins: [],
       logLevel: 'info',
       trustProxy: false,
-      throttle: { failuresPerUsernameAndAddress: 5, failuresPerAddress: 50, failuresPerAccount: 20, registrationsPerAddress: 20, windowSeconds: 900 },
+      throttle: {
+        failuresPerUsernameAndAddress: 5,
+        failuresPerAddress: 50,
+        failuresPerAccount: 20,
+        registrationsPerAddress: 20,
+        recoveryPerAddress: 20,
+        recoveryPerAccount: 5,
+        mailsPerAccount: 5,
+        windowSeconds: 900,
+      },
+      mail: { enabled: true, smtpUrl: null, from: 'Gatehouse <no-reply@localhost>', outboxDirectory: `${directory}/outbox`, sendAttempts: 3, retryDelaySeconds: 5 },
       auditRetentionSeconds: 90 * 86400,
       metricsToken: null,
       docs: { enabled: true, persistAuthorization: true },
     });
   });
 
+  it('reads the mail settings: SMTP_URL, MAIL_FROM, the tries, and EMAIL_ENABLED', () => {
+    const env = { DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    const smtp = 'smtps://apikey:s3cr%2Ft@smtp.example.com:465';
+    expect(loadConfiguration({ ...env, SMTP_URL: smtp, MAIL_FROM: 'Acme <auth@acme.example>', MAIL_SEND_ATTEMPTS: '5', MAIL_RETRY_DELAY: '0' }).mail).toMatchObject({
+      smtpUrl: smtp,
+      from: 'Acme <auth@acme.example>',
+      sendAttempts: 5,
+      retryDelaySeconds: 0,
+    });
+    expect(loadConfiguration({ ...env, EMAIL_ENABLED: 'false' }).mail.enabled).toBe(false);
+    expect(() => loadConfiguration({ ...env, EMAIL_ENABLED: 'no' })).toThrow('EMAIL_ENABLED must be true or false (got "no")');
+    expect(() => loadConfiguration({ ...env, SMTP_URL: 'smtp//user:password@host' })).toThrow(/^SMTP_URL must be smtp:\/\/user:password@host:port or smtps:\/\/… \(the password URL-encoded\)$/);
+    expect(() => loadConfiguration({ ...env, MAIL_FROM: 'Acme <auth@acme.example>\r\nBcc: all@example.com' })).toThrow(/^MAIL_FROM must be/);
+    expect(() => loadConfiguration({ ...env, MAIL_SEND_ATTEMPTS: '0' })).toThrow('MAIL_SEND_ATTEMPTS must be a whole number from 1 to 10 (got "0")');
+  });
+
+  it('in production, needs SMTP_URL (never the outbox) and MAIL_FROM while e-mail is on, and refuses a placeholder password in SMTP_URL', () => {
+    const env = { ...PRODUCTION, DATABASE_URL: `sqlite:${temp()}/a.sqlite`, JWT_SECRET: secret, EMAIL_ENABLED: '' };
+    expect(() => loadConfiguration(env)).toThrow(
+      'SMTP_URL is required when NODE_ENV=production (smtp://user:password@host:port or smtps://…), or set EMAIL_ENABLED=false to turn off e-mail addresses and password reset',
+    );
+    expect(() => loadConfiguration({ ...env, SMTP_URL: 'smtp://mailer:9d2f7c1a8b4e@smtp.example.com:587' })).toThrow(/^MAIL_FROM is required with SMTP_URL when NODE_ENV=production/);
+    expect(() => loadConfiguration({ ...env, SMTP_URL: 'smtp://mailer:change-me@smtp.example.com:587', MAIL_FROM: 'auth@example.com' })).toThrow(/^SMTP_URL is a placeholder/);
+    expect(loadConfiguration({ ...env, SMTP_URL: 'smtp://mailer:9d2f7c1a8b4e@smtp.example.com:587', MAIL_FROM: 'auth@example.com' }).mail.enabled).toBe(true);
+    expect(loadConfiguration({ ...env, EMAIL_ENABLED: 'false' }).mail.enabled).toBe(false);
+  });
+
+
   it('keeps Swagger UI from storing what Authorize was given in production, unless asked; turns /docs off when asked', () => {
-    const env = { ...PRODUCTION, JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    const env = { ...PRODUCTION, JWT_SECRET: secret, DATABASE_URL: `sqlite:${temp()}/a.sqlite`, EMAIL_ENABLED: 'false' };
     expect(loadConfiguration(env).docs).toEqual({ enabled: true, persistAuthorization: false });
     expect(loadConfiguration({ ...env, DOCS_PERSIST_AUTHORIZATION: 'true', DOCS_ENABLED: 'false' }).docs).toEqual({ enabled: false, persistAuthorization: true });
   });
@@ -203,6 +241,7 @@ describe('loadConfiguration', () => {
     expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret, JWT_ALGORITHM: 'HS256', JWT_SECRET: 'change-me-to-the-output-of-openssl-rand-base64-48' })).toThrow(/^JWT_SECRET is a placeholder .*openssl rand -base64 48$/);
     expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret })).toThrow(/^ADMIN_PASSWORD is a placeholder/);
     expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret, ADMIN_PASSWORD: secret })).toThrow(/^METRICS_TOKEN is a placeholder .*openssl rand -base64 48$/);
+    expect(() => loadConfiguration({ ...example, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: secret, ADMIN_PASSWORD: 'a-long-real-passphrase-9d2f', METRICS_TOKEN: secret })).toThrow(/^SMTP_URL is a placeholder/);
   });
 
   it.each([

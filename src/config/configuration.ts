@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { getConfigToken } from '@nestjs/config';
 import ms, { type StringValue } from 'ms';
 import {
+  isValidEmail,
   isValidUsername,
   isWellFormedPassword,
   PASSWORD_FORM_RULE,
@@ -74,6 +75,26 @@ export interface AppConfiguration {
   /** The bearer token that `/metrics` requires; null: no `/metrics` at all. */
   metricsToken: string | null;
   docs: DocsConfiguration;
+  mail: MailConfiguration;
+}
+
+/**
+ * E-mail addresses, their verification and password reset by mail: see
+ * "E-mail and password reset" in the README.
+ */
+export interface MailConfiguration {
+  /** EMAIL_ENABLED (default true): the e-mail routes, and an address at registration. Off: those routes answer 404. */
+  enabled: boolean;
+  /** smtp:// or smtps://, credentials in the URL; null: messages are written to `outboxDirectory` (never in production). */
+  smtpUrl: string | null;
+  /** The From of every message: an address, or `Name <address>`. */
+  from: string;
+  /** Where messages go without SMTP_URL: `<data folder>/outbox`. */
+  outboxDirectory: string;
+  /** Tries per message before it is given up (and logged). */
+  sendAttempts: number;
+  /** The wait before the second try; it doubles before each further one. */
+  retryDelaySeconds: number;
 }
 
 /** Swagger UI at /docs and the OpenAPI document at /docs-json. */
@@ -138,6 +159,12 @@ export interface ThrottleConfiguration {
   failuresPerAccount: number;
   /** Registrations from one address. */
   registrationsPerAddress: number;
+  /** Password-reset requests, resets and e-mail codes from one client address. */
+  recoveryPerAddress: number;
+  /** Password-reset requests per username or e-mail given, and e-mail codes tried per address. */
+  recoveryPerAccount: number;
+  /** Mails (verification, reset) one account, and one e-mail address, is sent. */
+  mailsPerAccount: number;
   /** The counting window, and how long a block lasts. */
   windowSeconds: number;
 }
@@ -407,6 +434,9 @@ function readThrottle(env: Environment): ThrottleConfiguration {
     failuresPerAddress: readInteger(env, 'THROTTLE_ADDRESS_FAILURES', 50, 1, 1_000_000),
     failuresPerAccount: readInteger(env, 'THROTTLE_ACCOUNT_FAILURES', 20, 1, 1_000_000),
     registrationsPerAddress: readInteger(env, 'THROTTLE_REGISTRATIONS', 20, 1, 1_000_000),
+    recoveryPerAddress: readInteger(env, 'THROTTLE_RECOVERY_REQUESTS', 20, 1, 1_000_000),
+    recoveryPerAccount: readInteger(env, 'THROTTLE_RECOVERY_ACCOUNT_REQUESTS', 5, 1, 1_000_000),
+    mailsPerAccount: readInteger(env, 'THROTTLE_MAILS', 5, 1, 1_000_000),
     windowSeconds: readDurationSeconds(env, 'THROTTLE_WINDOW', '15m'),
   };
 }
@@ -428,6 +458,52 @@ function readHttpServer(env: Environment): HttpServerConfiguration {
   // Node refuses a headers timeout longer than the request timeout.
   if (http.headersTimeoutSeconds > http.requestTimeoutSeconds) invalid('HTTP_HEADERS_TIMEOUT', 'must not be longer than HTTP_REQUEST_TIMEOUT');
   return http;
+}
+
+function readSmtpUrl(env: Environment, production: boolean): string | null {
+  const raw = env.SMTP_URL?.trim();
+  if (!raw) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  // The URL is never echoed: it may hold the password.
+  if (!url || !/^smtps?:$/.test(url.protocol) || !url.hostname) invalid('SMTP_URL', 'must be smtp://user:password@host:port or smtps://… (the password URL-encoded)');
+  refusePlaceholder('SMTP_URL', passwordOf(raw), production);
+  return raw;
+}
+
+/** `alice@example.com` or `Gatehouse <no-reply@example.com>`; a bare host (no-reply@localhost) is fine for the outbox. */
+function readMailFrom(env: Environment, production: boolean, smtpUrl: string | null): string {
+  const raw = env.MAIL_FROM?.trim();
+  if (!raw) {
+    if (production && smtpUrl) invalid('MAIL_FROM', 'is required with SMTP_URL when NODE_ENV=production: the sender your provider accepts, such as "Gatehouse <no-reply@example.com>"');
+    return 'Gatehouse <no-reply@localhost>';
+  }
+  const address = /^[^<>]*<([^<>]+)>$/.exec(raw)?.[1] ?? raw;
+  // A domain without a dot is refused for accounts, but the local host is a fair sender for a development outbox.
+  const atLocalhost = /^[^@]+@localhost$/.test(address) && isValidEmail(address.replace(/@localhost$/, '@localhost.test'));
+  if (!(isValidEmail(address) || atLocalhost) || /[\r\n]/.test(raw)) invalid('MAIL_FROM', `must be an e-mail address or Name <address> (got "${raw}")`);
+  return raw;
+}
+
+function readMail(env: Environment, production: boolean, dataDirectory: string): MailConfiguration {
+  const enabled = readBoolean(env, 'EMAIL_ENABLED', true);
+  const smtpUrl = readSmtpUrl(env, production);
+  // Outside production the outbox lets anyone finish a reset without a mail server; in production nobody would read it.
+  if (production && enabled && !smtpUrl) {
+    invalid('SMTP_URL', 'is required when NODE_ENV=production (smtp://user:password@host:port or smtps://…), or set EMAIL_ENABLED=false to turn off e-mail addresses and password reset');
+  }
+  return {
+    enabled,
+    smtpUrl,
+    from: readMailFrom(env, production, smtpUrl),
+    outboxDirectory: join(dataDirectory, 'outbox'),
+    sendAttempts: readInteger(env, 'MAIL_SEND_ATTEMPTS', 3, 1, 10),
+    retryDelaySeconds: readDurationSecondsOrZero(env, 'MAIL_RETRY_DELAY', '5s'),
+  };
 }
 
 /**
@@ -503,6 +579,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     auditRetentionSeconds: readDurationSeconds(env, 'AUDIT_RETENTION', '90d'),
     metricsToken: readMetricsToken(env, production),
     docs: readDocs(env, production),
+    mail: readMail(env, production, dataDirectory),
   };
 }
 

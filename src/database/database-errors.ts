@@ -1,11 +1,16 @@
 import { CannotExecuteNotConnectedError, ConnectionIsNotSetError, QueryFailedError } from 'typeorm';
 
-/** A unique index refused the write: SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's 23505. */
-export function isUniqueViolation(error: unknown): boolean {
+/**
+ * A unique index refused the write: SQLite's SQLITE_CONSTRAINT_UNIQUE,
+ * PostgreSQL's 23505. With `column`, only the index of that column (as SQLite's
+ * message and PostgreSQL's detail name it), for a table with several.
+ */
+export function isUniqueViolation(error: unknown, column?: string): boolean {
   if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; errno?: number; message?: string } | undefined;
-  if (driverError?.code === '23505') return true;
-  return driverError?.code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed/.test(driverError.message ?? '');
+  const driverError = error.driverError as { code?: string; errno?: number; message?: string; detail?: string } | undefined;
+  const names = (text: string | undefined) => column === undefined || new RegExp(`\\b${column}\\b`).test(text ?? '');
+  if (driverError?.code === '23505') return names(driverError.detail);
+  return driverError?.code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed/.test(driverError.message ?? '') && names(driverError.message);
 }
 
 /** A row the write refers to is gone (deleted meanwhile): SQLite's FOREIGN KEY failure, PostgreSQL's 23503. */

@@ -22,6 +22,11 @@ export const SECURITY_EVENT_TYPES = [
   'mfa.enabled',
   'mfa.disabled',
   'mfa.recovery-code-used',
+  'email.changed',
+  'email.verification-mailed',
+  'email.verified',
+  'password.reset-requested',
+  'password.reset',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

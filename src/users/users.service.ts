@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository, type DeleteResult, type UpdateResult, type WhereExpressionBuilder } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors.js';
-import { usernameKey, type Role } from '../account-rules/account-rules.js';
+import { emailKey, usernameKey, type Role } from '../account-rules/account-rules.js';
 import { User } from './entities/user.entity.js';
 import { ANY_USER_EVENT, USER_EVENTS, UserChangedEvent, type UserEventName } from './events/user-changed.event.js';
 import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
@@ -14,12 +14,15 @@ export interface NewUser {
   username: string;
   passwordHash: string;
   role?: Role;
+  email?: string | null;
 }
 
 export interface UsersPage {
   items: User[];
   total: number;
 }
+
+export const EMAIL_TAKEN = 'This e-mail address belongs to another account.';
 
 export const LAST_ADMIN_MESSAGE = 'The last admin cannot be demoted or deleted; make another admin first.';
 
@@ -71,11 +74,12 @@ export class UsersService {
    * transaction: answered 201, yet not committed, and undone if the other
    * rolls back. One INSERT is atomic on its own.
    */
-  async create({ username, passwordHash, role = 'user' }: NewUser): Promise<User> {
-    const user = this.users.create({ username, usernameKey: usernameKey(username), passwordHash, role });
+  async create({ username, passwordHash, role = 'user', email = null }: NewUser): Promise<User> {
+    const user = this.users.create({ username, usernameKey: usernameKey(username), passwordHash, role, email, emailKey: email && emailKey(email), emailVerifiedAt: null });
     try {
       return await this.users.save(user, { transaction: false });
     } catch (error) {
+      if (isUniqueViolation(error, 'email_key')) throw new ConflictException(EMAIL_TAKEN);
       if (isUniqueViolation(error)) throw new ConflictException('Username is already taken.');
       throw error;
     }
@@ -87,6 +91,11 @@ export class UsersService {
     const user = await this.users.findOneBy({ usernameKey: usernameKey(username) });
     if (user && changesBefore === this.changesHeard) this.cache.set(user.id, user);
     return user;
+  }
+
+  /** The account whose address this is, case-insensitively. */
+  async findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ emailKey: emailKey(email) });
   }
 
   /** The lookup behind every authenticated request, cached for a few seconds. */
@@ -144,6 +153,36 @@ export class UsersService {
   async setTotpEnabled(id: number, totpEnabled: boolean): Promise<void> {
     await this.users.update({ id }, { totpEnabled });
     await this.announce(USER_EVENTS.secondFactorChanged, id);
+  }
+
+  /**
+   * A new address, unverified; the same address in another case keeps its
+   * verification (it is the same mailbox). The unique index decides a race
+   * for an address. Returns the account as stored.
+   */
+  async changeEmail(id: number, email: string): Promise<User> {
+    const key = emailKey(email);
+    try {
+      await this.users
+        .createQueryBuilder()
+        .update()
+        .set({ email, emailKey: key, emailVerifiedAt: () => 'CASE WHEN email_key = :key THEN email_verified_at ELSE NULL END' })
+        .where({ id })
+        .setParameter('key', key)
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error, 'email_key')) throw new ConflictException(EMAIL_TAKEN);
+      throw error;
+    }
+    await this.announce(USER_EVENTS.emailChanged, id);
+    return this.findByIdOrThrow(id);
+  }
+
+  /** The address proven, if it is still the account's (a change since voids the proof); false otherwise. */
+  async markEmailVerified(id: number, verifiedKey: string): Promise<boolean> {
+    const marked = await this.users.update({ id, emailKey: verifiedKey }, { emailVerifiedAt: new Date() });
+    if (marked.affected) await this.announce(USER_EVENTS.emailChanged, id);
+    return Boolean(marked.affected);
   }
 
   /**

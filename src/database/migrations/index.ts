@@ -5,6 +5,7 @@ import { CreateSigningKeys1764614400000 } from './1764614400000-create-signing-k
 import { AddSessionDetails1764700000000 } from './1764700000000-add-session-details.js';
 import { CreateTwoFactor1764710000000 } from './1764710000000-create-two-factor.js';
 import { CreateAuditEvents1764800000000 } from './1764800000000-create-audit-events.js';
+import { AddEmail1764900000000 } from './1764900000000-add-email.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AddSessionDetails1764700000000,
   CreateTwoFactor1764710000000,
   CreateAuditEvents1764800000000,
+  AddEmail1764900000000,
 ];

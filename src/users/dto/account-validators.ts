@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
+import { EMAIL_RULE, isValidEmail, isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../../account-rules/account-rules.js';
 
 export function IsUsername(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -22,6 +22,20 @@ export function IsPassword(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => isWellFormedPassword(value),
         defaultMessage: (args) => `${args?.property ?? 'password'} must be ${PASSWORD_FORM_RULE}`,
+      },
+    },
+    options,
+  );
+}
+
+/** The syntax of an e-mail address (no DNS is asked). */
+export function IsEmailAddress(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isEmailAddress',
+      validator: {
+        validate: (value) => isValidEmail(value),
+        defaultMessage: (args) => `${args?.property ?? 'email'} must be ${EMAIL_RULE}`,
       },
     },
     options,

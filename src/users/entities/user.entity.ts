@@ -32,6 +32,18 @@ export class User {
   @Column({ name: 'totp_enabled', type: 'boolean', default: false })
   totpEnabled: boolean;
 
+  /** As given (case kept); optional. Mail for the account goes here, a reset only once it is verified. */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email: string | null;
+
+  /** The case-folded address: the unique index that makes `Alice@example.com` and `alice@example.com` one address. */
+  @Column({ name: 'email_key', type: 'varchar', length: 254, nullable: true, unique: true })
+  emailKey: string | null;
+
+  /** When the owner of `email` proved it (a mailed token or code); null until then, and again after every change of address. */
+  @Column({ name: 'email_verified_at', type: Date, nullable: true })
+  emailVerifiedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 

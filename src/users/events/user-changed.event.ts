@@ -10,6 +10,8 @@ export const USER_EVENTS = {
   deleted: 'user.deleted',
   /** Two-factor turned on or off: cached Basic credentials and cached users must go. */
   secondFactorChanged: 'user.second-factor-changed',
+  /** The e-mail address set, changed or verified: cached users must go. */
+  emailChanged: 'user.email-changed',
 } as const;
 export type UserEventName = (typeof USER_EVENTS)[keyof typeof USER_EVENTS];
 

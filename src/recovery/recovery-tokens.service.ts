@@ -1,0 +1,79 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import type { User } from '../users/entities/user.entity.js';
+import { RecoveryToken, type RecoveryPurpose } from './entities/recovery-token.entity.js';
+
+/** How long a mailed token works. */
+export const RECOVERY_TOKEN_TTL_SECONDS: Record<RecoveryPurpose, number> = {
+  'verify-email': 24 * 60 * 60,
+  'reset-password': 30 * 60,
+};
+
+/** What is mailed: the token (in a link) and, for a verification, a short code to type instead. */
+export interface IssuedRecoveryToken {
+  token: string;
+  code: string | null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+/** Six digits: typed from a phone; tried only under the throttle (per address and client), so guessing is hopeless. */
+const newCode = () => String(randomInt(1_000_000)).padStart(6, '0');
+
+/**
+ * The single-use tokens mailed to an account's address: 256 random bits,
+ * stored as SHA-256 (a fast hash is enough for such entropy, and the lookup
+ * by hash reveals nothing by its timing). A token is spent by one
+ * conditional UPDATE, so it works once however requests and instances
+ * interleave.
+ */
+@Injectable()
+export class RecoveryTokensService {
+  constructor(@InjectRepository(RecoveryToken) private readonly tokens: Repository<RecoveryToken>) {}
+
+  /** A new token for the account's current address (which it must have); expired tokens of any account are purged on the way. */
+  async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose): Promise<IssuedRecoveryToken> {
+    await this.tokens.delete({ expiresAt: LessThan(new Date()) });
+    const token = randomBytes(32).toString('base64url');
+    const code = purpose === 'verify-email' ? newCode() : null;
+    await this.tokens.insert({
+      tokenHash: sha256(token),
+      purpose,
+      userId: user.id,
+      emailKey: user.emailKey!,
+      codeHash: code && sha256(code),
+      credentialsVersion: user.credentialsVersion,
+      expiresAt: new Date(Date.now() + RECOVERY_TOKEN_TTL_SECONDS[purpose] * 1000),
+    });
+    return { token, code };
+  }
+
+  /** The live (unspent, unexpired) token of this purpose, or null. */
+  findLive(token: string, purpose: RecoveryPurpose): Promise<RecoveryToken | null> {
+    return this.tokens.findOneBy({ tokenHash: sha256(token), purpose, usedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+  }
+
+  /** The account's live verification whose code this is, for its address `emailKey`, or null. */
+  findLiveByCode(userId: number, emailKey: string, code: string): Promise<RecoveryToken | null> {
+    return this.tokens.findOneBy({ userId, emailKey, codeHash: sha256(code), purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+  }
+
+  /**
+   * Spends the token: true for exactly one caller. A reset token also needs
+   * the account's credentials version to be the one it was issued under, in
+   * the same statement, so a password set meanwhile (another reset, a
+   * change) voids it.
+   */
+  async spend(token: RecoveryToken): Promise<boolean> {
+    const spend = this.tokens
+      .createQueryBuilder()
+      .update()
+      .set({ usedAt: new Date() })
+      .where('token_hash = :tokenHash AND used_at IS NULL AND expires_at > :now', { tokenHash: token.tokenHash, now: new Date() });
+    if (token.purpose === 'reset-password') {
+      spend.andWhere('credentials_version = (SELECT users.credentials_version FROM users WHERE users.id = :userId)', { userId: token.userId });
+    }
+    return (await spend.execute()).affected === 1;
+  }
+}
