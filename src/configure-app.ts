@@ -31,6 +31,8 @@ const DOCS_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in (the OAuth2 token endpoint), refresh, log out; the signed-in account and its password; introspection for services.'],
   ['sessions', 'Where you are logged in: your sessions (one per login), and ending one or all the others.'],
   ['two-factor', 'TOTP two-factor authentication: enrol (secret and QR code), turn on with a first code, turn off. The login with it is POST /auth/token.'],
+  ['e-mail', 'Your e-mail address: set or change it (with the password), and verify it with the mailed link or code.'],
+  ['password-reset', 'A forgotten password: ask for a mailed link (the same answer for every name), then set a new password with its token.'],
   ['greeting', 'Routes to try a token or Basic credentials on; one is for admins only.'],
   ['users', 'Account management, for admins: list accounts, change a role, end their sessions, delete.'],
   ['keys', 'The signing keys, for admins: list, rotate, revoke.'],

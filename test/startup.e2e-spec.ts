@@ -124,8 +124,8 @@ describe('.env and the docs settings', () => {
 
   it.each([
     ['in development', {}, true],
-    ['in production', { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') }, false],
-    ['in production when asked for', { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), DOCS_PERSIST_AUTHORIZATION: 'true' }, true],
+    ['in production', { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), EMAIL_ENABLED: 'false' }, false],
+    ['in production when asked for', { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64'), DOCS_PERSIST_AUTHORIZATION: 'true', EMAIL_ENABLED: 'false' }, true],
   ])('Swagger UI keeps what Authorize was given across reloads %s', async (_case, env: Record<string, string>, persisted) => {
     const server = await startServer(env);
     try {

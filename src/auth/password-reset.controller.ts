@@ -16,7 +16,7 @@ import { EMAIL_OFF, EmailEnabledGuard } from './guards/email-enabled.guard.js';
 import { FORGOT_WITH, INVALID_RESET_TOKEN, PasswordResetService, RESET_REQUESTED } from './password-reset.service.js';
 
 /** A forgotten password: a link mailed to the account's verified address, and the new password it lets set. */
-@ApiTags('password reset')
+@ApiTags('password-reset')
 @Controller('auth/password')
 @UseGuards(EmailEnabledGuard)
 @ApiNotFoundResponse({ description: EMAIL_OFF })
