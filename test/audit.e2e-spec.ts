@@ -132,6 +132,13 @@ describe('the audit trail records', () => {
       details: { limiter: 'username-address', username: 'audited-throttled', retryAfterSeconds: expect.any(Number) },
       ...fromTraced(request.requestId),
     });
+    // The same block refusing again is not recorded again: a flood of 429s is one event.
+    for (let attempt = 0; attempt < 5; attempt++) await testApp.http().post('/auth/token').type('form').send({ username: 'audited-throttled', password: 'wrong-password' }).expect(429);
+    const marker = traced();
+    await marker.post('/auth/token').type('form').send({ username: 'audited-after-the-flood', password: 'wrong-password' }).expect(401);
+    await eventOf(marker.requestId, 'login');
+    const blocks = (await audit({ type: 'throttle.blocked', pageSize: 100 }).expect(200)).body.items as AuditEventBody[];
+    expect(blocks.filter((event) => event.details.username === 'audited-throttled')).toHaveLength(1);
   });
 
   it('a reused refresh token, with the session it revoked', async () => {
@@ -323,7 +330,7 @@ describe('the audit trail records e-mail and password reset', () => {
     const password = 'mailbox-passphrase-1';
     const { user, accessToken } = await registerAndLogin(testApp, 'audited-mail', password);
     const changing = traced();
-    await changing.put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email: 'audited-mail@example.com', currentPassword: password }).expect(200);
+    await changing.put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email: 'audited-mail@example.com', currentPassword: password }).expect(204);
     expect(await eventOf(changing.requestId, 'email.changed')).toMatchObject({ actorId: user.id, subjectId: user.id, details: { email: 'audited-mail@example.com', respelled: false }, ...fromTraced(changing.requestId) });
     expect(await eventOf(changing.requestId, 'email.verification-mailed')).toMatchObject({ subjectId: user.id, details: { email: 'audited-mail@example.com' } });
 

@@ -101,7 +101,8 @@ export class EmailVerificationService {
     const userId = await check();
     if (userId === null) {
       raiseSecurityEvent(this.events, { type: 'email.verified', outcome: 'failure', request, details: { via } });
-      throw new BadRequestException(INVALID_VERIFICATION);
+      // An invalid_grant, as the token endpoint names a bad token, in a 400: nothing here authenticates anyone.
+      throw new BadRequestException({ statusCode: 400, error: 'invalid_grant', error_description: INVALID_VERIFICATION, message: INVALID_VERIFICATION });
     }
     await attempt.succeeded();
     raiseSecurityEvent(this.events, { type: 'email.verified', subjectId: userId, request, details: { via } });

@@ -37,20 +37,23 @@ export class EmailController {
 
   @Put()
   @Auth()
+  @HttpCode(204)
   @ApiOperation({
     operationId: 'changeEmail',
     summary: 'Set or change the e-mail address, with the current password; it is mailed a link and a code to verify it',
-    description: 'Another address is unverified until its link or code is used (password resets go only to a verified address); the same address in another case keeps its verification.',
+    description:
+      'Another address is unverified until its link or code is used (password resets go only to a verified address); the same address in another case keeps its verification. ' +
+      'GET /auth/me shows the address and whether it is verified.',
   })
-  @ApiOkResponse({ type: UserResponseDto, description: 'The account, with the new address' })
+  @ApiNoContentResponse({ description: 'Changed (and, unless only its case changed, mailed for verification)' })
   @ApiBadRequestResponse({ description: 'Invalid body: not an e-mail address, or an unknown field' })
   @ApiConflictResponse({ description: EMAIL_TAKEN })
   @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords (counted as failed logins), or too many mails to this account or address (Retry-After says when to retry).' })
-  async change(@CurrentUser() user: User, @Body() { email, currentPassword }: ChangeEmailDto, @CurrentRequest() request: RequestContext): Promise<UserResponseDto> {
+  async change(@CurrentUser() user: User, @Body() { email, currentPassword }: ChangeEmailDto, @CurrentRequest() request: RequestContext): Promise<void> {
     // The address is where password resets go: a stolen access token alone must not be able to redirect them.
     const checked = await this.authService.authenticate(user.username, currentPassword, request, 'current-password');
     if (!checked) throw new UnauthorizedException('The current password is wrong.');
-    return UserResponseDto.from(await this.emailVerification.changeEmail(checked, email, request));
+    await this.emailVerification.changeEmail(checked, email, request);
   }
 
   @Public()

@@ -58,6 +58,12 @@ export class LoginThrottleService {
   private readonly mailsByRecipient: RateLimiterAbstract;
   /** Accounts' recent login addresses, while Redis is away or absent. */
   private readonly knownAddressesInMemory = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY, ttl: KNOWN_ADDRESS_MS });
+  /**
+   * Blocks already recorded, until they end: a flood of refused requests is
+   * one throttle.blocked event (and log line, and audit row) per blocked key,
+   * not one per request, so a storm cannot turn into a storm of writes.
+   */
+  private readonly recordedBlocks = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY });
 
   constructor(
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
@@ -170,8 +176,12 @@ export class LoginThrottleService {
         await this.giveBack(counted);
         if (!(error instanceof RateLimiterRes)) throw error;
         const exception = tooMany(refusal, error.msBeforeNext);
-        const details = { limiter: name, retryAfterSeconds: exception.retryAfterSeconds, ...(username === undefined ? {} : { username }) };
-        raiseSecurityEvent(this.events, { type: 'throttle.blocked', outcome: 'failure', request, details });
+        const block = `${name}|${key}`;
+        if (!this.recordedBlocks.has(block)) {
+          this.recordedBlocks.set(block, true, { ttl: Math.max(1, error.msBeforeNext) });
+          const details = { limiter: name, retryAfterSeconds: exception.retryAfterSeconds, ...(username === undefined ? {} : { username }) };
+          raiseSecurityEvent(this.events, { type: 'throttle.blocked', outcome: 'failure', request, details });
+        }
         throw exception;
       }
     }

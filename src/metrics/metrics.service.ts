@@ -44,7 +44,7 @@ export class MetricsService implements OnModuleInit {
   });
 
   readonly logins = this.counter('gatehouse_logins_total', 'Password checks of a login (password grant, Basic, current password of a password change) by outcome.', ['outcome', 'method']);
-  readonly throttleBlocks = this.counter('gatehouse_throttle_blocks_total', 'Requests refused with 429 by a throttling limiter, by limiter.', ['limiter']);
+  readonly throttleBlocks = this.counter('gatehouse_throttle_blocks_total', 'Throttle blocks (a key refused by a limiter; its further refusals until the block ends count once), by limiter.', ['limiter']);
   readonly refreshRotations = this.counter('gatehouse_refresh_token_rotations_total', 'Refresh tokens spent for a new pair (refresh_token grants that succeeded).');
   readonly refreshReuses = this.counter('gatehouse_refresh_token_reuse_detected_total', 'Spent refresh tokens presented again: each revoked its session.');
   readonly securityEvents = this.counter('gatehouse_security_events_total', 'Security events raised (the audit trail), by type and outcome.', ['type', 'outcome']);
