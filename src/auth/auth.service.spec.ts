@@ -25,6 +25,8 @@ const NEW_HASH = '$2b$12$' + 'b'.repeat(53);
 const ADDRESS = '203.0.113.9';
 const REQUEST: RequestContext = { clientAddress: ADDRESS, userAgent: 'vitest', requestId: 'request-1' };
 const SESSION_ID = '00000000-0000-4000-8000-000000000001';
+const SESSION_END = new Date('2030-01-01T00:00:00Z');
+const SESSION = { id: SESSION_ID, expiresAt: SESSION_END };
 
 const alice = { id: 7, username: 'alice', usernameKey: 'alice', passwordHash: STORED_HASH, role: 'user', credentialsVersion: 1 } as User;
 
@@ -53,8 +55,8 @@ function setUp() {
   };
   const tokensService = { sign: vi.fn<AccessTokensService['sign']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
   const refreshTokensService = {
-    issue: vi.fn<RefreshTokensService['issue']>(async () => ({ refreshToken: 'first-refresh-token', sessionId: SESSION_ID })),
-    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, sessionId: SESSION_ID, next: 'next-refresh-token' })),
+    issue: vi.fn<RefreshTokensService['issue']>(async () => ({ refreshToken: 'first-refresh-token', sessionId: SESSION_ID, sessionExpiresAt: SESSION_END })),
+    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, sessionId: SESSION_ID, sessionExpiresAt: SESSION_END, next: 'next-refresh-token' })),
   };
   const sessions = { endAll: vi.fn<SessionsService['endAll']>(async () => 1) };
   const mfa = { createChallenge: vi.fn<MfaService['createChallenge']>(async () => 'mfa-token'), verifyCode: vi.fn<MfaService['verifyCode']>(async () => null) };
@@ -198,7 +200,7 @@ describe('AuthService.grantToken', () => {
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
     expect(refreshTokensService.issue).toHaveBeenCalledWith(alice, REQUEST);
-    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION_ID);
+    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION);
   });
 
   it('treats a missing grant_type as the password grant', async () => {

@@ -272,7 +272,7 @@ export class AuthService {
   private async startSession(user: User | null, request: RequestContext, refusal: string): Promise<TokenResponseDto> {
     const issued = user ? await this.refreshTokensService.issue(user, request) : null;
     if (!user || !issued) throw oauthError('invalid_grant', refusal);
-    return this.issueTokens(user, issued.refreshToken, issued.sessionId);
+    return this.issueTokens(user, issued.refreshToken, { id: issued.sessionId, expiresAt: issued.sessionExpiresAt });
   }
 
   /** A spent token presented again is theft or a client bug: its session is ended, and the trail says whose. */
@@ -283,11 +283,12 @@ export class AuthService {
     }
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw oauthError('invalid_grant', INVALID_REFRESH_TOKEN);
-    return this.issueTokens(user, rotation.next, rotation.sessionId);
+    return this.issueTokens(user, rotation.next, { id: rotation.sessionId, expiresAt: rotation.sessionExpiresAt });
   }
 
-  private async issueTokens(user: User, refreshToken: string, sessionId: string): Promise<TokenResponseDto> {
-    const { accessToken, expiresIn } = await this.accessTokens.sign(user, sessionId);
+  /** The access token never outlives the session (`exp` and `expires_in` stop at its absolute end), whichever grant issues it. */
+  private async issueTokens(user: User, refreshToken: string, session: { id: string; expiresAt: Date }): Promise<TokenResponseDto> {
+    const { accessToken, expiresIn } = await this.accessTokens.sign(user, session);
     return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken };
   }
 }

@@ -1,0 +1,110 @@
+import { generate } from 'otplib';
+import { decodeJwt } from 'jose';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from '../src/sessions/entities/session.entity.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+
+/**
+ * The limits on second-factor codes (issue 23, items 2 and 10) and the
+ * session's absolute end as the bound of every access token (item 9). The
+ * app trusts X-Forwarded-For, so each test speaks from the addresses it names.
+ */
+const PASSWORD = 'two-factor-limits-password';
+const MFA_GRANT = 'urn:gatehouse:params:oauth:grant-type:mfa-otp';
+const PER_PAIR = 5;
+const PER_ACCOUNT = 10;
+/** Wrong codes a pending enrolment takes before it is discarded (MfaService). */
+const CONFIRM_ATTEMPTS = 5;
+const ROUNDS = 20;
+const SESSION_LIFETIME_SECONDS = 600;
+const LIMITS = {
+  THROTTLE_LOGIN_FAILURES: String(PER_PAIR),
+  THROTTLE_ACCOUNT_FAILURES: String(PER_ACCOUNT),
+  THROTTLE_ADDRESS_FAILURES: '100000',
+  THROTTLE_WINDOW: '10m',
+  // Shorter than the access tokens' 30 minutes: every token issued in a session must end with it.
+  SESSION_MAX_LIFETIME: `${SESSION_LIFETIME_SECONDS}s`,
+  ACCESS_TOKEN_TTL: '30m',
+};
+const HOME = '10.60.0.1';
+
+let testApp: TestApp;
+
+beforeAll(async () => {
+  testApp = await createTestApp({ ...LIMITS, TRUST_PROXY: 'true' });
+});
+afterAll(() => testApp.close());
+
+const codeAt = (secret: string, stepsAhead = 0) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + stepsAhead * 30 });
+/** A six-digit code that is none of the three the secret accepts now (one step of drift either way). */
+async function wrongCode(secret: string, seed: number): Promise<string> {
+  const valid = new Set(await Promise.all([-1, 0, 1].map((step) => codeAt(secret, step))));
+  for (let candidate = seed; ; candidate++) {
+    const code = String(candidate % 1_000_000).padStart(6, '0');
+    if (!valid.has(code)) return code;
+  }
+}
+
+const passwordGrant = (username: string, address: string) => testApp.http().post('/auth/token').set('X-Forwarded-For', address).type('form').send({ username, password: PASSWORD });
+const mfaGrant = (mfaToken: string, otp: string, address: string) =>
+  testApp.http().post('/auth/token').set('X-Forwarded-For', address).type('form').send({ grant_type: MFA_GRANT, mfa_token: mfaToken, otp });
+const refreshGrant = (refreshToken: string) => testApp.http().post('/auth/token').set('X-Forwarded-For', HOME).type('form').send({ grant_type: 'refresh_token', refresh_token: refreshToken });
+const startEnrolment = (accessToken: string) =>
+  testApp.http().post('/auth/mfa/totp').set('X-Forwarded-For', HOME).set('Authorization', `Bearer ${accessToken}`).send({ password: PASSWORD }).expect(201);
+const confirm = (accessToken: string, code: string, address = HOME) =>
+  testApp.http().post('/auth/mfa/totp/confirm').set('X-Forwarded-For', address).set('Authorization', `Bearer ${accessToken}`).send({ code });
+
+/** Registers the account and logs in from home (which makes home a known address of the account). */
+async function loggedIn(username: string) {
+  await testApp.http().post('/auth').set('X-Forwarded-For', HOME).send({ username, password: PASSWORD }).expect(201);
+  return (await passwordGrant(username, HOME).expect(200)).body as { access_token: string; refresh_token: string; expires_in: number };
+}
+
+/** An account with two-factor on, enrolled from home. */
+async function enrolled(username: string): Promise<string> {
+  const { access_token } = await loggedIn(username);
+  const { secret } = (await startEnrolment(access_token)).body;
+  await confirm(access_token, await codeAt(secret)).expect(200);
+  return secret;
+}
+
+describe('access tokens end with their session (issue 23, item 9)', () => {
+  /** The session's absolute end as GET /auth/sessions shows it, in seconds. */
+  async function sessionEnd(accessToken: string): Promise<number> {
+    const sessions = (await testApp.http().get('/auth/sessions').set('Authorization', `Bearer ${accessToken}`).expect(200)).body as { expiresAt: string; current: boolean }[];
+    return Date.parse(sessions.find((session) => session.current)!.expiresAt) / 1000;
+  }
+  function expectWithinSession(tokens: { access_token: string; expires_in: number }, end: number) {
+    const { exp, iat } = decodeJwt(tokens.access_token) as { exp: number; iat: number };
+    expect(exp).toBeLessThanOrEqual(end);
+    expect(tokens.expires_in).toBe(exp - iat);
+  }
+
+  it('password grant: exp is no later than the session’s end, and expires_in says so', async () => {
+    const tokens = await loggedIn('short-session');
+    expectWithinSession(tokens, await sessionEnd(tokens.access_token));
+    expect(tokens.expires_in).toBeLessThanOrEqual(SESSION_LIFETIME_SECONDS);
+  });
+
+  it('refresh grant: a session near its end gives an access token that ends with it', async () => {
+    const first = await loggedIn('ending-session');
+    const sessions = testApp.app.get<Repository<Session>>(getRepositoryToken(Session));
+    const { sid } = decodeJwt(first.access_token) as { sid: string };
+    const end = new Date(Date.now() + 40_000);
+    await sessions.update({ id: sid }, { expiresAt: end });
+    const refreshed = (await refreshGrant(first.refresh_token).expect(200)).body;
+    expectWithinSession(refreshed, Math.floor(end.getTime() / 1000));
+    expect(refreshed.expires_in).toBeLessThanOrEqual(40);
+    expect(refreshed.expires_in).toBeGreaterThan(0);
+  });
+
+  it('MFA grant: the same bound', async () => {
+    const secret = await enrolled('short-mfa-session');
+    const challenge = await passwordGrant('short-mfa-session', HOME).expect(403);
+    const tokens = (await mfaGrant(challenge.body.mfa_token, await codeAt(secret, 1), HOME).expect(200)).body;
+    expectWithinSession(tokens, await sessionEnd(tokens.access_token));
+    expect(tokens.expires_in).toBeLessThanOrEqual(SESSION_LIFETIME_SECONDS);
+  });
+});
