@@ -70,6 +70,60 @@ async function enrolled(username: string): Promise<string> {
   return secret;
 }
 
+describe('second-factor codes after a right password (issue 23, item 2)', () => {
+  it('the attack: 150 wrong codes from 3 addresses, the password sent again and again, lock the account; the right code then gets no token', async () => {
+    const secret = await enrolled('code-target');
+    const attackers = ['10.61.0.1', '10.61.0.2', '10.61.0.3'];
+    const mfaTokens = new Map<string, string>();
+    const codeStatuses: number[] = [];
+    for (let sent = 0; sent < 150; sent++) {
+      const address = attackers[sent % attackers.length];
+      // Every fourth code from an address, the attacker shows the right password again (which used to reset the counters).
+      if (sent % (attackers.length * 4) < attackers.length) {
+        const challenge = await passwordGrant('code-target', address);
+        if (challenge.status === 403) mfaTokens.set(address, challenge.body.mfa_token);
+        else expect(challenge.status).toBe(429);
+      }
+      const mfaToken = mfaTokens.get(address);
+      if (!mfaToken) continue;
+      codeStatuses.push((await mfaGrant(mfaToken, await wrongCode(secret, sent * 7919), address)).status);
+    }
+    expect(codeStatuses.every((status) => status === 401 || status === 429)).toBe(true);
+    const checked = codeStatuses.filter((status) => status === 401).length;
+    console.log(`wrong codes checked out of ${codeStatuses.length} sent (account limit ${PER_ACCOUNT}): ${checked}`);
+    expect(checked).toBeLessThanOrEqual(PER_ACCOUNT);
+
+    // During the lockout the right code, from an attacker's address with a live mfa_token, gets no token.
+    const blocked = await mfaGrant(mfaTokens.get(attackers[0])!, await codeAt(secret, 1), attackers[0]).expect(429);
+    expect(blocked.body.access_token).toBeUndefined();
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // The owner, from the address of an earlier complete login, is not locked out.
+    const home = await passwordGrant('code-target', HOME).expect(403);
+    await mfaGrant(home.body.mfa_token, await codeAt(secret, 1), HOME).expect(200);
+  });
+
+  it('a right password alone resets nothing: the failures of the codes before it still count', async () => {
+    const secret = await enrolled('no-reset');
+    const address = '10.62.0.1';
+    const mfaToken = (await passwordGrant('no-reset', address).expect(403)).body.mfa_token;
+    for (let index = 0; index < PER_PAIR - 1; index++) await mfaGrant(mfaToken, await wrongCode(secret, index * 104729), address).expect(401);
+    // The right password again: mfa_required, and the count of wrong codes is where it was.
+    await passwordGrant('no-reset', address).expect(403);
+    await mfaGrant(mfaToken, await wrongCode(secret, 999_999), address).expect(401);
+    await mfaGrant(mfaToken, await codeAt(secret, 1), address).expect(429);
+  });
+
+  it('a wrong recovery code counts like a wrong code', async () => {
+    await enrolled('recovery-guess');
+    const address = '10.63.0.1';
+    const mfaToken = (await passwordGrant('recovery-guess', address).expect(403)).body.mfa_token;
+    const guess = (index: number) =>
+      testApp.http().post('/auth/token').set('X-Forwarded-For', address).type('form').send({ grant_type: MFA_GRANT, mfa_token: mfaToken, recovery_code: `aaaa-bbbb-${String(index).padStart(4, 'c')}` });
+    for (let index = 0; index < PER_PAIR; index++) await guess(index).expect(401);
+    await guess(PER_PAIR).expect(429);
+  });
+});
+
 describe('access tokens end with their session (issue 23, item 9)', () => {
   /** The session's absolute end as GET /auth/sessions shows it, in seconds. */
   async function sessionEnd(accessToken: string): Promise<number> {

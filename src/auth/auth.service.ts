@@ -8,7 +8,7 @@ import type { RegisterDto } from './dto/register.dto.js';
 import { MFA_GRANT_TYPE, type TokenRequestDto } from './dto/token-request.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
-import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginThrottleService, type CountedLogin } from './login-throttle.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
@@ -97,17 +97,9 @@ export class AuthService {
    * guesses cannot all slip in before the first failures are written.
    */
   async authenticate(username: string, password: string, request: RequestContext, method: LoginMethod): Promise<User | null> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(username, request);
-    let checked: CheckedCredentials;
-    try {
-      checked = await this.verifyCredentials(username, password, request.clientAddress);
-    } catch (error) {
-      // Refused by the hashing pool (429/503), or the database failed: no password was checked.
-      await attempt.notChecked();
-      throw error;
-    }
-    const { user, accountId } = checked;
-    if (user) await attempt.succeeded();
+    const [{ user, accountId }, attempt] = await this.throttled(username, request, () => this.verifyCredentials(username, password, request.clientAddress));
+    // A right password completes the login only without two-factor; with it, the code is still owed (and throttled).
+    if (user) await (user.totpEnabled ? attempt.succeeded() : attempt.loggedIn());
     // The username as sent (an unknown one too), never the password.
     const details = { username, method };
     if (user) raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details });
@@ -142,20 +134,38 @@ export class AuthService {
   /**
    * A second-factor code of the user (TOTP, accepted once; or a recovery
    * code, spent), counted as a login attempt before it is checked, so wrong
-   * codes are throttled per account and address like passwords.
+   * codes are throttled per username and address, per address and per
+   * account, on the very counters wrong passwords use. A right one completes
+   * a login only at the MFA grant (`completesLogin`); turning two-factor off
+   * with it just gives its attempt back.
    */
-  async verifySecondFactor(user: User, code: string, request: RequestContext): Promise<boolean> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(user.username, request);
-    const accepted = await this.mfa.verifyCode(user.id, code);
+  async verifySecondFactor(user: User, code: string, request: RequestContext, completesLogin: boolean): Promise<boolean> {
+    const [accepted, attempt] = await this.throttled(user.username, request, () => this.mfa.verifyCode(user.id, code));
     const details = { username: user.username, method: 'second-factor' };
     if (accepted) {
-      await attempt.succeeded();
+      await (completesLogin ? attempt.loggedIn() : attempt.succeeded());
       raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details: { ...details, factor: accepted } });
       if (accepted === 'recovery') raiseSecurityEvent(this.events, { type: 'mfa.recovery-code-used', actorId: user.id, subjectId: user.id, request });
     } else {
       raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: user.id, request, details });
     }
     return accepted !== null;
+  }
+
+  /**
+   * One attempt through the login throttle, for a password and a code alike:
+   * counted before `check` runs (429 when none is left), and given back when
+   * `check` fails before anything was checked (the hashing pool refused it,
+   * the database failed). The caller settles it by the outcome.
+   */
+  private async throttled<T>(username: string, request: RequestContext, check: () => Promise<T>): Promise<[T, CountedLogin]> {
+    const attempt = await this.loginThrottle.consumeLoginAttempt(username, request);
+    try {
+      return [await check(), attempt];
+    } catch (error) {
+      await attempt.notChecked();
+      throw error;
+    }
   }
 
   /**
@@ -264,7 +274,7 @@ export class AuthService {
     const challenge = await this.mfa.findChallenge(mfaToken);
     const user = challenge && (await this.usersService.findById(challenge.userId));
     if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) throw oauthError('invalid_grant', INVALID_MFA);
-    if (!(await this.verifySecondFactor(user, code, request)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
+    if (!(await this.verifySecondFactor(user, code, request, true)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
     return this.startSession(user, request, INVALID_MFA);
   }
 

@@ -67,7 +67,7 @@ export class TwoFactorController {
   @ApiConflictResponse({ description: NOT_ON })
   async disable(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<void> {
     if (!user.totpEnabled) throw new ConflictException(NOT_ON);
-    if (!(await this.authService.verifySecondFactor(user, code.trim(), request))) throw new UnauthorizedException(WRONG_CODE);
+    if (!(await this.authService.verifySecondFactor(user, code.trim(), request, false))) throw new UnauthorizedException(WRONG_CODE);
     await this.mfa.disable(user.id);
     raiseSecurityEvent(this.events, { type: 'mfa.disabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
   }
