@@ -124,6 +124,43 @@ describe('second-factor codes after a right password (issue 23, item 2)', () => 
   });
 });
 
+describe(`confirming an enrolment (issue 23, item 10; ${ROUNDS} rounds)`, () => {
+  it(`checks at most ${CONFIRM_ATTEMPTS} codes of a pending enrolment however they arrive; then even the right code fails until it is started again`, async () => {
+    const checked: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const username = `confirm-race-${round}`;
+      const { access_token } = await loggedIn(username);
+      const { secret } = (await startEnrolment(access_token)).body;
+      // 24 wrong codes at once, each from its own address (only the account's throttle and the enrolment's limit apply).
+      const answers = await Promise.all(Array.from({ length: 24 }, async (_, index) => confirm(access_token, await wrongCode(secret, round * 1000 + index * 37), `10.64.${round}.${index + 1}`)));
+      for (const answer of answers) expect([400, 429]).toContain(answer.status);
+      checked.push(answers.filter((answer) => answer.status === 400 && answer.body.message.startsWith('The code is wrong')).length);
+
+      // The enrolment is spent: the right code fails, from home too.
+      const refused = await confirm(access_token, await codeAt(secret)).expect(400);
+      expect(refused.body.message).toMatch(/POST \/auth\/mfa\/totp/);
+      await passwordGrant(username, HOME).expect(200);
+      // Started again (with the password), the new secret's code turns two-factor on.
+      const again = (await startEnrolment(access_token)).body;
+      const confirmed = await confirm(access_token, await codeAt(again.secret)).expect(200);
+      expect(confirmed.body.recoveryCodes).toHaveLength(10);
+    }
+    console.log(`confirm codes checked per round of 24 (limit ${CONFIRM_ATTEMPTS}): ${checked.join(' ')}`);
+    expect(Math.max(...checked)).toBeLessThanOrEqual(CONFIRM_ATTEMPTS);
+    expect(Math.min(...checked)).toBeGreaterThan(0);
+  });
+
+  it('a right code within the limit turns two-factor on', async () => {
+    const { access_token } = await loggedIn('confirm-typo');
+    const { secret } = (await startEnrolment(access_token)).body;
+    for (let index = 0; index < CONFIRM_ATTEMPTS - 1; index++) {
+      const wrong = await confirm(access_token, await wrongCode(secret, index * 31)).expect(400);
+      expect(wrong.body.message).toMatch(/^The code is wrong/);
+    }
+    await confirm(access_token, await codeAt(secret)).expect(200);
+  });
+});
+
 describe('access tokens end with their session (issue 23, item 9)', () => {
   /** The session's absolute end as GET /auth/sessions shows it, in seconds. */
   async function sessionEnd(accessToken: string): Promise<number> {

@@ -17,7 +17,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { MFA_TOKEN_TTL_SECONDS, MfaService } from '../mfa/mfa.service.js';
+import { MFA_TOKEN_TTL_SECONDS, MfaService, type EnrolmentConfirmation } from '../mfa/mfa.service.js';
 import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
@@ -150,6 +150,22 @@ export class AuthService {
       raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: user.id, request, details });
     }
     return accepted !== null;
+  }
+
+  /**
+   * POST /auth/mfa/totp/confirm: the first code of a pending enrolment,
+   * counted on the login throttle (per username and address, address,
+   * account) and on the enrolment itself (MfaService), both before the code
+   * is checked. A try that checked no code (no enrolment left) costs nothing.
+   */
+  async confirmTotp(user: User, code: string, request: RequestContext): Promise<EnrolmentConfirmation> {
+    const [confirmation, attempt] = await this.throttled(user.username, request, () => this.mfa.confirmEnrolment(user.id, code));
+    const { outcome } = confirmation;
+    if (outcome === 'confirmed') await attempt.succeeded();
+    if (outcome === 'no-enrolment') await attempt.notChecked();
+    if (outcome === 'confirmed') raiseSecurityEvent(this.events, { type: 'mfa.enabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
+    else if (outcome !== 'no-enrolment') raiseSecurityEvent(this.events, { type: 'mfa.enabled', outcome: 'failure', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp', reason: outcome } });
+    return confirmation;
   }
 
   /**
