@@ -122,6 +122,24 @@ describe('the audit trail records', () => {
     expect(everything).not.toContain(password);
   });
 
+  it('what a client sent with control characters, escaped (\\u001b), so a terminal or a CSV export of the trail is safe', async () => {
+    // ESC [2J clears a terminal; CR LF forges a line; NUL ends a C string (and PostgreSQL refuses it in text).
+    const username = 'evil\u001b[2J\r\nlogin ok for admin\u0000\u202e\\';
+    // A header cannot carry CR, LF or NUL, but it can carry a tab and, read as Latin-1, the 8-bit CSI (U+009B) of C1.
+    const userAgent = 'sly/1.0\u009b2J\tx';
+    const request = traced();
+    await request.post('/auth/token').set('User-Agent', userAgent).type('form').send({ username, password: 'whatever-password' }).expect(401);
+    const stored = await eventOf(request.requestId);
+    expect(stored).toMatchObject({
+      type: 'login',
+      outcome: 'failure',
+      // Superagent sends the header in UTF-8 (C2 9B), which Node reads as Latin-1: Â, then U+009B.
+      userAgent: expect.stringMatching(/^sly\/1\.0\u00c2?\\u009b2J\\u0009x$/),
+      details: { username: 'evil\\u001b[2J\\u000d\\u000alogin ok for admin\\u0000\\u202e\\\\', method: 'password' },
+    });
+    expect(JSON.stringify(stored)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+  });
+
   it('a throttle block, with the limiter that refused', async () => {
     const request = traced();
     for (let attempt = 0; attempt < 3; attempt++) await testApp.http().post('/auth/token').type('form').send({ username: 'audited-throttled', password: 'wrong-password' }).expect(401);

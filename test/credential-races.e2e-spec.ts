@@ -1,5 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import bcrypt from 'bcryptjs';
+import type { Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { User } from '../src/users/entities/user.entity.js';
 import { basic, createTestApp, type TestApp } from './helpers/app.js';
 
 /**
@@ -125,6 +129,29 @@ describe('a password change locks out whoever has the old password', () => {
       if ((await testApp.http().get('/protected').set('Authorization', old)).status !== 401) stillWorking++;
     }
     expect(stillWorking).toBe(0);
+  });
+});
+
+describe('a rehash at login (a hash made before passwords were normalised) against a password change', () => {
+  it(`never overwrites the new password, nor survives as the old one (${ROUNDS} rounds)`, async () => {
+    const users = testApp.app.get<Repository<User>>(getRepositoryToken(User));
+    // Decomposed (NFD), as a release before normalisation hashed it.
+    const typed = 'cre\u0300me-race-password';
+    for (let round = 0; round < ROUNDS; round++) {
+      const username = `rehash-racing-${round}`;
+      await register(username);
+      await users.update({ username }, { passwordHash: bcrypt.hashSync(typed, 4) });
+      const { credentialsVersion } = await users.findOneByOrFail({ username });
+      const [logins, changed] = await Promise.all([staggered(6, 1, () => login(username, typed)), changePassword(username, typed, 'race-password-2')]);
+      expect(changed.status).toBe(204);
+      for (const response of logins) expect([200, 401]).toContain(response.status);
+      const stored = await users.findOneByOrFail({ username });
+      expect(bcrypt.compareSync('race-password-2', stored.passwordHash)).toBe(true);
+      expect(stored.credentialsVersion).toBe(credentialsVersion + 1);
+      await login(username, typed).expect(401);
+      await login(username, typed.normalize('NFKC')).expect(401);
+      await login(username, 'race-password-2').expect(200);
+    }
   });
 });
 

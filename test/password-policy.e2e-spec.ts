@@ -1,4 +1,8 @@
+import { getRepositoryToken } from '@nestjs/typeorm';
+import bcrypt from 'bcryptjs';
+import type { Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { User } from '../src/users/entities/user.entity.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 import { createSharedDatabase } from './helpers/postgres.js';
 import { runBuilt as runBuiltProgram, startServer } from './helpers/server.js';
@@ -12,6 +16,10 @@ import { runBuilt as runBuiltProgram, startServer } from './helpers/server.js';
 const POLICY = { PASSWORD_MIN_LENGTH: '12' };
 const GOOD = 'correct-horse-battery';
 const TOO_COMMON = 'is too common (it appears in lists of breached passwords)';
+const INVISIBLE = 'must not contain zero-width characters (zero-width spaces or joiners, word joiners, byte-order marks)';
+
+/** The full-width form of printable ASCII (U+FF01 to U+FF5E): what an East Asian keyboard may type. */
+const fullWidth = (text: string) => text.replace(/[!-~]/g, (character) => String.fromCharCode(character.charCodeAt(0) + 0xfee0));
 
 /** Each refusal of the policy: what, the password for a given username, and why. */
 const REFUSALS: [string, (username: string) => string, string][] = [
@@ -21,6 +29,13 @@ const REFUSALS: [string, (username: string) => string, string][] = [
   ['a password containing the username in another case', (username) => `the-${username.toUpperCase()}-of-the-hills`, 'must not contain the username'],
   ['fewer characters than PASSWORD_MIN_LENGTH', () => 'eleven-char', 'must be at least 12 characters'],
   ['fewer characters than PASSWORD_MIN_LENGTH, though 33 bytes', () => '€'.repeat(11), 'must be at least 12 characters'],
+  // NIST SP 800-63B §5.1.1.2: compared in NFKC, so look-alike forms of a listed password are the listed password.
+  ['a listed password with spaces around it', () => '  password1234\u3000 ', TOO_COMMON],
+  ['a listed password in full-width forms', () => fullWidth('password1234'), TOO_COMMON],
+  ['a listed password with a zero-width space inside', () => 'password\u200b1234', INVISIBLE],
+  ['a byte-order mark', () => '\ufeffcorrect-horse-battery', INVISIBLE],
+  ['the username in full-width forms', (username) => `the-${fullWidth(username)}-of-the-hills`, 'must not contain the username'],
+  ['fewer characters than PASSWORD_MIN_LENGTH once composed, though 12 code points in NFD', () => 'e\u0301'.repeat(6), 'must be at least 12 characters'],
 ];
 /** One account name per refusal and place, in mixed case (names are unique case-insensitively). */
 const nameFor = (place: string, what: string) => `${place}${REFUSALS.findIndex(([refusal]) => refusal === what)}`;
@@ -73,6 +88,71 @@ describe('PUT /auth/password under the password policy', () => {
     const put = testApp.http().put('/auth/password').set('Authorization', basic('frank', GOOD));
     await put.send({ currentPassword: GOOD, newPassword: 'purple monkey dishwasher' }).expect(204);
     await testApp.http().get('/protected').set('Authorization', basic(account.user.username, 'purple monkey dishwasher')).expect(200);
+  });
+});
+
+describe('passwords in one normal form (NFKC, NIST SP 800-63B §5.1.1.2)', () => {
+  const login = (username: string, password: string) => testApp.http().post('/auth/token').type('form').send({ username, password });
+  const users = () => testApp.app.get<Repository<User>>(getRepositoryToken(User));
+  const CREME = 'crème brûlée à côté';
+
+  it.each([
+    ['NFC', 'NFD'],
+    ['NFD', 'NFC'],
+  ] as const)('registered in %s, the password logs in when typed in %s, by the token endpoint and by Basic', async (registeredIn, typedIn) => {
+    const username = `composed-${registeredIn}`;
+    await testApp.http().post('/auth').send({ username, password: CREME.normalize(registeredIn) }).expect(201);
+    await login(username, CREME.normalize(typedIn)).expect(200);
+    await testApp.http().get('/protected').set('Authorization', basic(username, CREME.normalize(typedIn))).expect(200);
+  });
+
+  it('takes the full-width form of a password for the password', async () => {
+    await testApp.http().post('/auth').send({ username: 'wide-typist', password: GOOD }).expect(201);
+    await login('wide-typist', fullWidth(GOOD)).expect(200);
+  });
+
+  it.each([
+    ['an escape', 'escape\u001b[31m-red-password'],
+    ['a NUL', 'nul\u0000-terminated-password'],
+    ['a carriage return', 'carriage\r-return-password'],
+  ])('refuses a new password with a control character (%s) with 400, and stores nothing', async (_, password) => {
+    const response = await testApp.http().post('/auth').send({ username: 'controlled', password }).expect(400);
+    expect(response.body.message).toEqual(['password must be at most 72 bytes of UTF-8 once normalised (NFKC), without control characters']);
+  });
+
+  it.each([
+    ['decomposed (NFD, as some keyboards send it)', CREME.normalize('NFD'), CREME.normalize('NFC')],
+    ['in full-width forms', fullWidth('legacy-secret-42'), 'legacy-secret-42'],
+  ])(
+    'keeps a password hashed before normalisation working: typed as then (%s), it logs in, is rehashed in NFKC, and the login and sessions live on',
+    async (_, asTyped, normalised) => {
+      const username = `legacy-${asTyped.length}`;
+      const { accessToken } = await registerAndLogin(testApp, username, GOOD);
+      // As a release before normalisation stored it: bcrypt of the password as typed.
+      const legacyHash = bcrypt.hashSync(asTyped, 4);
+      await users().update({ username }, { passwordHash: legacyHash });
+      const before = await users().findOneByOrFail({ username });
+      await login(username, normalised).expect(401);
+
+      await login(username, asTyped).expect(200);
+      const after = await users().findOneByOrFail({ username });
+      expect(after.passwordHash).not.toBe(legacyHash);
+      expect(bcrypt.compareSync(normalised, after.passwordHash)).toBe(true);
+      // A rehash is not a password change: the credentials version stays, and so does every login.
+      expect(after.credentialsVersion).toBe(before.credentialsVersion);
+      await testApp.http().get('/protected').set('Authorization', `Bearer ${accessToken}`).expect(200);
+      await login(username, normalised).expect(200);
+      await login(username, asTyped).expect(200);
+      await testApp.http().get('/protected').set('Authorization', basic(username, normalised)).expect(200);
+    },
+  );
+
+  it('keeps an old password with a zero-width character working, though a new one may not have it', async () => {
+    const password = 'joined\u200dwords-of-old';
+    await testApp.http().post('/auth').send({ username: 'joiner', password }).expect(400);
+    await registerAndLogin(testApp, 'joiner', GOOD);
+    await users().update({ username: 'joiner' }, { passwordHash: bcrypt.hashSync(password, 4) });
+    await login('joiner', password).expect(200);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidPassword, isValidUsername, usernameKey } from './account-rules.js';
+import { isValidPassword, isValidUsername, passwordFormsToTry, usernameKey } from './account-rules.js';
 
 const ALLOWED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-'.split('');
 
@@ -32,12 +32,23 @@ describe('account rules (properties)', () => {
     }));
   });
 
-  it('take a password exactly when it is 8 to 72 bytes of well-formed UTF-8 without control characters', () => {
+  it('take a password at login exactly when it is well-formed UTF-8 without control characters, of 8 to 72 bytes as typed or once normalised', () => {
+    const storable = (form: string) => Buffer.byteLength(form, 'utf8') >= 8 && Buffer.byteLength(form, 'utf8') <= 72;
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 90 }), (password) => {
-        const bytes = Buffer.byteLength(password, 'utf8');
-        const expected = password.isWellFormed() && !/[\u0000-\u001f\u007f-\u009f]/.test(password) && bytes >= 8 && bytes <= 72;
+        const expected = password.isWellFormed() && !/[\u0000-\u001f\u007f-\u009f]/.test(password) && (storable(password) || storable(password.normalize('NFKC')));
         expect(isValidPassword(password)).toBe(expected);
+      }),
+    );
+  });
+
+  it('try the normalised form of a password first, then the form as typed only when it differs', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 8, maxLength: 20 }), (password) => {
+        const forms = passwordFormsToTry(password);
+        expect(new Set(forms).size).toBe(forms.length);
+        if (forms.length) expect([password.normalize('NFKC'), password]).toContain(forms[0]);
+        if (forms.length === 2) expect(forms).toEqual([password.normalize('NFKC'), password]);
       }),
     );
   });

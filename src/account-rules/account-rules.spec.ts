@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailKey, isValidEmail, isValidPassword, isValidUsername, isWellFormedPassword, passwordLength, usernameKey } from './account-rules.js';
+import { emailKey, isValidEmail, isValidPassword, isValidUsername, isWellFormedPassword, normalisedPassword, passwordFormsToTry, passwordLength, usernameKey } from './account-rules.js';
 
 describe('account rules', () => {
   it.each(['alice@example.com', 'Alice.Smith+tag@mail.example.co.uk', 'x@xn--bcher-kva.example', `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`])('takes the e-mail address %s', (email) =>
@@ -31,6 +31,28 @@ describe('account rules', () => {
     expect(isWellFormedPassword(`${'€'.repeat(24)}a`)).toBe(false);
     expect(isWellFormedPassword('new\nline-password')).toBe(false);
     expect(isWellFormedPassword(42)).toBe(false);
+  });
+
+  it('measures a new password\'s 72 bytes once normalised, the form bcrypt is given', () => {
+    expect(isWellFormedPassword('ａ'.repeat(30))).toBe(true); // 90 bytes typed, 30 normalised
+    expect(isWellFormedPassword('\ufdfa'.repeat(3))).toBe(false); // 9 bytes typed, 99 normalised
+    expect(isWellFormedPassword('escape\u001b[2J')).toBe(false);
+    expect(isWellFormedPassword('c1-csi\u009b2J!')).toBe(false);
+  });
+
+  it('normalises passwords to NFKC (NIST SP 800-63B §5.1.1.2)', () => {
+    expect(normalisedPassword('cre\u0300me')).toBe('crème');
+    expect(normalisedPassword('ｐａｓｓｗｏｒｄ\u3000１')).toBe('password 1');
+    expect(normalisedPassword('zero\u200bwidth')).toBe('zero\u200bwidth'); // NFKC keeps it: the policy refuses it in new passwords
+  });
+
+  it('has a login try the normalised form, then the form as typed when it differs, each only if a stored password can have it', () => {
+    expect(passwordFormsToTry('plain-password')).toEqual(['plain-password']);
+    expect(passwordFormsToTry('cre\u0300me brûlée')).toEqual(['crème brûlée', 'cre\u0300me brûlée']);
+    expect(passwordFormsToTry('ｐａｓｓ')).toEqual(['ｐａｓｓ']); // "pass" is under 8 bytes: only the form as typed can be stored
+    expect(passwordFormsToTry(`${'\ufdfa'.repeat(3)}-old`)).toEqual([`${'\ufdfa'.repeat(3)}-old`]); // over 72 bytes normalised
+    expect(passwordFormsToTry('nul\u0000password')).toEqual([]);
+    expect(passwordFormsToTry(42)).toEqual([]);
   });
 
   it('counts a password\'s characters as NIST does: one per Unicode code point', () => {

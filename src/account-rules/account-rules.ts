@@ -21,10 +21,17 @@ export const PASSWORD_MIN_LENGTH_LIMIT = 64;
 const STORED_PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads only 72 bytes: a longer password is refused, never silently truncated. */
 export const PASSWORD_MAX_BYTES = 72;
-export const PASSWORD_FORM_RULE = `at most ${PASSWORD_MAX_BYTES} bytes of UTF-8, without control characters`;
+export const PASSWORD_FORM_RULE = `at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 once normalised (NFKC), without control characters`;
 
-/** C0 and C1 control characters (NUL, newline, escape…): refused in passwords, never stripped. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+/** C0 and C1 control characters (NUL, newline, escape…, Unicode's Cc): refused in passwords, never stripped. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+/**
+ * Zero-width space, non-joiner and joiner, word joiner, byte-order mark:
+ * invisible, so a user cannot know they typed one, and NFKC keeps them. New
+ * passwords may not have them (the policy says so); passwords set before
+ * still log in.
+ */
+export const ZERO_WIDTH_CHARACTER = /[\u200b-\u200d\u2060\ufeff]/;
 
 /** `service`: an account a resource server uses to call introspection. */
 export const ROLES = ['user', 'admin', 'service'] as const;
@@ -38,17 +45,54 @@ export function passwordByteLength(password: string): number {
   return Buffer.byteLength(password, 'utf8');
 }
 
-/** The form of any password, new or stored: well-formed UTF-8 of at most 72 bytes, no control characters. Length is the policy's. */
+/**
+ * The one form in which a password is hashed, checked against a hash and
+ * checked by the policy (NIST SP 800-63B §5.1.1.2: "SHOULD be normalized
+ * using the NFKC or NFKD normalization"): é typed composed or decomposed,
+ * a full-width Ａ and a plain A, are the same password on every keyboard.
+ */
+export function normalisedPassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/** Text that can be a password at all: well-formed UTF-8 (no lone surrogate), no control character. */
+function isPasswordText(value: unknown): value is string {
+  return typeof value === 'string' && value.isWellFormed() && !CONTROL_CHARACTER.test(value);
+}
+
+/** One form of a password bcrypt can have been given: 8 to 72 bytes. */
+function isStorableForm(form: string): boolean {
+  const bytes = passwordByteLength(form);
+  return bytes >= STORED_PASSWORD_MIN_BYTES && bytes <= PASSWORD_MAX_BYTES;
+}
+
+/**
+ * The form of a new password: no control characters, and at most 72 bytes
+ * once normalised, since that form is what bcrypt is given. Length, zero-width
+ * characters and content are the policy's.
+ */
 export function isWellFormedPassword(value: unknown): value is string {
-  return typeof value === 'string' && value.isWellFormed() && !CONTROL_CHARACTER.test(value) && passwordByteLength(value) <= PASSWORD_MAX_BYTES;
+  return isPasswordText(value) && passwordByteLength(normalisedPassword(value)) <= PASSWORD_MAX_BYTES;
+}
+
+/**
+ * What a login compares with the stored hash, in this order: the normalised
+ * password; then, only when it differs, the password as typed, the form a
+ * hash stored before passwords were normalised was made from. A form that
+ * no stored password can have (outside 8 to 72 bytes) is left out; none left
+ * means nothing can match, and the login costs no hash.
+ */
+export function passwordFormsToTry(value: unknown): string[] {
+  if (!isPasswordText(value)) return [];
+  return [...new Set([normalisedPassword(value), value])].filter(isStorableForm);
 }
 
 /** Could be the password of an account: what a login checks before it spends a hash. */
 export function isValidPassword(value: unknown): value is string {
-  return isWellFormedPassword(value) && passwordByteLength(value) >= STORED_PASSWORD_MIN_BYTES;
+  return passwordFormsToTry(value).length > 0;
 }
 
-/** Length as NIST SP 800-63B §5.1.1.2 counts it: each Unicode code point is one character. */
+/** Length as NIST SP 800-63B §5.1.1.2 counts it: each Unicode code point is one character (of the normalised form, the one stored). */
 export function passwordLength(password: string): number {
   return [...password].length;
 }

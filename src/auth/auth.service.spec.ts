@@ -53,8 +53,7 @@ function setUp() {
     changePassword: vi.fn<UsersService['changePassword']>(async () => {}),
   };
   const passwordsService = {
-    verifyPassword: vi.fn<PasswordsService['verifyPassword']>(async (password, hash) => hash === STORED_HASH && password === PASSWORD),
-    needsRehash: vi.fn<PasswordsService['needsRehash']>(() => false),
+    verifyPassword: vi.fn<PasswordsService['verifyPassword']>(async (password, hash) => (hash === STORED_HASH && password === PASSWORD ? { rehash: false } : null)),
     hashPassword: vi.fn<PasswordsService['hashPassword']>(async () => NEW_HASH),
   };
   const tokensService = { sign: vi.fn<AccessTokensService['sign']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
@@ -181,26 +180,28 @@ describe('AuthService.authenticate', () => {
     expect(attempt.succeeded).not.toHaveBeenCalled();
   });
 
-  it('replaces a hash made at another cost after a successful login, only if it is still the hash verified', async () => {
+  /** The stored hash verified, and PasswordsService says it is outdated (another cost, or made before passwords were normalised). */
+  const outdated = async (password: string, hash: string | undefined) => (hash === STORED_HASH && password === PASSWORD ? { rehash: true } : null);
+
+  it('replaces an outdated hash after a successful login, only if it is still the hash verified', async () => {
     const { service, usersService, passwordsService } = setUp();
-    passwordsService.needsRehash.mockReturnValue(true);
+    passwordsService.verifyPassword.mockImplementation(outdated);
 
     expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
-    expect(passwordsService.needsRehash).toHaveBeenCalledWith(STORED_HASH);
     expect(passwordsService.hashPassword).toHaveBeenCalledWith(PASSWORD);
     expect(usersService.replacePasswordHash).toHaveBeenCalledWith(alice.id, STORED_HASH, NEW_HASH);
   });
 
-  it('does not rehash after a failed login, even when the stored hash is at another cost', async () => {
+  it('does not rehash after a failed login, even when the stored hash is outdated', async () => {
     const { service, usersService, passwordsService } = setUp();
-    passwordsService.needsRehash.mockReturnValue(true);
+    passwordsService.verifyPassword.mockImplementation(outdated);
 
     expect(await service.authenticate('alice', WRONG_PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
     expect(usersService.replacePasswordHash).not.toHaveBeenCalled();
   });
 
-  it('leaves a hash at the current cost as it is', async () => {
+  it('leaves a current hash as it is', async () => {
     const { service, usersService, passwordsService } = setUp();
     expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
     expect(passwordsService.hashPassword).not.toHaveBeenCalled();
@@ -348,7 +349,7 @@ describe('AuthService.authenticateBasic', () => {
     passwordsService.verifyPassword.mockImplementationOnce(async () => {
       // A password change is heard while bcrypt runs.
       changesHeard++;
-      return true;
+      return { rehash: false };
     });
 
     expect(await service.authenticateBasic('alice', PASSWORD, REQUEST)).toBe(alice);

@@ -188,25 +188,34 @@ export class AuthService {
    * The user whose password this is, or null (with the id of the account the
    * name belongs to, if any, for the record). Input that breaks the account
    * rules cannot match and costs no database or hash work; otherwise an
-   * unknown user costs the same bcrypt comparison as a wrong password, so
-   * timing tells nothing. A hash stored at another cost than BCRYPT_ROUNDS is
-   * replaced on the way, so accounts follow a change of the cost as they log in.
+   * unknown user costs the same bcrypt comparisons as a wrong password, so
+   * timing tells nothing. A hash stored at another cost than BCRYPT_ROUNDS, or
+   * made from the password as typed before passwords were normalised (NFKC),
+   * is replaced on the way, so accounts follow as they log in.
    */
   private async verifyCredentials(username: string, password: string, clientAddress: string): Promise<CheckedCredentials> {
     if (!isValidUsername(username) || !isValidPassword(password)) return { user: null, accountId: null };
     const user = await this.usersService.findByUsername(username);
     const accountId = user?.id ?? null;
-    if (!(await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress)) || !user) return { user: null, accountId };
-    if (this.passwordsService.needsRehash(user.passwordHash)) await this.rehash(user, password);
+    const match = await this.passwordsService.verifyPassword(password, user?.passwordHash, clientAddress);
+    if (!match || !user) return { user: null, accountId };
+    if (match.rehash) await this.rehash(user, password);
     return { user, accountId };
   }
 
-  /** Best effort: the password was right, so a busy hashing pool or database must not fail the login; the next one tries again. */
+  /**
+   * The same password, hashed again in its normalised form at BCRYPT_ROUNDS.
+   * Not a password change: the credentials version stays and no session ends,
+   * and the write is conditional on the hash just verified, so a password
+   * changed meanwhile is never overwritten. Best effort: the password was
+   * right, so a busy hashing pool or database must not fail the login; the
+   * next one tries again.
+   */
   private async rehash(user: User, password: string): Promise<void> {
     try {
       await this.usersService.replacePasswordHash(user.id, user.passwordHash, await this.passwordsService.hashPassword(password));
     } catch (error) {
-      this.logger.warn(`could not rehash the password of user ${user.id} at the new cost: ${(error as Error).message}`);
+      this.logger.warn(`could not rehash the password of user ${user.id}: ${(error as Error).message}`);
     }
   }
 

@@ -199,7 +199,7 @@ describe('loadConfiguration', () => {
     [{ ADMIN_USERNAME: 'root' }, /^ADMIN_PASSWORD must be set when ADMIN_USERNAME is/],
     [{ ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be set when ADMIN_PASSWORD is/],
     [{ ADMIN_USERNAME: 'r', ADMIN_PASSWORD: 'password123' }, /^ADMIN_USERNAME must be 3 to 64 characters/],
-    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'x'.repeat(73) }, /^ADMIN_PASSWORD must be at most 72 bytes of UTF-8, without control characters$/],
+    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'x'.repeat(73) }, /^ADMIN_PASSWORD must be at most 72 bytes of UTF-8 once normalised \(NFKC\), without control characters$/],
     [{ PASSWORD_MIN_LENGTH: '7' }, /^PASSWORD_MIN_LENGTH must be a whole number from 8 to 64 \(got "7"\)$/],
     [{ PASSWORD_MIN_LENGTH: '65' }, /^PASSWORD_MIN_LENGTH must be a whole number from 8 to 64/],
     [{ PASSWORD_BREACH_CHECK: 'yes' }, /^PASSWORD_BREACH_CHECK must be one of off, hibp \(got "yes"\)$/],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BadRequestException } from '@nestjs/common';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppConfiguration } from '../config/configuration.js';
-import { BREACHED, CONTAINS_USERNAME, PasswordPolicyService, TOO_COMMON } from './password-policy.service.js';
+import { BREACHED, CONTAINS_USERNAME, PasswordPolicyService, TOO_COMMON, ZERO_WIDTH } from './password-policy.service.js';
 import type { PwnedPasswordsService } from './pwned-passwords.service.js';
 
 const LIST = readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8').split('\n').filter(Boolean);
@@ -30,6 +30,35 @@ describe('PasswordPolicyService', () => {
   it('compares the blocklist case-insensitively', async () => {
     expect(await service.refusalOf('PassWord123', 'someone')).toBe(TOO_COMMON);
     expect(await service.refusalOf('ILOVEYOU', 'someone')).toBe(TOO_COMMON);
+  });
+
+  it.each([
+    ['spaces around it', '  password123 '],
+    ['ideographic and no-break spaces around it', '\u3000password123\u00a0'],
+    ['full-width forms', 'ｐａｓｓｗｏｒｄ１２３'],
+    ['full-width forms and capitals', 'ＰａｓｓＷｏｒｄ１２３'],
+  ])('compares the blocklist in NFKC: refuses a listed password with %s', async (_, password) => {
+    expect(await service.refusalOf(password, 'someone')).toBe(TOO_COMMON);
+  });
+
+  it.each(['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'])('refuses a new password with the zero-width character %j', async (character) => {
+    expect(await service.refusalOf(`pass${character}word123`, 'someone')).toBe(ZERO_WIDTH);
+    expect(await service.refusalOf(`correct-horse-battery${character}`, 'someone')).toBe(ZERO_WIDTH);
+  });
+
+  it('finds the username in a full-width spelling of it', async () => {
+    expect(await service.refusalOf('the-ａｌｉｃｅ-of-wonderland', 'alice')).toBe(CONTAINS_USERNAME);
+  });
+
+  it('counts the length of the normalised password', async () => {
+    expect(await service.refusalOf('e\u0301'.repeat(7), 'someone')).toBe('must be at least 8 characters'); // 14 code points in NFD, 7 in NFC
+  });
+
+  it('asks Have I Been Pwned about the normalised password, the one that is hashed', async () => {
+    const { service: online, pwnedPasswords: api } = policy(8, []);
+    await online.onModuleInit();
+    await online.refusalOf('ｔｒ０ｕｂ４ｄｏｒ-horse', 'someone');
+    expect(api.isBreached).toHaveBeenCalledWith('tr0ub4dor-horse');
   });
 
   it('refuses a password containing the username, whatever the case of either', async () => {

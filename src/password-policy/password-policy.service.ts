@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { BadRequestException, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { PASSWORD_MAX_BYTES, passwordLength } from '../account-rules/account-rules.js';
+import { normalisedPassword, PASSWORD_MAX_BYTES, passwordLength, ZERO_WIDTH_CHARACTER } from '../account-rules/account-rules.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { PwnedPasswordsService } from './pwned-passwords.service.js';
 
@@ -13,23 +13,34 @@ const COMMON_PASSWORDS_FILE = new URL('./common-passwords.txt', import.meta.url)
 
 /** The policy as the API documents it (Swagger descriptions of the password fields). */
 export const PASSWORD_POLICY_RULE =
+  'Normalised to Unicode NFKC before it is checked or hashed (é composed or decomposed, full-width or plain letters: the same password). ' +
   'At least PASSWORD_MIN_LENGTH characters (8 unless the operator set more; each Unicode code point counts as one) and at most ' +
   `${PASSWORD_MAX_BYTES} bytes of UTF-8 (longer is refused, never truncated), without control characters. No composition rules. ` +
-  'Refused with 400 when it contains the username, when it is one of the 100,000 most common passwords (compared case-insensitively), ' +
+  'Refused with 400 when it has a zero-width character (U+200B to U+200D, U+2060, U+FEFF), when it contains the username, ' +
+  'when it is one of the 100,000 most common passwords (compared case-insensitively, spaces around it ignored), ' +
   'or, with PASSWORD_BREACH_CHECK=hibp, when Have I Been Pwned knows it from a data breach.';
 
 export const TOO_COMMON = 'is too common (it appears in lists of breached passwords)';
 export const CONTAINS_USERNAME = 'must not contain the username';
 export const BREACHED = 'appears in a data breach known to Have I Been Pwned';
+export const ZERO_WIDTH = 'must not contain zero-width characters (zero-width spaces or joiners, word joiners, byte-order marks)';
+
+/** How a password is looked up in the blocklist: "  Password1 " is "password1" with spaces an attacker adds for free. */
+function blocklistKey(normalised: string): string {
+  return normalised.trim().toLowerCase();
+}
 
 /**
  * What a new password must be, per NIST SP 800-63B §5.1.1.2: long enough
  * (PASSWORD_MIN_LENGTH characters), not the username's context (it must not
  * contain the username), and not one attackers try first (the blocklist, and
  * with PASSWORD_BREACH_CHECK=hibp, Have I Been Pwned). No composition rules:
- * the standard says verifiers SHALL NOT impose them. Registration, password
- * change, the CLI and the bootstrap admin all ask here; logins never do, so an
- * account keeps working after the policy tightens.
+ * the standard says verifiers SHALL NOT impose them. Every rule reads the
+ * password in NFKC, the form it is hashed in (normalisedPassword), so a
+ * full-width or decomposed spelling of a listed password is that password.
+ * Registration, password change and reset, the CLI and the bootstrap admin
+ * all ask here; logins never do, so an account keeps working after the policy
+ * tightens.
  */
 @Injectable()
 export class PasswordPolicyService implements OnModuleInit {
@@ -50,19 +61,21 @@ export class PasswordPolicyService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { minLength } = this.config.passwordPolicy;
     const entries = (await readFile(COMMON_PASSWORDS_FILE, 'utf8')).split('\n');
-    this.commonPasswords = new Set(entries.filter((password) => passwordLength(password) >= minLength).map((password) => password.toLowerCase()));
+    this.commonPasswords = new Set(entries.map(normalisedPassword).filter((password) => passwordLength(password) >= minLength).map(blocklistKey));
   }
 
   /** Why `password` may not become the password of `username` (to follow the word "password"), or null when it may. */
   async refusalOf(password: string, username: string): Promise<string | null> {
     const { minLength } = this.config.passwordPolicy;
-    if (passwordLength(password) < minLength) return `must be at least ${minLength} characters`;
-    const folded = password.toLowerCase();
+    const normalised = normalisedPassword(password);
+    if (passwordLength(normalised) < minLength) return `must be at least ${minLength} characters`;
+    // Invisible, so nobody knows they typed one; and "pass\u200bword" would slip past the blocklist.
+    if (ZERO_WIDTH_CHARACTER.test(normalised)) return ZERO_WIDTH;
     // Usernames are unique case-insensitively, so "ALICE" in a password is alice's name too.
-    if (folded.includes(username.toLowerCase())) return CONTAINS_USERNAME;
-    if (this.commonPasswords.has(folded)) return TOO_COMMON;
+    if (normalised.toLowerCase().includes(username.toLowerCase())) return CONTAINS_USERNAME;
+    if (this.commonPasswords.has(blocklistKey(normalised))) return TOO_COMMON;
     // Last, and only for a password the offline rules accept: the online check costs a round trip.
-    if (await this.pwnedPasswords.isBreached(password)) return BREACHED;
+    if (await this.pwnedPasswords.isBreached(normalised)) return BREACHED;
     return null;
   }
 

@@ -14,13 +14,15 @@ try {
 }
 
 /**
- * The result, and how long bcrypt ran: the caller subtracts it from the time
- * it waited for the answer to learn how long the task queued for a thread.
- * @param {{ operation: 'hash', password: string, rounds: number } | { operation: 'compare', password: string, hash: string }} task
+ * The result (the hash; or the index of the first of the passwords that
+ * matches the hash, -1 when none does), and how long bcrypt ran: the caller
+ * subtracts it from the time it waited for the answer to learn how long the
+ * task queued for a thread.
+ * @param {{ operation: 'hash', password: string, rounds: number } | { operation: 'compare', passwords: string[], hash: string }} task
  */
 export default function passwordHashingTask(task) {
   const started = performance.now();
   // The synchronous calls: in a worker there is no event loop to keep free.
-  const value = task.operation === 'hash' ? bcrypt.hashSync(task.password, task.rounds) : bcrypt.compareSync(task.password, task.hash);
+  const value = task.operation === 'hash' ? bcrypt.hashSync(task.password, task.rounds) : task.passwords.findIndex((password) => bcrypt.compareSync(password, task.hash));
   return { value, runMilliseconds: performance.now() - started };
 }

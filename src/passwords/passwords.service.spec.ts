@@ -19,24 +19,53 @@ describe('PasswordsService', () => {
   it('hashes with bcrypt at the configured cost and verifies the password', async () => {
     const hash = await service.hashPassword('correct-horse');
     expect(bcrypt.getRounds(hash)).toBe(5);
-    expect(await service.verifyPassword('correct-horse', hash)).toBe(true);
-    expect(await service.verifyPassword('wrong-horse', hash)).toBe(false);
+    expect(await service.verifyPassword('correct-horse', hash)).toEqual({ rehash: false });
+    expect(await service.verifyPassword('wrong-horse', hash)).toBeNull();
   });
 
   it('never matches without a stored hash, though it does the same bcrypt work', async () => {
-    expect(await service.verifyPassword('correct-horse', undefined)).toBe(false);
+    expect(await service.verifyPassword('correct-horse', undefined)).toBeNull();
   });
 
   it('asks for a rehash of a hash made at another cost', async () => {
     expect(service.needsRehash(await service.hashPassword('correct-horse'))).toBe(false);
     expect(service.needsRehash(bcrypt.hashSync('correct-horse', 4))).toBe(true);
+    expect(await service.verifyPassword('correct-horse', bcrypt.hashSync('correct-horse', 4))).toEqual({ rehash: true });
   });
 
   it('refuses a password beyond 72 bytes even when its first 72 bytes match', async () => {
     const password = 'a'.repeat(72);
     const hash = await service.hashPassword(password);
-    expect(await service.verifyPassword(password, hash)).toBe(true);
-    expect(await service.verifyPassword(`${password}b`, hash)).toBe(false);
+    expect(await service.verifyPassword(password, hash)).toEqual({ rehash: false });
+    expect(await service.verifyPassword(`${password}b`, hash)).toBeNull();
+  });
+
+  it('hashes the NFKC form: composed or decomposed, full-width or plain, one password', async () => {
+    const hash = await service.hashPassword('cre\u0300me brûlée');
+    expect(bcrypt.compareSync('crème brûlée', hash)).toBe(true);
+    expect(await service.verifyPassword('crème brûlée', hash)).toEqual({ rehash: false });
+    expect(await service.verifyPassword('cre\u0300me bru\u0302le\u0301e', hash)).toEqual({ rehash: false });
+    expect(await service.verifyPassword('ｃｒèｍｅ\u3000ｂｒûｌéｅ', hash)).toEqual({ rehash: false });
+  });
+
+  it('measures the 72 bytes on the normalised form', async () => {
+    // 30 full-width letters are 90 bytes as typed, 30 once normalised.
+    const hash = await service.hashPassword('ａ'.repeat(30));
+    expect(await service.verifyPassword('a'.repeat(30), hash)).toEqual({ rehash: false });
+    // U+FDFA is 3 bytes typed and 33 once normalised: five of them are 165.
+    await expect(service.hashPassword('\ufdfa'.repeat(5))).rejects.toThrow(/over 72 bytes once normalised/);
+  });
+
+  it('matches a hash made before normalisation from the password as typed, and asks for it to be replaced', async () => {
+    const typed = 'cre\u0300me brûlée';
+    expect(await service.verifyPassword(typed, bcrypt.hashSync(typed, 5))).toEqual({ rehash: true });
+    // The normalised form alone cannot match it: that is why the login must rehash.
+    expect(await service.verifyPassword('crème brûlée', bcrypt.hashSync(typed, 5))).toBeNull();
+  });
+
+  it('leaves a hash made from the password as typed when its normalised form could not be stored (over 72 bytes)', async () => {
+    const typed = `${'\ufdfa'.repeat(3)}-old`; // 13 bytes typed, 103 once normalised
+    expect(await service.verifyPassword(typed, bcrypt.hashSync(typed, 5))).toEqual({ rehash: false });
   });
 });
 

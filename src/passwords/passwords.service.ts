@@ -4,15 +4,26 @@ import bcrypt from 'bcryptjs';
 import { Piscina } from 'piscina';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
-import { isValidPassword } from '../account-rules/account-rules.js';
+import { normalisedPassword, PASSWORD_MAX_BYTES, passwordByteLength, passwordFormsToTry } from '../account-rules/account-rules.js';
 import { UsersService } from '../users/users.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-type HashingTask = { operation: 'hash'; password: string; rounds: number } | { operation: 'compare'; password: string; hash: string };
-/** What the worker answers: the hash or the comparison, and how long bcrypt ran. */
+/** `compare`: the forms of one password, tried in order in one task (one admission), until one matches. */
+type HashingTask = { operation: 'hash'; password: string; rounds: number } | { operation: 'compare'; passwords: string[]; hash: string };
+/** What the worker answers: the hash, or the index of the form that matched (-1: none), and how long bcrypt ran. */
 interface HashingResult {
-  value: string | boolean;
+  value: string | number;
   runMilliseconds: number;
+}
+
+/** A password that matched its stored hash. */
+export interface PasswordMatch {
+  /**
+   * The stored hash should be replaced by a hash of the normalised password
+   * at BCRYPT_ROUNDS: it was made from the password as typed, before
+   * passwords were normalised, or at another cost.
+   */
+  rehash: boolean;
 }
 
 /**
@@ -63,20 +74,38 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
     await this.pool.destroy();
   }
 
-  /** `clientAddress`, when a client asked for it, counts against that address's share of the pool. */
+  /**
+   * Hashes the normalised password (NFKC, NIST SP 800-63B §5.1.1.2), whoever
+   * sets it: registration, change, reset, the CLI, the bootstrap admin.
+   * `clientAddress`, when a client asked for it, counts against that
+   * address's share of the pool.
+   */
   async hashPassword(password: string, clientAddress?: string): Promise<string> {
-    return (await this.run({ operation: 'hash', password, rounds: this.config.bcryptRounds }, clientAddress)) as string;
+    const normalised = normalisedPassword(password);
+    // The callers check the form first; bcrypt would silently hash only the first 72 bytes.
+    if (passwordByteLength(normalised) > PASSWORD_MAX_BYTES) throw new Error(`a password to hash is over ${PASSWORD_MAX_BYTES} bytes once normalised`);
+    return (await this.run({ operation: 'hash', password: normalised, rounds: this.config.bcryptRounds }, clientAddress)) as string;
   }
 
   /**
-   * Checks a password against a stored hash, or against the dummy hash when
-   * there is no user, so both cases cost one bcrypt comparison. A password that
-   * breaks the rules (longer than 72 bytes, say) never matches, since bcrypt
-   * would otherwise compare only its first 72 bytes.
+   * Checks a password against a stored hash: its normalised form, then, when
+   * that differs and fails, the form as typed, which hashes stored before
+   * normalisation were made from (passwordFormsToTry). Both forms go to the
+   * pool as one task, so they take one admission: a second comparison refused
+   * with 429 cannot make a checked guess look unchecked. With no user, the
+   * same forms are compared against the dummy hash, so the cost depends on
+   * what was typed, never on whether the account exists. A password no stored
+   * password can be (over 72 bytes, say) never matches, since bcrypt would
+   * otherwise compare only its first 72 bytes.
    */
-  async verifyPassword(password: string, passwordHash: string | undefined, clientAddress?: string): Promise<boolean> {
-    const matches = await this.run({ operation: 'compare', password, hash: passwordHash ?? this.dummyHash }, clientAddress);
-    return matches === true && passwordHash !== undefined && isValidPassword(password);
+  async verifyPassword(password: string, passwordHash: string | undefined, clientAddress?: string): Promise<PasswordMatch | null> {
+    const forms = passwordFormsToTry(password);
+    if (forms.length === 0) return null;
+    const matched = (await this.run({ operation: 'compare', passwords: forms, hash: passwordHash ?? this.dummyHash }, clientAddress)) as number;
+    if (matched < 0 || passwordHash === undefined) return null;
+    // The normalised form is forms[0] when it can be stored (8 to 72 bytes); only then can it replace the hash. A later form matched: a hash of the password as typed.
+    const canStoreNormalised = forms[0] === normalisedPassword(password);
+    return { rehash: canStoreNormalised && (matched > 0 || this.needsRehash(passwordHash)) };
   }
 
   /** A stored hash made at another cost than BCRYPT_ROUNDS: rehash it at the next successful login. */
@@ -84,7 +113,7 @@ export class PasswordsService implements OnModuleInit, OnModuleDestroy {
     return bcrypt.getRounds(passwordHash) !== this.config.bcryptRounds;
   }
 
-  private async run(task: HashingTask, clientAddress?: string): Promise<string | boolean> {
+  private async run(task: HashingTask, clientAddress?: string): Promise<string | number> {
     const { concurrencyPerAddress, queueLimit } = this.config.hashing;
     const byAddress = clientAddress === undefined ? 0 : (this.inFlightByAddress.get(clientAddress) ?? 0);
     if (byAddress >= concurrencyPerAddress) {

@@ -41,9 +41,44 @@ export const ANY_SECURITY_EVENT = `${SECURITY_EVENT_PREFIX}**`;
 /** A small flat JSON object: names, ids, reasons. Never a password, a token or a hash. */
 export type SecurityEventDetails = Record<string, string | number | boolean | null>;
 
-/** Longest user agent and detail text kept: what a client sends is bounded before it is stored or logged. */
+/** Longest client address, user agent and detail text kept (the columns' sizes): what a client sends is bounded before it is stored or logged. */
+const MAX_CLIENT_ADDRESS = 64;
 const MAX_USER_AGENT = 512;
 const MAX_DETAIL_TEXT = 128;
+
+/**
+ * Characters the trail shows as escapes rather than as themselves: controls
+ * (Cc: C0, DEL and C1; ESC and the 8-bit CSI start terminal sequences, CR and
+ * LF forge lines of a log or rows of a CSV export, NUL ends C strings), format
+ * characters (Cf: bidi overrides reorder what a reader sees, zero-width ones
+ * hide text), line and paragraph separators, lone surrogates; and the
+ * backslash, so that every escape in the trail is one the service wrote.
+ */
+const ESCAPED_CHARACTER = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\\]/u;
+
+function escapeOf(character: string): string {
+  if (character === '\\') return '\\\\';
+  const code = character.codePointAt(0)!;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Free text from a client (a username as sent, a user agent, a client
+ * address from X-Forwarded-For), as the trail keeps it: every character of
+ * ESCAPED_CHARACTER written as a visible escape (ESC is `\u001b`, `\` is
+ * `\\`), and at most `max` characters, never ending inside an escape. Done
+ * here, when the event is made, so the log line, the stored row and GET
+ * /audit all carry the same safe text.
+ */
+export function auditText(text: string, max: number): string {
+  let kept = '';
+  for (const character of text) {
+    const shown = ESCAPED_CHARACTER.test(character) ? escapeOf(character) : character;
+    if (kept.length + shown.length > max) break;
+    kept += shown;
+  }
+  return kept;
+}
 
 export interface SecurityEventInit {
   type: SecurityEventType;
@@ -82,10 +117,11 @@ export class SecurityEvent {
     this.outcome = outcome;
     this.actorId = actorId;
     this.subjectId = subjectId;
-    this.clientAddress = request?.clientAddress ?? null;
-    this.userAgent = request?.userAgent?.slice(0, MAX_USER_AGENT) ?? null;
+    this.clientAddress = request ? auditText(request.clientAddress, MAX_CLIENT_ADDRESS) : null;
+    this.userAgent = request?.userAgent == null ? null : auditText(request.userAgent, MAX_USER_AGENT);
+    // Printable by construction (requestIdOf accepts only [A-Za-z0-9._:-]).
     this.requestId = request?.requestId ?? null;
-    this.details = Object.fromEntries(Object.entries(details).map(([key, value]) => [key, typeof value === 'string' ? value.slice(0, MAX_DETAIL_TEXT) : value]));
+    this.details = Object.fromEntries(Object.entries(details).map(([key, value]) => [key, typeof value === 'string' ? auditText(value, MAX_DETAIL_TEXT) : value]));
   }
 }
 
