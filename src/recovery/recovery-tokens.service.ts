@@ -26,26 +26,42 @@ const newCode = () => String(randomInt(1_000_000)).padStart(6, '0');
  * stored as SHA-256 (a fast hash is enough for such entropy, and the lookup
  * by hash reveals nothing by its timing). A token is spent by one
  * conditional UPDATE, so it works once however requests and instances
- * interleave.
+ * interleave. An account holds at most one token per purpose (a unique
+ * index): a new one replaces the last in the same statement, so only the
+ * newest mail works, and resends cannot pile up live codes for a guesser.
  */
 @Injectable()
 export class RecoveryTokensService {
   constructor(@InjectRepository(RecoveryToken) private readonly tokens: Repository<RecoveryToken>) {}
 
-  /** A new token for the account's current address (which it must have); expired tokens of any account are purged on the way. */
+  /**
+   * A new token for the account's current address (which it must have),
+   * replacing the account's earlier one of this purpose, spent or not, in one
+   * INSERT … ON CONFLICT DO UPDATE: however issues and uses interleave, the
+   * row holds one token, and a use of an older one finds nothing to spend.
+   * Expired tokens of any account are purged on the way.
+   */
   async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose): Promise<IssuedRecoveryToken> {
     await this.tokens.delete({ expiresAt: LessThan(new Date()) });
     const token = randomBytes(32).toString('base64url');
     const code = purpose === 'verify-email' ? newCode() : null;
-    await this.tokens.insert({
-      tokenHash: sha256(token),
-      purpose,
-      userId: user.id,
-      emailKey: user.emailKey!,
-      codeHash: code && sha256(code),
-      credentialsVersion: user.credentialsVersion,
-      expiresAt: new Date(Date.now() + RECOVERY_TOKEN_TTL_SECONDS[purpose] * 1000),
-    });
+    const now = new Date();
+    await this.tokens
+      .createQueryBuilder()
+      .insert()
+      .values({
+        tokenHash: sha256(token),
+        purpose,
+        userId: user.id,
+        emailKey: user.emailKey!,
+        codeHash: code && sha256(code),
+        credentialsVersion: user.credentialsVersion,
+        expiresAt: new Date(now.getTime() + RECOVERY_TOKEN_TTL_SECONDS[purpose] * 1000),
+        usedAt: null,
+        createdAt: now,
+      })
+      .orUpdate(['token_hash', 'email_key', 'code_hash', 'credentials_version', 'expires_at', 'used_at', 'created_at'], ['user_id', 'purpose'])
+      .execute();
     return { token, code };
   }
 
@@ -54,9 +70,16 @@ export class RecoveryTokensService {
     return this.tokens.findOneBy({ tokenHash: sha256(token), purpose, usedAt: IsNull(), expiresAt: MoreThan(new Date()) });
   }
 
-  /** The account's live verification whose code this is, for its address `emailKey`, or null. */
-  findLiveByCode(userId: number, emailKey: string, code: string): Promise<RecoveryToken | null> {
-    return this.tokens.findOneBy({ userId, emailKey, codeHash: sha256(code), purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+  /**
+   * The live verification whose code this is among those mailed to the
+   * address `emailKey` (several accounts may have given it while none has
+   * verified it), newest first; or null.
+   */
+  findLiveByCode(emailKey: string, code: string): Promise<RecoveryToken | null> {
+    return this.tokens.findOne({
+      where: { emailKey, codeHash: sha256(code), purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC' },
+    });
   }
 
   /**
