@@ -365,6 +365,22 @@ describe('e-mail addresses cannot be enumerated or squatted', () => {
     await mailSettled(testApp);
   });
 
+  it('takes only the newest code mailed to an address, whichever account it was mailed for, so repeated registrations pile up no live codes', async () => {
+    const mails = [];
+    for (const username of ['piler-one', 'piler-two', 'piler-three']) {
+      await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username, password: PASSWORD, email: 'piled-one@example.test' }).expect(201);
+      mails.push(await smtp.nextMailTo('piled-one@example.test'));
+    }
+    const newest = codeIn(mails[2]);
+    for (const older of mails.slice(0, 2).map(codeIn).filter((code) => code !== newest)) {
+      await recovery('/auth/email/verify').send({ email: 'piled-one@example.test', code: older }).expect(400);
+    }
+    await recovery('/auth/email/verify').send({ email: 'piled-one@example.test', code: newest }).expect(204);
+    expect((await testApp.http().get('/auth/me').set('Authorization', basic('piler-three', PASSWORD)).expect(200)).body.emailVerified).toBe(true);
+    // Once verified, the other accounts' links are void too.
+    await recovery('/auth/email/verify').send({ token: linkIn(mails[0], '/auth/email/verify').token }).expect(400);
+  });
+
   it('verifies an address on one account at most when two verify it at once (20 rounds)', async () => {
     const verifier = testApp.app.get(RecoveryTokensService);
     const users = testApp.app.get(UsersService);

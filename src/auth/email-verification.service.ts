@@ -66,8 +66,9 @@ export class EmailVerificationService {
    * A new verification token and code for the account's address (voiding
    * the last), mailed in the background, within the address's mail limit.
    * If another account has verified the address, that account's owner is
-   * mailed a notice instead: the token is issued all the same, so both cases
-   * do the same work, and it is never sent (nor could it verify).
+   * mailed a notice instead: a token is issued all the same, so both cases
+   * do the same work, but with no code, and it is never sent (nor could it
+   * verify).
    */
   async mailVerification(user: User, request: RequestContext | null): Promise<void> {
     const email = user.email!;
@@ -77,8 +78,9 @@ export class EmailVerificationService {
         concerning: `user ${user.id}`,
         content: async () => {
           const owner = await this.usersService.findByVerifiedEmail(email);
-          const { token, code } = await this.tokens.issue(user, 'verify-email');
-          if (owner && owner.id !== user.id) {
+          const takenElsewhere = owner !== null && owner.id !== user.id;
+          const { token, code } = await this.tokens.issue(user, 'verify-email', !takenElsewhere);
+          if (owner && takenElsewhere) {
             raiseSecurityEvent(this.events, { type: 'email.owner-notified', subjectId: user.id, request, details: { email, ownerId: owner.id } });
             return { template: 'email-in-use', values: { username: owner.username, time: new Date().toISOString(), publicUrl: this.config.publicUrl } };
           }
@@ -134,6 +136,8 @@ export class EmailVerificationService {
    */
   private async markVerified(token: RecoveryToken): Promise<number | null> {
     if (!(await this.tokens.spend(token))) return null;
-    return (await this.usersService.markEmailVerified(token.userId, token.emailKey)) ? token.userId : null;
+    if (!(await this.usersService.markEmailVerified(token.userId, token.emailKey))) return null;
+    await this.tokens.voidOtherVerifications(token.emailKey, token.userId);
+    return token.userId;
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import type { User } from '../users/entities/user.entity.js';
 import { RecoveryToken, type RecoveryPurpose } from './entities/recovery-token.entity.js';
 
@@ -39,12 +39,15 @@ export class RecoveryTokensService {
    * replacing the account's earlier one of this purpose, spent or not, in one
    * INSERT … ON CONFLICT DO UPDATE: however issues and uses interleave, the
    * row holds one token, and a use of an older one finds nothing to spend.
-   * Expired tokens of any account are purged on the way.
+   * Expired tokens of any account are purged on the way. `withCode: false`:
+   * a verification no mail will carry (its address's owner is sent a notice
+   * instead), issued all the same so that both cases do the same work, with
+   * no code, so nothing can guess it.
    */
-  async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose): Promise<IssuedRecoveryToken> {
+  async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose, withCode = purpose === 'verify-email'): Promise<IssuedRecoveryToken> {
     await this.tokens.delete({ expiresAt: LessThan(new Date()) });
     const token = randomBytes(32).toString('base64url');
-    const code = purpose === 'verify-email' ? newCode() : null;
+    const code = withCode ? newCode() : null;
     const now = new Date();
     await this.tokens
       .createQueryBuilder()
@@ -71,15 +74,23 @@ export class RecoveryTokensService {
   }
 
   /**
-   * The live verification whose code this is among those mailed to the
-   * address `emailKey` (several accounts may have given it while none has
-   * verified it), newest first; or null.
+   * The newest live verification of the address `emailKey`, if this is its
+   * code; or null. Several accounts may have given an address none has
+   * verified, each mailed a code: only the newest mailed to the address
+   * counts, so registering it again and again cannot pile up live codes that
+   * one guess would try at once.
    */
-  findLiveByCode(emailKey: string, code: string): Promise<RecoveryToken | null> {
-    return this.tokens.findOne({
-      where: { emailKey, codeHash: sha256(code), purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) },
-      order: { createdAt: 'DESC' },
+  async findLiveByCode(emailKey: string, code: string): Promise<RecoveryToken | null> {
+    const newest = await this.tokens.findOne({
+      where: { emailKey, purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC', tokenHash: 'DESC' },
     });
+    return newest?.codeHash === sha256(code) ? newest : null;
+  }
+
+  /** The address was verified by `userId`: other accounts' verifications of it are void (they could never succeed). */
+  async voidOtherVerifications(emailKey: string, userId: number): Promise<void> {
+    await this.tokens.delete({ emailKey, purpose: 'verify-email', userId: Not(userId) });
   }
 
   /**
