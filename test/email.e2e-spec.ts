@@ -113,12 +113,9 @@ describe('e-mail addresses and their verification, over a real SMTP server', () 
     expect((await testApp.http().get('/auth/me').set('Authorization', bearer).expect(200)).body).toMatchObject({ email: 'later-three@example.test', emailVerified: false });
   });
 
-  it('refuses a taken address (in any case), a malformed one, and a verification body that is neither a token nor an address and code', async () => {
+  it('refuses a malformed address, and a verification body that is neither a token nor an address and code', async () => {
     await accountWithVerifiedEmail('taken-one');
-    const taken = await testApp.http().post('/auth').send({ username: 'taken-two', password: PASSWORD, email: 'TAKEN-ONE@example.test' }).expect(409);
-    expect(taken.body.message).toBe('This e-mail address belongs to another account.');
     const { accessToken } = await registerAndLogin(testApp, 'taken-three');
-    await testApp.http().put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email: 'Taken-One@Example.test', currentPassword: PASSWORD }).expect(409);
     for (const email of ['no-at-sign', 'a@b', 'ａlice@example.test', 'a@example.test\nBcc: x@example.test']) {
       const refused = await testApp.http().put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email, currentPassword: PASSWORD }).expect(400);
       expectNoLeak(refused.body);
@@ -131,21 +128,23 @@ describe('e-mail addresses and their verification, over a real SMTP server', () 
     expect((await testApp.http().get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200)).body.email).toBeNull();
   });
 
-  it('resends a verification within the mail limit per account, and says why it will not', async () => {
+  it('resends a verification within the mail limit per account, and says why it will not; only the newest mail works', async () => {
     const { accessToken } = await registerAndLogin(testApp, 'resend-one');
     const bearer = `Bearer ${accessToken}`;
     expect((await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(409)).body.message).toBe('The account has no e-mail address: set one with PUT /auth/email.');
     await testApp.http().put('/auth/email').set('Authorization', bearer).send({ email: 'resend-one@example.test', currentPassword: PASSWORD }).expect(204);
     const first = await smtp.nextMailTo('resend-one@example.test');
+    let last = first;
     for (let mail = 2; mail <= MAILS_PER_ACCOUNT; mail++) {
       expect((await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(202)).body).toEqual({ message: 'A new verification mail is on its way.' });
-      await smtp.nextMailTo('resend-one@example.test');
+      last = await smtp.nextMailTo('resend-one@example.test');
     }
     const refused = await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.body.message).toMatch(/^Too many mails to this account or address; try again in \d+ seconds\.$/);
-    // An earlier mail still works after a resend.
-    await recovery('/auth/email/verify').send({ token: linkIn(first, '/auth/email/verify').token }).expect(204);
+    expect(refused.body.message).toMatch(/^Too many mails to this account; try again in \d+ seconds\.$/);
+    // A refused resend voids nothing: the last mail sent still works, and only it.
+    await recovery('/auth/email/verify').send({ token: linkIn(first, '/auth/email/verify').token }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(last, '/auth/email/verify').token }).expect(204);
     expect((await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(409)).body.message).toBe('The e-mail address is already verified.');
   });
 
@@ -265,15 +264,15 @@ describe('password reset by e-mail, over a real SMTP server', () => {
     await mailSettled(testApp);
   });
 
-  it('limits reset mails per account without telling the requester', async () => {
-    // The verification mail of a registration is not counted: registrations have their own limit.
+  it('limits reset mails per address without telling the requester', async () => {
+    // The verification mail of the registration counts too: every mail to the address does.
     const { username, email } = await accountWithVerifiedEmail('flooded-one');
     const before = smtp.received.filter((mail) => mail.to.includes(email)).length;
     for (let request = 1; request <= MAILS_PER_ACCOUNT + 1; request++) {
       expect((await forgot(request % 2 ? { username } : { email }).expect(202)).body).toEqual(FORGOT_ANSWER);
     }
     await mailSettled(testApp);
-    expect(smtp.received.filter((mail) => mail.to.includes(email)).length - before).toBe(MAILS_PER_ACCOUNT);
+    expect(smtp.received.filter((mail) => mail.to.includes(email)).length - before).toBe(MAILS_PER_ACCOUNT - 1);
   });
 
   it('resets once when the same token is used many times at once (20 rounds)', async () => {
@@ -289,5 +288,131 @@ describe('password reset by e-mail, over a real SMTP server', () => {
       await testApp.http().post('/auth/token').type('form').send({ username: 'raced-one', password: `round-${round}-racer-${winner}-passphrase` }).expect(200);
     }
     await mailSettled(testApp);
+  });
+});
+
+/** Issue 23, items 5–7: only the newest code, link and reset token work; addresses cannot be enumerated or squatted; every mail counts per address. */
+describe('the newest code, link and reset token only', () => {
+  it('refuses an older verification code and link once a newer one was mailed; the newest works', async () => {
+    const { accessToken } = await registerAndLogin(testApp, 'newest-one');
+    const bearer = `Bearer ${accessToken}`;
+    await testApp.http().put('/auth/email').set('Authorization', bearer).send({ email: 'newest-one@example.test', currentPassword: PASSWORD }).expect(204);
+    const older = await smtp.nextMailTo('newest-one@example.test');
+    await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(202);
+    const newer = await smtp.nextMailTo('newest-one@example.test');
+    if (codeIn(older) !== codeIn(newer)) await recovery('/auth/email/verify').send({ email: 'newest-one@example.test', code: codeIn(older) }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(older, '/auth/email/verify').token }).expect(400);
+    expect((await testApp.http().get('/auth/me').set('Authorization', bearer).expect(200)).body.emailVerified).toBe(false);
+    await recovery('/auth/email/verify').send({ email: 'newest-one@example.test', code: codeIn(newer) }).expect(204);
+  });
+
+  it('refuses an older reset token once a newer one was mailed; the newest works', async () => {
+    const { username, email } = await accountWithVerifiedEmail('newest-two');
+    const older = await resetTokenFor(username, email);
+    const newer = await resetTokenFor(username, email);
+    await recovery('/auth/password/reset').send({ token: older, newPassword: NEW_PASSWORD }).expect(400);
+    await recovery('/auth/password/reset').send({ token: newer, newPassword: NEW_PASSWORD }).expect(204);
+    await mailSettled(testApp);
+  });
+});
+
+describe('e-mail addresses cannot be enumerated or squatted', () => {
+  /** What an answer shows: the status and the body with its ids and times blanked. */
+  const shape = (answer: { status: number; body: unknown }) =>
+    JSON.stringify({ status: answer.status, body: answer.body }).replace(/"(id|createdAt)":("[^"]*"|\d+)/g, '"$1":_').replace(/"username":"[^"]*"/, '"username":_').replace(/"email":"[^"]*"/, '"email":_');
+
+  it('answers POST /auth and PUT /auth/email alike for a free address and one verified on another account; its owner is told', async () => {
+    const owner = await accountWithVerifiedEmail('owner-one');
+    const free = await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username: 'prober-one', password: PASSWORD, email: 'free-one@example.test' });
+    const taken = await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username: 'prober-two', password: PASSWORD, email: 'OWNER-ONE@example.test' });
+    expect(taken.status).toBe(201);
+    expect(shape(taken)).toBe(shape(free));
+    expect(taken.body).toMatchObject({ email: 'OWNER-ONE@example.test', emailVerified: false });
+    const notice = await smtp.nextMailTo(owner.email);
+    expect(notice.parsed.subject).toBe('Someone tried to use your e-mail address');
+    expect(notice.parsed.text).toContain('owner-one');
+    expect(notice.parsed.text).not.toMatch(/token=|^\s*\d{6}\s*$/m);
+
+    const { accessToken } = await registerAndLogin(testApp, 'prober-three');
+    const freeChange = await testApp.http().put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email: 'free-two@example.test', currentPassword: PASSWORD });
+    const takenChange = await testApp.http().put('/auth/email').set('Authorization', `Bearer ${accessToken}`).send({ email: 'Owner-One@Example.test', currentPassword: PASSWORD });
+    expect(takenChange.status).toBe(204);
+    expect(shape(takenChange)).toBe(shape(freeChange));
+    expect(takenChange.text).toBe(freeChange.text);
+    expect((await smtp.nextMailTo(owner.email)).parsed.subject).toBe('Someone tried to use your e-mail address');
+    // The owner keeps the address, verified; the prober has it unverified, for good.
+    expect((await testApp.http().get('/auth/me').set('Authorization', basic(owner.username, PASSWORD)).expect(200)).body).toMatchObject({ email: owner.email, emailVerified: true });
+    expect((await testApp.http().get('/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(200)).body).toMatchObject({ email: 'Owner-One@Example.test', emailVerified: false });
+    await mailSettled(testApp);
+  });
+
+  it('lets the owner of an address register and verify it after someone registered it first; the squatter can never verify it', async () => {
+    await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username: 'squatter-one', password: PASSWORD, email: 'victim-one@example.test' }).expect(201);
+    const squattersMail = await smtp.nextMailTo('victim-one@example.test');
+    const victim = await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username: 'victim-one', password: PASSWORD, email: 'victim-one@example.test' }).expect(201);
+    expect(victim.body).toMatchObject({ email: 'victim-one@example.test', emailVerified: false });
+    const victimsMail = await smtp.nextMailTo('victim-one@example.test');
+    await recovery('/auth/email/verify').send({ token: linkIn(victimsMail, '/auth/email/verify').token }).expect(204);
+    expect((await testApp.http().get('/auth/me').set('Authorization', basic('victim-one', PASSWORD)).expect(200)).body.emailVerified).toBe(true);
+    // The squatter's mail went to the victim's mailbox; even used, it verifies nothing now.
+    const refused = await recovery('/auth/email/verify').send({ token: linkIn(squattersMail, '/auth/email/verify').token }).expect(400);
+    expect(refused.body.error).toBe('invalid_grant');
+    expect((await testApp.http().get('/auth/me').set('Authorization', basic('squatter-one', PASSWORD)).expect(200)).body).toMatchObject({ email: 'victim-one@example.test', emailVerified: false });
+    // A reset by the address reaches the verified owner only.
+    await forgot({ email: 'victim-one@example.test' }).expect(202);
+    await recovery('/auth/password/reset').send({ token: linkIn(await smtp.nextMailTo('victim-one@example.test'), '/auth/password/reset').token, newPassword: NEW_PASSWORD }).expect(204);
+    await testApp.http().post('/auth/token').type('form').send({ username: 'victim-one', password: NEW_PASSWORD }).expect(200);
+    await mailSettled(testApp);
+  });
+
+  it('takes only the newest code mailed to an address, whichever account it was mailed for, so repeated registrations pile up no live codes', async () => {
+    const mails = [];
+    for (const username of ['piler-one', 'piler-two', 'piler-three']) {
+      await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username, password: PASSWORD, email: 'piled-one@example.test' }).expect(201);
+      mails.push(await smtp.nextMailTo('piled-one@example.test'));
+    }
+    const newest = codeIn(mails[2]);
+    for (const older of mails.slice(0, 2).map(codeIn).filter((code) => code !== newest)) {
+      await recovery('/auth/email/verify').send({ email: 'piled-one@example.test', code: older }).expect(400);
+    }
+    await recovery('/auth/email/verify').send({ email: 'piled-one@example.test', code: newest }).expect(204);
+    expect((await testApp.http().get('/auth/me').set('Authorization', basic('piler-three', PASSWORD)).expect(200)).body.emailVerified).toBe(true);
+    // Once verified, the other accounts' links are void too.
+    await recovery('/auth/email/verify').send({ token: linkIn(mails[0], '/auth/email/verify').token }).expect(400);
+  });
+
+  it('verifies an address on one account at most when two verify it at once (20 rounds)', async () => {
+    const verifier = testApp.app.get(RecoveryTokensService);
+    const users = testApp.app.get(UsersService);
+    for (let round = 1; round <= 20; round++) {
+      const email = `raced-address-${round}@example.test`;
+      const accounts = await Promise.all(
+        ['a', 'b', 'c'].map(async (racer) => {
+          const registered = await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username: `raced-${round}-${racer}`, password: PASSWORD }).expect(201);
+          return users.changeEmail(registered.body.id as number, email);
+        }),
+      );
+      const tokens = await Promise.all(accounts.map(async (account) => (await verifier.issue(account, 'verify-email')).token));
+      const answers = await Promise.all(tokens.map((token) => recovery('/auth/email/verify').send({ token })));
+      expect(answers.map((answer) => answer.status).sort(), `round ${round}`).toEqual([204, 400, 400]);
+      const verified = await testApp.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM users WHERE email_key = '${email}' AND email_verified_at IS NOT NULL`);
+      expect(Number(verified[0].n), `round ${round}`).toBe(1);
+    }
+  });
+});
+
+describe('the mail limit per address, whatever the route', () => {
+  it('stops the register, move away, register again loop at THROTTLE_MAILS mails to the address', async () => {
+    const victim = 'looped-one@example.test';
+    for (let loop = 1; loop <= MAILS_PER_ACCOUNT + 2; loop++) {
+      const username = `looper-${loop}`;
+      const registered = await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username, password: PASSWORD, email: victim });
+      expect(registered.status, `loop ${loop}`).toBe(201);
+      await testApp.http().put('/auth/email').set('Authorization', basic(username, PASSWORD)).send({ email: `${username}@example.test`, currentPassword: PASSWORD }).expect(204);
+    }
+    // A reset request by the address counts too (and answers as always).
+    await forgot({ email: victim }).expect(202);
+    await mailSettled(testApp);
+    expect(smtp.received.filter((mail) => mail.to.includes(victim))).toHaveLength(MAILS_PER_ACCOUNT);
   });
 });

@@ -14,6 +14,8 @@ import { MfaChallenge } from '../src/mfa/entities/mfa-challenge.entity.js';
 import { RecoveryCode } from '../src/mfa/entities/recovery-code.entity.js';
 import { TotpFactor } from '../src/mfa/entities/totp-factor.entity.js';
 import { runMigrations } from '../src/database/run-migrations.js';
+import { migrations } from '../src/database/migrations/index.js';
+import { VerifiedEmailUnique1764950000000 } from '../src/database/migrations/1764950000000-verified-email-unique.js';
 import { RecoveryToken } from '../src/recovery/entities/recovery-token.entity.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
@@ -61,10 +63,65 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     expect(onSqlite.users.email_key).toMatchObject({ nullable: true, unique: true });
   });
 
+  it('make an e-mail address unique only once verified, and a recovery token unique per account and purpose, on both drivers', async () => {
+    for (const dataSource of dataSources) {
+      const queryRunner = dataSource.createQueryRunner();
+      try {
+        const tables = await queryRunner.getTables(['users', 'recovery_tokens']);
+        const [users, recoveryTokens] = ['users', 'recovery_tokens'].map((name) => tables.find((table) => table.name === name)!);
+        const byEmail = users.indices.filter((index) => index.columnNames.join() === 'email_key');
+        expect(byEmail.map((index) => [index.isUnique, (index.where ?? '').replace(/[()"]/g, '')]).sort(), dataSource.options.type).toEqual([
+          [false, ''],
+          [true, 'email_verified_at IS NOT NULL'],
+        ]);
+        expect(users.uniques.filter((unique) => unique.columnNames.includes('email_key')), dataSource.options.type).toEqual([]);
+        expect(recoveryTokens.indices.find((index) => index.isUnique)?.columnNames.sort(), dataSource.options.type).toEqual(['purpose', 'user_id']);
+      } finally {
+        await queryRunner.release();
+      }
+    }
+  });
+
   it('leave nothing for the entities to change, on either driver (migration:generate would find nothing)', async () => {
     for (const dataSource of dataSources) {
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+    }
+  });
+
+  it('keep the newest recovery token per account and purpose when made unique, and undo it (one account per address), on both drivers', async () => {
+    const second = await createTemporaryDatabase();
+    const drivers = [
+      { type: 'sqlite', file: join(mkdtempSync(join(tmpdir(), 'gatehouse-schema-')), 'b.sqlite') },
+      { type: 'postgres', url: second.url, poolSize: 2 },
+    ] as const;
+    try {
+      for (const driver of drivers) {
+        const before = migrations.slice(0, migrations.indexOf(VerifiedEmailUnique1764950000000));
+        const old = await new DataSource({ ...buildDataSourceOptions(driver), migrations: before }).initialize();
+        await old.runMigrations({ transaction: 'all' });
+        await old.query(`INSERT INTO users (username, username_key, password_hash, email, email_key, email_verified_at) VALUES ('a', 'a', 'x', 'A@x.test', 'a@x.test', NULL), ('b', 'b', 'x', 'b@x.test', 'b@x.test', '2026-12-01 00:00:00')`);
+        const token = (hash: string, user: number, purpose: string, created: string) =>
+          `('${hash}', '${purpose}', ${user}, 'a@x.test', 1, '2099-01-01 00:00:00', '${created}')`;
+        await old.query(
+          `INSERT INTO recovery_tokens (token_hash, purpose, user_id, email_key, credentials_version, expires_at, created_at) VALUES ` +
+            [token('older', 1, 'verify-email', '2026-12-01 00:00:00'), token('newer', 1, 'verify-email', '2026-12-02 00:00:00'), token('reset', 1, 'reset-password', '2026-12-01 00:00:00'), token('other', 2, 'verify-email', '2026-12-01 00:00:00')].join(', '),
+        );
+        await old.destroy();
+
+        const current = await new DataSource(buildDataSourceOptions(driver)).initialize();
+        dataSources.push(current);
+        await runMigrations(current);
+        expect((await current.query(`SELECT token_hash FROM recovery_tokens ORDER BY token_hash`)).map((row: { token_hash: string }) => row.token_hash), driver.type).toEqual(['newer', 'other', 'reset']);
+        // Now two accounts may hold one address while neither has verified it.
+        await current.query(`UPDATE users SET email_key = 'b@x.test', email_verified_at = NULL WHERE username = 'a'`);
+        await current.undoLastMigration({ transaction: 'all' });
+        const users = await current.query(`SELECT username, email_key FROM users ORDER BY username`);
+        expect(users.map((row: { username: string; email_key: string | null }) => [row.username, row.email_key]), driver.type).toEqual([['a', null], ['b', 'b@x.test']]);
+      }
+    } finally {
+      for (const dataSource of dataSources.splice(2)) await dataSource.destroy();
+      await second.drop();
     }
   });
 });

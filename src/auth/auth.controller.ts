@@ -40,10 +40,16 @@ export class AuthController {
 
   @Public()
   @Post()
-  @ApiOperation({ operationId: 'register', summary: 'Register an account (role user)' })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Register an account (role user)',
+    description:
+      'An `email` is stored unverified and mailed a link and a code. The answer never tells whether another account has the address: ' +
+      'one verified elsewhere is stored all the same, can never be verified here, and its owner is mailed a notice instead.',
+  })
   @ApiCreatedResponse({ type: UserResponseDto, description: 'The new account' })
   @ApiBadRequestResponse({ description: 'Invalid body: the username or password breaks the rules (the message says which rule: too short, contains the username, too common, breached), or an unknown field.' })
-  @ApiConflictResponse({ description: 'Username is already taken (case-insensitively).' })
+  @ApiConflictResponse({ description: 'Username is already taken (case-insensitively). Never for an e-mail address.' })
   @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address, or too many in progress from it (Retry-After says when to retry).' })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
   async register(@Body() body: RegisterDto, @CurrentRequest() request: RequestContext): Promise<UserResponseDto> {

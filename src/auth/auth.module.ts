@@ -25,6 +25,7 @@ import { RolesGuard } from './guards/roles.guard.js';
 import { VerifiedCredentialsCache } from './verified-credentials.cache.js';
 import { MailModule } from '../mail/mail.module.js';
 import { RecoveryModule } from '../recovery/recovery.module.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { EmailController } from './email.controller.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { PasswordResetController } from './password-reset.controller.js';
@@ -42,6 +43,7 @@ import { PasswordResetService } from './password-reset.service.js';
     TokensModule,
     MailModule,
     RecoveryModule,
+    ThrottleModule,
   ],
   controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, WellKnownController],
   providers: [

@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, Una
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isValidPassword, isValidUsername, type Role } from '../account-rules/account-rules.js';
 import type { User } from '../users/entities/user.entity.js';
-import { EMAIL_TAKEN, UsersService } from '../users/users.service.js';
+import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import { MFA_GRANT_TYPE, type TokenRequestDto } from './dto/token-request.dto.js';
@@ -63,7 +63,9 @@ export class AuthService {
    * counted before the policy runs, so its online check cannot be driven
    * faster than registrations are allowed. A name already taken is recorded
    * too (someone probing for accounts). An address given is mailed a
-   * verification (in the background).
+   * verification (in the background), or, if another account verified it,
+   * that account's owner a notice: the answer is the same either way, so it
+   * tells no one whose address it is.
    */
   async register(account: RegisterDto, request: RequestContext): Promise<User> {
     if (account.email != null && !this.config.mail.enabled) throw new BadRequestException(`email: ${EMAIL_OFF}`);
@@ -75,8 +77,7 @@ export class AuthService {
       user = await this.createAccount(account, 'user', request.clientAddress);
     } catch (error) {
       if (error instanceof ConflictException) {
-        const reason = error.message === EMAIL_TAKEN ? 'email-taken' : 'username-taken';
-        raiseSecurityEvent(this.events, { type: 'account.registered', outcome: 'failure', request, details: { ...details, reason } });
+        raiseSecurityEvent(this.events, { type: 'account.registered', outcome: 'failure', request, details: { ...details, reason: 'username-taken' } });
       }
       throw error;
     }

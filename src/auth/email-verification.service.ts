@@ -19,8 +19,15 @@ export const ALREADY_VERIFIED = 'The e-mail address is already verified.';
 
 /**
  * An account's e-mail address: setting it (unverified, and a mail to it),
- * the verification mail (a link and a six-digit code, single use, 24 hours),
- * and its proof. Each step is recorded in the audit trail.
+ * the verification mail (a link and a six-digit code, single use, 24 hours,
+ * only the newest working), and its proof. Each step is recorded in the
+ * audit trail.
+ *
+ * An address is unique only once verified, and no answer tells whether one
+ * is: an address verified on another account is stored like any other (it
+ * can never be verified here), and its mail is a notice to that account's
+ * owner instead of a verification; the answer, and the work done before it,
+ * are the same.
  */
 @Injectable()
 export class EmailVerificationService {
@@ -35,12 +42,12 @@ export class EmailVerificationService {
 
   /**
    * PUT /auth/email, its current password already checked. Another address is
-   * unverified and mailed (counted against the mail limits first); the same
-   * address in another case only changes its spelling.
+   * unverified and mailed (counted against the account's mail limit first);
+   * the same address in another case only changes its spelling.
    */
   async changeEmail(user: User, email: string, request: RequestContext): Promise<User> {
     const sameAddress = user.emailKey === emailKey(email);
-    if (!(sameAddress && user.emailVerifiedAt)) await this.throttle.consumeMail(user.id, emailKey(email), request);
+    if (!(sameAddress && user.emailVerifiedAt)) await this.throttle.consumeMail(user.id, request);
     const changed = await this.usersService.changeEmail(user.id, email);
     raiseSecurityEvent(this.events, { type: 'email.changed', actorId: user.id, subjectId: user.id, request, details: { email: changed.email, respelled: sameAddress } });
     if (!changed.emailVerifiedAt) await this.mailVerification(changed, request);
@@ -51,25 +58,39 @@ export class EmailVerificationService {
   async resend(user: User, request: RequestContext): Promise<void> {
     if (!user.email || !user.emailKey) throw new ConflictException(NO_EMAIL);
     if (user.emailVerifiedAt) throw new ConflictException(ALREADY_VERIFIED);
-    await this.throttle.consumeMail(user.id, user.emailKey, request);
+    await this.throttle.consumeMail(user.id, request);
     await this.mailVerification(user, request);
   }
 
-  /** A new verification token and code for the account's address, mailed (in the background). */
+  /**
+   * A new verification token and code for the account's address (voiding
+   * the last), mailed in the background, within the address's mail limit.
+   * If another account has verified the address, that account's owner is
+   * mailed a notice instead: a token is issued all the same, so both cases
+   * do the same work, but with no code, and it is never sent (nor could it
+   * verify).
+   */
   async mailVerification(user: User, request: RequestContext | null): Promise<void> {
-    const { token, code } = await this.tokens.issue(user, 'verify-email');
-    this.mail.send({
-      to: user.email!,
-      template: 'verify-email',
-      concerning: `user ${user.id}`,
-      values: {
-        username: user.username,
-        link: `${this.config.publicUrl}/auth/email/verify?token=${token}`,
-        code: code!,
-        hours: String(RECOVERY_TOKEN_TTL_SECONDS['verify-email'] / 3600),
+    const email = user.email!;
+    await this.mail.send(
+      {
+        to: email,
+        concerning: `user ${user.id}`,
+        content: async () => {
+          const owner = await this.usersService.findByVerifiedEmail(email);
+          const takenElsewhere = owner !== null && owner.id !== user.id;
+          const { token, code } = await this.tokens.issue(user, 'verify-email', !takenElsewhere);
+          if (owner && takenElsewhere) {
+            raiseSecurityEvent(this.events, { type: 'email.owner-notified', subjectId: user.id, request, details: { email, ownerId: owner.id } });
+            return { template: 'email-in-use', values: { username: owner.username, time: new Date().toISOString(), publicUrl: this.config.publicUrl } };
+          }
+          raiseSecurityEvent(this.events, { type: 'email.verification-mailed', subjectId: user.id, request, details: { email } });
+          const link = `${this.config.publicUrl}/auth/email/verify?token=${token}`;
+          return { template: 'verify-email', values: { username: user.username, link, code: code!, hours: String(RECOVERY_TOKEN_TTL_SECONDS['verify-email'] / 3600) } };
+        },
       },
-    });
-    raiseSecurityEvent(this.events, { type: 'email.verification-mailed', subjectId: user.id, request, details: { email: user.email } });
+      request,
+    );
   }
 
   /**
@@ -92,9 +113,8 @@ export class EmailVerificationService {
   }
 
   private async verifyCode(email: string, code: string): Promise<number | null> {
-    const user = await this.usersService.findByEmail(email);
-    const found = user && (await this.tokens.findLiveByCode(user.id, user.emailKey!, code));
-    return found ? this.markVerified(found) : null;
+    const found = await this.tokens.findLiveByCode(emailKey(email), code);
+    return found && (await this.markVerified(found));
   }
 
   private async settle(attempt: LoginAttempt, check: () => Promise<number | null>, request: RequestContext, via: 'link' | 'code'): Promise<void> {
@@ -108,9 +128,16 @@ export class EmailVerificationService {
     raiseSecurityEvent(this.events, { type: 'email.verified', subjectId: userId, request, details: { via } });
   }
 
-  /** Spends the token, then marks the address it was mailed to as proven, if it is still the account's. */
+  /**
+   * Spends the token, then marks the address it was mailed to as proven, if
+   * it is still the account's and no other account verified it meanwhile
+   * (then the same refusal as a wrong token: the answer tells no one that
+   * the address is taken).
+   */
   private async markVerified(token: RecoveryToken): Promise<number | null> {
     if (!(await this.tokens.spend(token))) return null;
-    return (await this.usersService.markEmailVerified(token.userId, token.emailKey)) ? token.userId : null;
+    if (!(await this.usersService.markEmailVerified(token.userId, token.emailKey))) return null;
+    await this.tokens.voidOtherVerifications(token.emailKey, token.userId);
+    return token.userId;
   }
 }

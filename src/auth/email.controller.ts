@@ -11,7 +11,6 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
-import { EMAIL_TAKEN } from '../users/users.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
@@ -43,12 +42,12 @@ export class EmailController {
     summary: 'Set or change the e-mail address, with the current password; it is mailed a link and a code to verify it',
     description:
       'Another address is unverified until its link or code is used (password resets go only to a verified address); the same address in another case keeps its verification. ' +
-      'GET /auth/me shows the address and whether it is verified.',
+      'An address is unique only once verified, and the answer never tells whether another account has it: one verified elsewhere is stored all the same, can never be verified here, and its owner is mailed a notice instead. ' +
+      'Only the newest link and code work. Mail to one address is limited whatever route sends it (beyond the limit it is dropped, never answered). GET /auth/me shows the address and whether it is verified.',
   })
   @ApiNoContentResponse({ description: 'Changed (and, unless only its case changed, mailed for verification)' })
   @ApiBadRequestResponse({ description: 'Invalid body: not an e-mail address, or an unknown field' })
-  @ApiConflictResponse({ description: EMAIL_TAKEN })
-  @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords (counted as failed logins), or too many mails to this account or address (Retry-After says when to retry).' })
+  @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords (counted as failed logins), or too many mails asked for by this account (Retry-After says when to retry).' })
   async change(@CurrentUser() user: User, @Body() { email, currentPassword }: ChangeEmailDto, @CurrentRequest() request: RequestContext): Promise<void> {
     // The address is where password resets go: a stolen access token alone must not be able to redirect them.
     const checked = await this.authService.authenticate(user.username, currentPassword, request, 'current-password');
@@ -62,7 +61,9 @@ export class EmailController {
   @ApiOperation({
     operationId: 'verifyEmail',
     summary: 'Verify the e-mail address: the token of the mailed link, or the address and the mailed code',
-    description: 'Each works once, for 24 hours, and only while the address is still the account’s. Tries are counted per client address, and codes per e-mail address too.',
+    description:
+      'Each works once, for 24 hours, only while the address is still the account’s, and only the newest mailed (a resend voids the earlier link and code). ' +
+      'An address another account verified first is refused like a wrong token. Tries are counted per client address, and codes per e-mail address too.',
   })
   @ApiNoContentResponse({ description: 'Verified' })
   @ApiBadRequestResponse({ description: `${INVALID_VERIFICATION} Or: ${VERIFY_WITH}` })
@@ -74,10 +75,13 @@ export class EmailController {
   @Post('resend')
   @Auth()
   @HttpCode(202)
-  @ApiOperation({ operationId: 'resendEmailVerification', summary: 'Mail another verification link and code to the unverified address' })
-  @ApiAcceptedResponse({ type: AcceptedDto, description: 'The mail is on its way (sent in the background; a failure is logged, and retried)' })
+  @ApiOperation({
+    operationId: 'resendEmailVerification',
+    summary: 'Mail another verification link and code to the unverified address; the earlier ones stop working',
+  })
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'The mail is on its way (sent in the background; a failure is logged, and retried; beyond the address’s mail limit it is dropped)' })
   @ApiConflictResponse({ description: `${NO_EMAIL} Or: ${ALREADY_VERIFIED}` })
-  @ApiTooManyRequestsResponse({ description: 'Too many mails to this account or address (Retry-After says when to retry).' })
+  @ApiTooManyRequestsResponse({ description: 'Too many mails asked for by this account (Retry-After says when to retry).' })
   async resend(@CurrentUser() user: User, @CurrentRequest() request: RequestContext): Promise<AcceptedDto> {
     await this.emailVerification.resend(user, request);
     return { message: VERIFICATION_RESENT };

@@ -1,16 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { LRUCache } from 'lru-cache';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
-import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { RedisService } from '../redis/redis.service.js';
 import { usernameKey } from '../account-rules/account-rules.js';
 import type { RequestContext } from '../http/request-context.js';
-import { raiseSecurityEvent } from '../security-events/security-event.js';
-
-/** The limiters, as `throttle.blocked` events and gatehouse_throttle_blocks_total name them. */
-type LimiterName = 'username-address' | 'address' | 'account' | 'registration' | 'recovery-address' | 'recovery-account' | 'mail';
+import { RateLimitsService, type Count } from '../throttle/rate-limits.service.js';
 
 /** How long an address from which an account logged in keeps its own allowance during an account-wide block. */
 const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
@@ -52,9 +47,9 @@ export interface CountedLogin extends LoginAttempt {
  *   their own per-pair allowance, so a botnet cannot lock the owner out.
  * Registrations are limited per address; so are the e-mail routes (password
  * reset requests and resets, verification codes), which are also counted per
- * account, and the mail an account or an address is sent. With REDIS_URL the
- * counters live in Redis (atomic increments), so attempts sent to several
- * instances count together.
+ * account, and the mail an account asks for (each address's own limit is the
+ * mail module's). With REDIS_URL the counters live in Redis (atomic
+ * increments), so attempts sent to several instances count together.
  *
  * @nestjs/throttler counts requests, not outcomes, and its storage can neither
  * give a point back nor reset a counter, which "a success costs nothing" needs.
@@ -67,42 +62,23 @@ export class LoginThrottleService {
   private readonly registrationsByAddress: RateLimiterAbstract;
   private readonly recoveryByAddress: RateLimiterAbstract;
   private readonly recoveryByAccount: RateLimiterAbstract;
-  private readonly mailsByRecipient: RateLimiterAbstract;
+  private readonly mailsByAccount: RateLimiterAbstract;
   /** Accounts' recent login addresses, while Redis is away or absent. */
   private readonly knownAddressesInMemory = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY, ttl: KNOWN_ADDRESS_MS });
-  /**
-   * Blocks already recorded, until they end: a flood of refused requests is
-   * one throttle.blocked event (and log line, and audit row) per blocked key,
-   * not one per request, so a storm cannot turn into a storm of writes.
-   */
-  private readonly recordedBlocks = new LRUCache<string, true>({ max: MAX_KNOWN_ADDRESSES_IN_MEMORY });
 
   constructor(
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
     private readonly redis: RedisService,
-    private readonly events: EventEmitter2,
+    private readonly limits: RateLimitsService,
   ) {
-    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, recoveryPerAddress, recoveryPerAccount, mailsPerAccount, windowSeconds } =
-      config.throttle;
-    // With Redis the counters are shared by every instance; while Redis is unreachable each
-    // instance goes on counting in memory (the insurance limiter) rather than failing logins.
-    const limiter = (keyPrefix: string, points: number) => {
-      const options = { keyPrefix, points, duration: windowSeconds, blockDuration: windowSeconds };
-      if (!redis.commands) return new RateLimiterMemory(options);
-      return new RateLimiterRedis({
-        ...options,
-        keyPrefix: `${redis.keyPrefix}${keyPrefix}`,
-        storeClient: redis.commands,
-        insuranceLimiter: new RateLimiterMemory(options),
-      });
-    };
-    this.attemptsByUsernameAndAddress = limiter('login_fail_username_address', failuresPerUsernameAndAddress);
-    this.attemptsByAddress = limiter('login_fail_address', failuresPerAddress);
-    this.attemptsByAccount = limiter('login_fail_account', failuresPerAccount);
-    this.registrationsByAddress = limiter('register_address', registrationsPerAddress);
-    this.recoveryByAddress = limiter('recovery_address', recoveryPerAddress);
-    this.recoveryByAccount = limiter('recovery_account', recoveryPerAccount);
-    this.mailsByRecipient = limiter('mail_recipient', mailsPerAccount);
+    const { failuresPerUsernameAndAddress, failuresPerAddress, failuresPerAccount, registrationsPerAddress, recoveryPerAddress, recoveryPerAccount, mailsPerAccount } = config.throttle;
+    this.attemptsByUsernameAndAddress = limits.limiter('login_fail_username_address', failuresPerUsernameAndAddress);
+    this.attemptsByAddress = limits.limiter('login_fail_address', failuresPerAddress);
+    this.attemptsByAccount = limits.limiter('login_fail_account', failuresPerAccount);
+    this.registrationsByAddress = limits.limiter('register_address', registrationsPerAddress);
+    this.recoveryByAddress = limits.limiter('recovery_address', recoveryPerAddress);
+    this.recoveryByAccount = limits.limiter('recovery_account', recoveryPerAccount);
+    this.mailsByAccount = limits.limiter('mail_account', mailsPerAccount);
   }
 
   /**
@@ -159,52 +135,26 @@ export class LoginThrottleService {
     return { succeeded: () => this.giveBack(counted), notChecked: () => this.giveBack(counted) };
   }
 
-  /** One more mail to this account and this address (verification or reset), or 429: a mailbox cannot be flooded through Gatehouse. */
-  async consumeMail(userId: number, emailKey: string, request: RequestContext | null): Promise<void> {
-    await this.countAll(
-      [
-        [this.mailsByRecipient, `user:${userId}`, 'mail'],
-        [this.mailsByRecipient, `email:${emailKey}`, 'mail'],
-      ],
-      'Too many mails to this account or address',
-      request,
-    );
+  /**
+   * One more mail the signed-in account asks for (PUT /auth/email, resend),
+   * or 429: one account cannot spray mail at address after address. Only the
+   * account's own requests count here, so the 429 tells its owner nothing
+   * about anyone else; each address's own limit (MailService) never answers.
+   */
+  async consumeMail(userId: number, request: RequestContext): Promise<void> {
+    await this.countAll([[this.mailsByAccount, `user:${userId}`, 'mail-account']], 'Too many mails to this account', request);
   }
 
   async consumeRegistration(request: RequestContext): Promise<void> {
     await this.countAll([[this.registrationsByAddress, request.clientAddress, 'registration']], 'Too many registrations from this address', request);
   }
 
-  /**
-   * Counts on each in turn; on a refusal gives back what was counted and
-   * answers 429 with the wait, recorded as a security event (so in the log at
-   * warn, and in metrics by limiter).
-   */
-  private async countAll(counts: Count[], refusal: string, request: RequestContext | null, username?: string): Promise<Count[]> {
-    const counted: Count[] = [];
-    for (const count of counts) {
-      const [limiter, key, name] = count;
-      try {
-        await limiter.consume(key);
-        counted.push(count);
-      } catch (error) {
-        await this.giveBack(counted);
-        if (!(error instanceof RateLimiterRes)) throw error;
-        const exception = tooMany(refusal, error.msBeforeNext);
-        const block = `${name}|${key}`;
-        if (!this.recordedBlocks.has(block)) {
-          this.recordedBlocks.set(block, true, { ttl: Math.max(1, error.msBeforeNext) });
-          const details = { limiter: name, retryAfterSeconds: exception.retryAfterSeconds, ...(username === undefined ? {} : { username }) };
-          raiseSecurityEvent(this.events, { type: 'throttle.blocked', outcome: 'failure', request, details });
-        }
-        throw exception;
-      }
-    }
-    return counted;
+  private countAll(counts: Count[], refusal: string, request: RequestContext | null, username?: string): Promise<Count[]> {
+    return this.limits.countAll(counts, refusal, request, username);
   }
 
-  private async giveBack(counted: Count[]): Promise<void> {
-    await Promise.all(counted.map(([limiter, key]) => limiter.reward(key, 1)));
+  private giveBack(counted: Count[]): Promise<void> {
+    return this.limits.giveBack(counted);
   }
 
   private async rememberAddress(pair: string): Promise<void> {
@@ -228,15 +178,6 @@ export class LoginThrottleService {
   }
 }
 
-/** A limiter and the key counted on it. */
-/** A counter to take a point from: the limiter, the key, and the limiter's name for the record. */
-type Count = [RateLimiterAbstract, string, LimiterName];
-
 function pairKey(username: string, address: string): string {
   return `${usernameKey(username)}|${address}`;
-}
-
-function tooMany(what: string, milliseconds: number): TooManyRequestsException {
-  const seconds = Math.max(1, Math.ceil(milliseconds / 1000));
-  return new TooManyRequestsException(`${what}; try again in ${seconds} seconds.`, seconds);
 }

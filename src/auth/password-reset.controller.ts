@@ -31,7 +31,7 @@ export class PasswordResetController {
     summary: 'Ask for a password-reset link by username or e-mail address',
     description:
       'Always 202 with the same body, in the same time, whether or not the account exists or has a verified address: ' +
-      'only then is a link mailed (single use, 30 minutes). Counted per username or address given and per client address.',
+      'only then is a link mailed (single use, 30 minutes, and only the newest mailed works), within the address’s mail limit. Counted per username or address given and per client address.',
   })
   @ApiAcceptedResponse({ type: AcceptedDto, description: RESET_REQUESTED })
   @ApiBadRequestResponse({ description: `Invalid body. ${FORGOT_WITH}` })

@@ -1,7 +1,6 @@
 import { BadRequestException, Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { isValidEmail } from '../account-rules/account-rules.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
-import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { MailService } from '../mail/mail.service.js';
 import { RECOVERY_TOKEN_TTL_SECONDS, RecoveryTokensService } from '../recovery/recovery-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -81,7 +80,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const passwordHash = await this.authService.hashNewPassword(user, newPassword, request.clientAddress);
     if (!(await this.tokens.spend(found))) throw this.refused(request, user.id);
     await this.authService.storeNewPassword(user.id, passwordHash);
-    this.passwordReset(user, request);
+    await this.passwordReset(user, request);
   }
 
   private refused(request: RequestContext, userId: number | null): BadRequestException {
@@ -89,41 +88,41 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     return new BadRequestException(INVALID_RESET_TOKEN);
   }
 
-  /** After the answer: the account, if any, and the mail, if its address is verified and its mail limit allows. */
+  /**
+   * After the answer: the account, if any, and the mail, if its address is
+   * verified and the address's mail limit allows (the token is issued only
+   * then, voiding the last one mailed).
+   */
   private async mailReset(identifier: string, request: RequestContext): Promise<void> {
-    const user = isValidEmail(identifier) ? await this.usersService.findByEmail(identifier) : await this.usersService.findByUsername(identifier);
+    const user = isValidEmail(identifier) ? await this.usersService.findByVerifiedEmail(identifier) : await this.usersService.findByUsername(identifier);
     const mailable = Boolean(user?.email && user.emailKey && user.emailVerifiedAt);
     // The name as given, an unknown one too (someone probing, or a typo); whether a mail goes out.
     raiseSecurityEvent(this.events, { type: 'password.reset-requested', subjectId: user?.id ?? null, request, details: { identifier, mailable } });
     if (!user?.email || !user.emailKey || !user.emailVerifiedAt) return;
-    try {
-      await this.throttle.consumeMail(user.id, user.emailKey, request);
-    } catch (error) {
-      if (!(error instanceof TooManyRequestsException)) throw error;
-      this.logger.warn(`no password-reset mail for user ${user.id}: ${error.message}`);
-      return;
-    }
-    const { token } = await this.tokens.issue(user, 'reset-password');
-    this.mail.send({
-      to: user.email,
-      template: 'password-reset',
-      concerning: `user ${user.id}`,
-      values: {
-        username: user.username,
-        link: `${this.config.publicUrl}/auth/password/reset?token=${token}`,
-        minutes: String(RECOVERY_TOKEN_TTL_SECONDS['reset-password'] / 60),
+    await this.mail.send(
+      {
+        to: user.email,
+        concerning: `user ${user.id}`,
+        content: async () => {
+          const { token } = await this.tokens.issue(user, 'reset-password');
+          const link = `${this.config.publicUrl}/auth/password/reset?token=${token}`;
+          return { template: 'password-reset', values: { username: user.username, link, minutes: String(RECOVERY_TOKEN_TTL_SECONDS['reset-password'] / 60) } };
+        },
       },
-    });
+      request,
+    );
   }
 
-  /** The password was reset: recorded, and the owner is told at the address that received the link. */
-  private passwordReset(user: User, request: RequestContext): void {
+  /** The password was reset: recorded, and the owner is told at the address that received the link (within its mail limit). */
+  private async passwordReset(user: User, request: RequestContext): Promise<void> {
     raiseSecurityEvent(this.events, { type: 'password.reset', actorId: user.id, subjectId: user.id, request });
-    this.mail.send({
-      to: user.email!,
-      template: 'password-changed',
-      concerning: `user ${user.id}`,
-      values: { username: user.username, time: new Date().toISOString(), publicUrl: this.config.publicUrl },
-    });
+    await this.mail.send(
+      {
+        to: user.email!,
+        concerning: `user ${user.id}`,
+        content: () => ({ template: 'password-changed', values: { username: user.username, time: new Date().toISOString(), publicUrl: this.config.publicUrl } }),
+      },
+      request,
+    );
   }
 }

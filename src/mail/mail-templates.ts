@@ -11,6 +11,7 @@ export const MAIL_TEMPLATES = {
   'verify-email': ['username', 'link', 'code', 'hours'],
   'password-reset': ['username', 'link', 'minutes'],
   'password-changed': ['username', 'time', 'publicUrl'],
+  'email-in-use': ['username', 'time', 'publicUrl'],
 } as const;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;

@@ -4,17 +4,29 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { emailKey } from '../account-rules/account-rules.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { makePrivateFolder } from '../config/private-files.js';
+import type { RequestContext } from '../http/request-context.js';
+import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
+import { RateLimitsService } from '../throttle/rate-limits.service.js';
 import { MailTemplates, type MailTemplateName, type MailValues } from './mail-templates.js';
 
-/** One message to send: a template, its values, and whom it concerns (for the log line; never the address or a token). */
-export interface OutgoingMail<Name extends MailTemplateName> {
+/** A template and its values. */
+export type MailContent = { [Name in MailTemplateName]: { template: Name; values: MailValues<Name> } }[MailTemplateName];
+
+/** One message to send: to whom, whom it concerns (for the log line; never the address or a token), and what. */
+export interface OutgoingMail {
   to: string;
-  template: Name;
-  values: MailValues<Name>;
   /** Such as "user 12": what log lines about this message name. */
   concerning: string;
+  /**
+   * The message, made only once the address's limit let it go: a token that
+   * a mail carries is issued only for a mail that is sent (a newer one voids
+   * the older, so it must never void one for nothing).
+   */
+  content: () => MailContent | Promise<MailContent>;
 }
 
 /** An SMTP server that does not answer must not hold a delivery (and a shutdown) for minutes. */
@@ -30,6 +42,15 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
  * asked nothing, neither time nor an error. A failed try is retried
  * (MAIL_SEND_ATTEMPTS, waiting MAIL_RETRY_DELAY, doubled each time) and
  * every failure is logged.
+ *
+ * Every message counts against its recipient's limit (THROTTLE_MAILS per
+ * window, per address case-folded, in Redis across instances when
+ * REDIS_URL is set), whichever route sends it, so no route (a registration
+ * with someone else's address, a change of address, a resend, a reset
+ * request, a notice) can flood a mailbox through Gatehouse. Beyond it the
+ * message is dropped and logged, never answered: most mail goes to
+ * addresses the requester does not own, and an answer that depended on what
+ * an address was sent would tell whether it belongs to an account.
  */
 @Injectable()
 export class MailService implements BeforeApplicationShutdown {
@@ -40,18 +61,44 @@ export class MailService implements BeforeApplicationShutdown {
   /** Aborted at shutdown: waits between tries end, and no further try starts. */
   private readonly shutdown = new AbortController();
 
-  constructor(@Inject(APP_CONFIGURATION) private readonly config: AppConfiguration) {
+  private readonly mailsByRecipient: RateLimiterAbstract;
+
+  constructor(
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
+    private readonly limits: RateLimitsService,
+  ) {
+    this.mailsByRecipient = limits.limiter('mail_recipient', config.throttle.mailsPerAccount);
     const { smtpUrl } = config.mail;
     this.transport = smtpUrl
       ? nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS, logger: false, disableFileAccess: true, disableUrlAccess: true })
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
-  /** Queues a message and returns at once; its fate is logged. */
-  send<Name extends MailTemplateName>(mail: OutgoingMail<Name>): void {
-    const message: SendMailOptions = { from: this.config.mail.from, to: mail.to, ...this.templates.render(mail.template, mail.values) };
-    const delivery = this.deliver(message, `the ${mail.template} mail for ${mail.concerning}`).finally(() => this.deliveries.delete(delivery));
+  /**
+   * Counts the message against its address's limit and, within it, makes
+   * and queues it: true once queued (its fate is logged), false when the
+   * limit dropped it (logged and recorded, nothing made).
+   */
+  async send(mail: OutgoingMail, request: RequestContext | null): Promise<boolean> {
+    let counted;
+    try {
+      counted = await this.limits.countAll([[this.mailsByRecipient, `email:${emailKey(mail.to)}`, 'mail-address']], 'Too many mails to this address', request);
+    } catch (error) {
+      if (!(error instanceof TooManyRequestsException)) throw error;
+      this.logger.warn(`a mail for ${mail.concerning} was not sent: ${error.message}`);
+      return false;
+    }
+    let content: MailContent;
+    try {
+      content = await mail.content();
+    } catch (error) {
+      await this.limits.giveBack(counted);
+      throw error;
+    }
+    const message: SendMailOptions = { from: this.config.mail.from, to: mail.to, ...this.templates.render<MailTemplateName>(content.template, content.values as MailValues<MailTemplateName>) };
+    const delivery = this.deliver(message, `the ${content.template} mail for ${mail.concerning}`).finally(() => this.deliveries.delete(delivery));
     this.deliveries.add(delivery);
+    return true;
   }
 
   /** Resolves once every queued message is delivered or given up. */

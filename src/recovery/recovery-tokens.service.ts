@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import type { User } from '../users/entities/user.entity.js';
 import { RecoveryToken, type RecoveryPurpose } from './entities/recovery-token.entity.js';
 
@@ -26,26 +26,45 @@ const newCode = () => String(randomInt(1_000_000)).padStart(6, '0');
  * stored as SHA-256 (a fast hash is enough for such entropy, and the lookup
  * by hash reveals nothing by its timing). A token is spent by one
  * conditional UPDATE, so it works once however requests and instances
- * interleave.
+ * interleave. An account holds at most one token per purpose (a unique
+ * index): a new one replaces the last in the same statement, so only the
+ * newest mail works, and resends cannot pile up live codes for a guesser.
  */
 @Injectable()
 export class RecoveryTokensService {
   constructor(@InjectRepository(RecoveryToken) private readonly tokens: Repository<RecoveryToken>) {}
 
-  /** A new token for the account's current address (which it must have); expired tokens of any account are purged on the way. */
-  async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose): Promise<IssuedRecoveryToken> {
+  /**
+   * A new token for the account's current address (which it must have),
+   * replacing the account's earlier one of this purpose, spent or not, in one
+   * INSERT … ON CONFLICT DO UPDATE: however issues and uses interleave, the
+   * row holds one token, and a use of an older one finds nothing to spend.
+   * Expired tokens of any account are purged on the way. `withCode: false`:
+   * a verification no mail will carry (its address's owner is sent a notice
+   * instead), issued all the same so that both cases do the same work, with
+   * no code, so nothing can guess it.
+   */
+  async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose, withCode = purpose === 'verify-email'): Promise<IssuedRecoveryToken> {
     await this.tokens.delete({ expiresAt: LessThan(new Date()) });
     const token = randomBytes(32).toString('base64url');
-    const code = purpose === 'verify-email' ? newCode() : null;
-    await this.tokens.insert({
-      tokenHash: sha256(token),
-      purpose,
-      userId: user.id,
-      emailKey: user.emailKey!,
-      codeHash: code && sha256(code),
-      credentialsVersion: user.credentialsVersion,
-      expiresAt: new Date(Date.now() + RECOVERY_TOKEN_TTL_SECONDS[purpose] * 1000),
-    });
+    const code = withCode ? newCode() : null;
+    const now = new Date();
+    await this.tokens
+      .createQueryBuilder()
+      .insert()
+      .values({
+        tokenHash: sha256(token),
+        purpose,
+        userId: user.id,
+        emailKey: user.emailKey!,
+        codeHash: code && sha256(code),
+        credentialsVersion: user.credentialsVersion,
+        expiresAt: new Date(now.getTime() + RECOVERY_TOKEN_TTL_SECONDS[purpose] * 1000),
+        usedAt: null,
+        createdAt: now,
+      })
+      .orUpdate(['token_hash', 'email_key', 'code_hash', 'credentials_version', 'expires_at', 'used_at', 'created_at'], ['user_id', 'purpose'])
+      .execute();
     return { token, code };
   }
 
@@ -54,9 +73,24 @@ export class RecoveryTokensService {
     return this.tokens.findOneBy({ tokenHash: sha256(token), purpose, usedAt: IsNull(), expiresAt: MoreThan(new Date()) });
   }
 
-  /** The account's live verification whose code this is, for its address `emailKey`, or null. */
-  findLiveByCode(userId: number, emailKey: string, code: string): Promise<RecoveryToken | null> {
-    return this.tokens.findOneBy({ userId, emailKey, codeHash: sha256(code), purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+  /**
+   * The newest live verification of the address `emailKey`, if this is its
+   * code; or null. Several accounts may have given an address none has
+   * verified, each mailed a code: only the newest mailed to the address
+   * counts, so registering it again and again cannot pile up live codes that
+   * one guess would try at once.
+   */
+  async findLiveByCode(emailKey: string, code: string): Promise<RecoveryToken | null> {
+    const newest = await this.tokens.findOne({
+      where: { emailKey, purpose: 'verify-email', usedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC', tokenHash: 'DESC' },
+    });
+    return newest?.codeHash === sha256(code) ? newest : null;
+  }
+
+  /** The address was verified by `userId`: other accounts' verifications of it are void (they could never succeed). */
+  async voidOtherVerifications(emailKey: string, userId: number): Promise<void> {
+    await this.tokens.delete({ emailKey, purpose: 'verify-email', userId: Not(userId) });
   }
 
   /**

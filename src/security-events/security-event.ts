@@ -24,6 +24,7 @@ export const SECURITY_EVENT_TYPES = [
   'mfa.recovery-code-used',
   'email.changed',
   'email.verification-mailed',
+  'email.owner-notified',
   'email.verified',
   'password.reset-requested',
   'password.reset',

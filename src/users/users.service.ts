@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { Repository, type DeleteResult, type UpdateResult, type WhereExpressionBuilder } from 'typeorm';
+import { IsNull, Not, Repository, type DeleteResult, type UpdateResult, type WhereExpressionBuilder } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { emailKey, usernameKey, type Role } from '../account-rules/account-rules.js';
 import { User } from './entities/user.entity.js';
@@ -21,8 +21,6 @@ export interface UsersPage {
   items: User[];
   total: number;
 }
-
-export const EMAIL_TAKEN = 'This e-mail address belongs to another account.';
 
 export const LAST_ADMIN_MESSAGE = 'The last admin cannot be demoted or deleted; make another admin first.';
 
@@ -79,7 +77,7 @@ export class UsersService {
     try {
       return await this.users.save(user, { transaction: false });
     } catch (error) {
-      if (isUniqueViolation(error, 'email_key')) throw new ConflictException(EMAIL_TAKEN);
+      // Only the username can be taken: a new address is unverified, and only verified ones are unique.
       if (isUniqueViolation(error)) throw new ConflictException('Username is already taken.');
       throw error;
     }
@@ -93,9 +91,9 @@ export class UsersService {
     return user;
   }
 
-  /** The account whose address this is, case-insensitively. */
-  async findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ emailKey: emailKey(email) });
+  /** The account that verified this address (case-insensitively), or null: an unverified address belongs to no one. */
+  async findByVerifiedEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ emailKey: emailKey(email), emailVerifiedAt: Not(IsNull()) });
   }
 
   /** The lookup behind every authenticated request, cached for a few seconds. */
@@ -156,31 +154,37 @@ export class UsersService {
   }
 
   /**
-   * A new address, unverified; the same address in another case keeps its
-   * verification (it is the same mailbox). The unique index decides a race
-   * for an address. Returns the account as stored.
+   * A new address, unverified (even one verified on another account: it can
+   * be stored, never verified here); the same address in another case keeps
+   * its verification (it is the same mailbox). Returns the account as stored.
    */
   async changeEmail(id: number, email: string): Promise<User> {
     const key = emailKey(email);
-    try {
-      await this.users
-        .createQueryBuilder()
-        .update()
-        .set({ email, emailKey: key, emailVerifiedAt: () => 'CASE WHEN email_key = :key THEN email_verified_at ELSE NULL END' })
-        .where({ id })
-        .setParameter('key', key)
-        .execute();
-    } catch (error) {
-      if (isUniqueViolation(error, 'email_key')) throw new ConflictException(EMAIL_TAKEN);
-      throw error;
-    }
+    await this.users
+      .createQueryBuilder()
+      .update()
+      .set({ email, emailKey: key, emailVerifiedAt: () => 'CASE WHEN email_key = :key THEN email_verified_at ELSE NULL END' })
+      .where({ id })
+      .setParameter('key', key)
+      .execute();
     await this.announce(USER_EVENTS.emailChanged, id);
     return this.findByIdOrThrow(id);
   }
 
-  /** The address proven, if it is still the account's (a change since voids the proof); false otherwise. */
+  /**
+   * The address proven, if it is still the account's (a change since voids
+   * the proof) and no other account verified it first; false otherwise. The
+   * partial unique index on verified addresses decides a race between two
+   * accounts in the UPDATE itself, on every driver and instance.
+   */
   async markEmailVerified(id: number, verifiedKey: string): Promise<boolean> {
-    const marked = await this.users.update({ id, emailKey: verifiedKey }, { emailVerifiedAt: new Date() });
+    let marked: UpdateResult;
+    try {
+      marked = await this.users.update({ id, emailKey: verifiedKey }, { emailVerifiedAt: new Date() });
+    } catch (error) {
+      if (isUniqueViolation(error, 'email_key')) return false;
+      throw error;
+    }
     if (marked.affected) await this.announce(USER_EVENTS.emailChanged, id);
     return Boolean(marked.affected);
   }

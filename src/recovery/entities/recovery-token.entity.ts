@@ -10,6 +10,8 @@ export type RecoveryPurpose = (typeof RECOVERY_PURPOSES)[number];
  * stored, so a copy of the database holds none that works.
  */
 @Entity({ name: 'recovery_tokens' })
+// One token per account and purpose: a new one replaces the last (RecoveryTokensService.issue), so only the newest mail works.
+@Index(['userId', 'purpose'], { unique: true })
 export class RecoveryToken {
   /** Hex SHA-256 of the token (256 random bits). */
   @PrimaryColumn({ name: 'token_hash', type: 'varchar', length: 64 })
@@ -18,7 +20,6 @@ export class RecoveryToken {
   @Column({ type: 'varchar', length: 16 })
   purpose: RecoveryPurpose;
 
-  @Index()
   @Column({ name: 'user_id', type: 'integer' })
   userId: number;
 
@@ -26,7 +27,8 @@ export class RecoveryToken {
   @JoinColumn({ name: 'user_id' })
   user?: User;
 
-  /** The (folded) address it was mailed to: once the account's address is another, the token is void. */
+  /** The (folded) address it was mailed to: once the account's address is another, the token is void. Codes are looked up by it. */
+  @Index()
   @Column({ name: 'email_key', type: 'varchar', length: 254 })
   emailKey: string;
 

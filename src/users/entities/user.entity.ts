@@ -1,7 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { Role } from '../../account-rules/account-rules.js';
 
 @Entity({ name: 'users' })
+// An address is verified on one account at most: the database, not a prior read, decides a race to verify it.
+@Index(['emailKey'], { unique: true, where: 'email_verified_at IS NOT NULL' })
 export class User {
   @PrimaryGeneratedColumn()
   id: number;
@@ -36,8 +38,14 @@ export class User {
   @Column({ type: 'varchar', length: 254, nullable: true })
   email: string | null;
 
-  /** The case-folded address: the unique index that makes `Alice@example.com` and `alice@example.com` one address. */
-  @Column({ name: 'email_key', type: 'varchar', length: 254, nullable: true, unique: true })
+  /**
+   * The case-folded address, so `Alice@example.com` and `alice@example.com`
+   * are one address. Unique only among verified addresses (a partial unique
+   * index): an address someone merely typed keeps no one else from it, and
+   * saying "taken" would tell who has an account.
+   */
+  @Index()
+  @Column({ name: 'email_key', type: 'varchar', length: 254, nullable: true })
   emailKey: string | null;
 
   /** When the owner of `email` proved it (a mailed token or code); null until then, and again after every change of address. */
