@@ -8,7 +8,7 @@ import type { User } from '../users/entities/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
 import type { RequestContext } from '../http/request-context.js';
 import { AuthService } from './auth.service.js';
-import type { LoginAttempt, LoginThrottleService } from './login-throttle.service.js';
+import type { CountedLogin, LoginThrottleService } from './login-throttle.service.js';
 import type { RefreshTokensService } from './refresh-tokens.service.js';
 import type { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { VerifiedCredentialsCache } from './verified-credentials.cache.js';
@@ -25,6 +25,8 @@ const NEW_HASH = '$2b$12$' + 'b'.repeat(53);
 const ADDRESS = '203.0.113.9';
 const REQUEST: RequestContext = { clientAddress: ADDRESS, userAgent: 'vitest', requestId: 'request-1' };
 const SESSION_ID = '00000000-0000-4000-8000-000000000001';
+const SESSION_END = new Date('2030-01-01T00:00:00Z');
+const SESSION = { id: SESSION_ID, expiresAt: SESSION_END };
 
 const alice = { id: 7, username: 'alice', usernameKey: 'alice', passwordHash: STORED_HASH, role: 'user', credentialsVersion: 1 } as User;
 
@@ -39,7 +41,11 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Test doubles for every dependency: alice exists, and PASSWORD is her password. */
 function setUp() {
-  const attempt = { succeeded: vi.fn<LoginAttempt['succeeded']>(async () => {}), notChecked: vi.fn<LoginAttempt['notChecked']>(async () => {}) };
+  const attempt = {
+    loggedIn: vi.fn<CountedLogin['loggedIn']>(async () => {}),
+    succeeded: vi.fn<CountedLogin['succeeded']>(async () => {}),
+    notChecked: vi.fn<CountedLogin['notChecked']>(async () => {}),
+  };
   const usersService = {
     findByUsername: vi.fn<UsersService['findByUsername']>(async (username) => (username === alice.username ? alice : null)),
     findById: vi.fn<UsersService['findById']>(async (id) => (id === alice.id ? alice : null)),
@@ -53,8 +59,8 @@ function setUp() {
   };
   const tokensService = { sign: vi.fn<AccessTokensService['sign']>(async () => ({ accessToken: 'signed.jwt', expiresIn: 900 })) };
   const refreshTokensService = {
-    issue: vi.fn<RefreshTokensService['issue']>(async () => ({ refreshToken: 'first-refresh-token', sessionId: SESSION_ID })),
-    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, sessionId: SESSION_ID, next: 'next-refresh-token' })),
+    issue: vi.fn<RefreshTokensService['issue']>(async () => ({ refreshToken: 'first-refresh-token', sessionId: SESSION_ID, sessionExpiresAt: SESSION_END })),
+    rotate: vi.fn<RefreshTokensService['rotate']>(async () => ({ ok: true, userId: alice.id, sessionId: SESSION_ID, sessionExpiresAt: SESSION_END, next: 'next-refresh-token' })),
   };
   const sessions = { endAll: vi.fn<SessionsService['endAll']>(async () => 1) };
   const mfa = { createChallenge: vi.fn<MfaService['createChallenge']>(async () => 'mfa-token'), verifyCode: vi.fn<MfaService['verifyCode']>(async () => null) };
@@ -96,7 +102,7 @@ async function oauthErrorOf(promise: Promise<unknown>): Promise<string> {
 describe('AuthService.authenticate', () => {
   it('counts the login attempt before any password work, and checks nothing until the attempt is granted', async () => {
     const { service, usersService, passwordsService, loginThrottle, attempt } = setUp();
-    const granted = deferred<LoginAttempt>();
+    const granted = deferred<CountedLogin>();
     loginThrottle.consumeLoginAttempt.mockReturnValueOnce(granted.promise);
 
     const login = service.authenticate('alice', PASSWORD, REQUEST, 'password');
@@ -119,18 +125,29 @@ describe('AuthService.authenticate', () => {
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
   });
 
-  it('settles the attempt as succeeded when the password is right', async () => {
+  it('settles the attempt as a completed login when the password is right and no second factor is owed', async () => {
     const { service, attempt } = setUp();
     expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(alice);
-    expect(attempt.succeeded).toHaveBeenCalledTimes(1);
+    expect(attempt.loggedIn).toHaveBeenCalledTimes(1);
+    expect(attempt.succeeded).not.toHaveBeenCalled();
     expect(attempt.notChecked).not.toHaveBeenCalled();
   });
 
-  it('keeps the attempt counted (neither succeeded nor notChecked) when the password is wrong', async () => {
+  it('only gives the attempt back when the password is right but a second factor is owed: no reset, no known address', async () => {
+    const { service, attempt, usersService } = setUp();
+    const withTwoFactor = { ...alice, totpEnabled: true } as User;
+    usersService.findByUsername.mockResolvedValueOnce(withTwoFactor);
+    expect(await service.authenticate('alice', PASSWORD, REQUEST, 'password')).toBe(withTwoFactor);
+    expect(attempt.succeeded).toHaveBeenCalledTimes(1);
+    expect(attempt.loggedIn).not.toHaveBeenCalled();
+  });
+
+  it('keeps the attempt counted (neither loggedIn, succeeded nor notChecked) when the password is wrong', async () => {
     const { service, attempt, passwordsService } = setUp();
     expect(await service.authenticate('alice', WRONG_PASSWORD, REQUEST, 'password')).toBeNull();
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(WRONG_PASSWORD, STORED_HASH, ADDRESS);
     expect(attempt.succeeded).not.toHaveBeenCalled();
+    expect(attempt.loggedIn).not.toHaveBeenCalled();
     expect(attempt.notChecked).not.toHaveBeenCalled();
   });
 
@@ -198,7 +215,7 @@ describe('AuthService.grantToken', () => {
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
     expect(refreshTokensService.issue).toHaveBeenCalledWith(alice, REQUEST);
-    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION_ID);
+    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION);
   });
 
   it('treats a missing grant_type as the password grant', async () => {

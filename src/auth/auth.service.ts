@@ -8,7 +8,7 @@ import type { RegisterDto } from './dto/register.dto.js';
 import { MFA_GRANT_TYPE, type TokenRequestDto } from './dto/token-request.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { oauthError } from './oauth-error.exception.js';
-import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginThrottleService, type CountedLogin } from './login-throttle.service.js';
 import { PasswordsService } from '../passwords/passwords.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
@@ -17,7 +17,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 import { PasswordPolicyService } from '../password-policy/password-policy.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { MFA_TOKEN_TTL_SECONDS, MfaService } from '../mfa/mfa.service.js';
+import { MFA_TOKEN_TTL_SECONDS, MfaService, type EnrolmentConfirmation } from '../mfa/mfa.service.js';
 import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
@@ -97,17 +97,9 @@ export class AuthService {
    * guesses cannot all slip in before the first failures are written.
    */
   async authenticate(username: string, password: string, request: RequestContext, method: LoginMethod): Promise<User | null> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(username, request);
-    let checked: CheckedCredentials;
-    try {
-      checked = await this.verifyCredentials(username, password, request.clientAddress);
-    } catch (error) {
-      // Refused by the hashing pool (429/503), or the database failed: no password was checked.
-      await attempt.notChecked();
-      throw error;
-    }
-    const { user, accountId } = checked;
-    if (user) await attempt.succeeded();
+    const [{ user, accountId }, attempt] = await this.throttled(username, request, () => this.verifyCredentials(username, password, request.clientAddress));
+    // A right password completes the login only without two-factor; with it, the code is still owed (and throttled).
+    if (user) await (user.totpEnabled ? attempt.succeeded() : attempt.loggedIn());
     // The username as sent (an unknown one too), never the password.
     const details = { username, method };
     if (user) raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details });
@@ -142,20 +134,54 @@ export class AuthService {
   /**
    * A second-factor code of the user (TOTP, accepted once; or a recovery
    * code, spent), counted as a login attempt before it is checked, so wrong
-   * codes are throttled per account and address like passwords.
+   * codes are throttled per username and address, per address and per
+   * account, on the very counters wrong passwords use. A right one completes
+   * a login only at the MFA grant (`completesLogin`); turning two-factor off
+   * with it just gives its attempt back.
    */
-  async verifySecondFactor(user: User, code: string, request: RequestContext): Promise<boolean> {
-    const attempt = await this.loginThrottle.consumeLoginAttempt(user.username, request);
-    const accepted = await this.mfa.verifyCode(user.id, code);
+  async verifySecondFactor(user: User, code: string, request: RequestContext, completesLogin: boolean): Promise<boolean> {
+    const [accepted, attempt] = await this.throttled(user.username, request, () => this.mfa.verifyCode(user.id, code));
     const details = { username: user.username, method: 'second-factor' };
     if (accepted) {
-      await attempt.succeeded();
+      await (completesLogin ? attempt.loggedIn() : attempt.succeeded());
       raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details: { ...details, factor: accepted } });
       if (accepted === 'recovery') raiseSecurityEvent(this.events, { type: 'mfa.recovery-code-used', actorId: user.id, subjectId: user.id, request });
     } else {
       raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: user.id, request, details });
     }
     return accepted !== null;
+  }
+
+  /**
+   * POST /auth/mfa/totp/confirm: the first code of a pending enrolment,
+   * counted on the login throttle (per username and address, address,
+   * account) and on the enrolment itself (MfaService), both before the code
+   * is checked. A try that checked no code (no enrolment left) costs nothing.
+   */
+  async confirmTotp(user: User, code: string, request: RequestContext): Promise<EnrolmentConfirmation> {
+    const [confirmation, attempt] = await this.throttled(user.username, request, () => this.mfa.confirmEnrolment(user.id, code));
+    const { outcome } = confirmation;
+    if (outcome === 'confirmed') await attempt.succeeded();
+    if (outcome === 'no-enrolment') await attempt.notChecked();
+    if (outcome === 'confirmed') raiseSecurityEvent(this.events, { type: 'mfa.enabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
+    else if (outcome !== 'no-enrolment') raiseSecurityEvent(this.events, { type: 'mfa.enabled', outcome: 'failure', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp', reason: outcome } });
+    return confirmation;
+  }
+
+  /**
+   * One attempt through the login throttle, for a password and a code alike:
+   * counted before `check` runs (429 when none is left), and given back when
+   * `check` fails before anything was checked (the hashing pool refused it,
+   * the database failed). The caller settles it by the outcome.
+   */
+  private async throttled<T>(username: string, request: RequestContext, check: () => Promise<T>): Promise<[T, CountedLogin]> {
+    const attempt = await this.loginThrottle.consumeLoginAttempt(username, request);
+    try {
+      return [await check(), attempt];
+    } catch (error) {
+      await attempt.notChecked();
+      throw error;
+    }
   }
 
   /**
@@ -264,7 +290,7 @@ export class AuthService {
     const challenge = await this.mfa.findChallenge(mfaToken);
     const user = challenge && (await this.usersService.findById(challenge.userId));
     if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) throw oauthError('invalid_grant', INVALID_MFA);
-    if (!(await this.verifySecondFactor(user, code, request)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
+    if (!(await this.verifySecondFactor(user, code, request, true)) || !(await this.mfa.spendChallenge(mfaToken))) throw oauthError('invalid_grant', INVALID_MFA);
     return this.startSession(user, request, INVALID_MFA);
   }
 
@@ -272,7 +298,7 @@ export class AuthService {
   private async startSession(user: User | null, request: RequestContext, refusal: string): Promise<TokenResponseDto> {
     const issued = user ? await this.refreshTokensService.issue(user, request) : null;
     if (!user || !issued) throw oauthError('invalid_grant', refusal);
-    return this.issueTokens(user, issued.refreshToken, issued.sessionId);
+    return this.issueTokens(user, issued.refreshToken, { id: issued.sessionId, expiresAt: issued.sessionExpiresAt });
   }
 
   /** A spent token presented again is theft or a client bug: its session is ended, and the trail says whose. */
@@ -283,11 +309,12 @@ export class AuthService {
     }
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw oauthError('invalid_grant', INVALID_REFRESH_TOKEN);
-    return this.issueTokens(user, rotation.next, rotation.sessionId);
+    return this.issueTokens(user, rotation.next, { id: rotation.sessionId, expiresAt: rotation.sessionExpiresAt });
   }
 
-  private async issueTokens(user: User, refreshToken: string, sessionId: string): Promise<TokenResponseDto> {
-    const { accessToken, expiresIn } = await this.accessTokens.sign(user, sessionId);
+  /** The access token never outlives the session (`exp` and `expires_in` stop at its absolute end), whichever grant issues it. */
+  private async issueTokens(user: User, refreshToken: string, session: { id: string; expiresAt: Date }): Promise<TokenResponseDto> {
+    const { accessToken, expiresIn } = await this.accessTokens.sign(user, session);
     return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken };
   }
 }

@@ -17,14 +17,25 @@ const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60 * 1000;
 const MAX_KNOWN_ADDRESSES_IN_MEMORY = 100_000;
 
 /**
- * One counted login attempt. Settle it once the password was checked:
- * `succeeded` gives back what it cost (a success is no guess), while a failure
- * keeps it; `notChecked` gives it back when no password was checked after all
- * (the hashing pool refused it).
+ * One counted attempt. Settle it once the credential was checked:
+ * `succeeded` gives back what it cost (a right credential is no guess), while
+ * a failure keeps it; `notChecked` gives it back when nothing was checked
+ * after all (the hashing pool refused it).
  */
 export interface LoginAttempt {
   succeeded(): Promise<void>;
   notChecked(): Promise<void>;
+}
+
+/**
+ * A counted login attempt, which can also complete a login. `succeeded` alone
+ * changes no throttle state: a right password of an account that still owes
+ * its second factor must not forgive the wrong codes sent before or after it.
+ * Only `loggedIn` (every factor presented) resets the username+address
+ * failures and makes the address one the account logged in from.
+ */
+export interface CountedLogin extends LoginAttempt {
+  loggedIn(): Promise<void>;
 }
 
 /**
@@ -33,10 +44,11 @@ export interface LoginAttempt {
  * all at once, spread over instances) no more than the limit are ever
  * checked in a window:
  * - per username and client address: a few failures block that pair for the
- *   window; a success resets it;
+ *   window; a completed login (the password, and the code when two-factor
+ *   is on) resets it;
  * - per client address: many failures, whatever the usernames, block the address;
  * - per account, from all addresses together (NIST SP 800-63B §5.2.2), except
- *   from addresses the account logged in from in the last 30 days: those keep
+ *   from addresses the account completed a login from in the last 30 days: those keep
  *   their own per-pair allowance, so a botnet cannot lock the owner out.
  * Registrations are limited per address; so are the e-mail routes (password
  * reset requests and resets, verification codes), which are also counted per
@@ -94,11 +106,13 @@ export class LoginThrottleService {
   }
 
   /**
-   * Counts a login attempt before any password work: 429 when this username
-   * from this address, this address, or this account has no attempt left.
-   * A refused attempt costs nothing.
+   * Counts a login attempt before any password or code is checked: 429 when
+   * this username from this address, this address, or this account has no
+   * attempt left. A refused attempt costs nothing. Passwords and second-factor
+   * codes (TOTP and recovery codes, at login and wherever else one is asked
+   * for) are counted here alike, on the same counters.
    */
-  async consumeLoginAttempt(username: string, request: RequestContext): Promise<LoginAttempt> {
+  async consumeLoginAttempt(username: string, request: RequestContext): Promise<CountedLogin> {
     const address = request.clientAddress;
     const pair = pairKey(username, address);
     const counts: Count[] = [
@@ -108,10 +122,11 @@ export class LoginThrottleService {
     if (!(await this.isKnownAddress(pair))) counts.push([this.attemptsByAccount, usernameKey(username), 'account']);
     const counted = await this.countAll(counts, 'Too many failed logins', request, username);
     return {
-      succeeded: async () => {
+      loggedIn: async () => {
         const [, ...others] = counted;
         await Promise.all([this.attemptsByUsernameAndAddress.delete(pair), this.giveBack(others), this.rememberAddress(pair)]);
       },
+      succeeded: () => this.giveBack(counted),
       notChecked: () => this.giveBack(counted),
     };
   }

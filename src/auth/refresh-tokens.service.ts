@@ -16,7 +16,7 @@ export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended';
 
 /** A refusal for reuse names the session it ended and its user, for the audit trail. */
 export type RotationResult =
-  | { ok: true; userId: number; sessionId: string; next: string }
+  | { ok: true; userId: number; sessionId: string; sessionExpiresAt: Date; next: string }
   | { ok: false; reason: 'reused'; userId: number; sessionId: string }
   | { ok: false; reason: Exclude<RefreshRefusal, 'reused'> };
 
@@ -26,10 +26,11 @@ export interface RevokedSession {
   userId: number;
 }
 
-/** A login's first refresh token, and its session (the access tokens' `sid`). */
+/** A login's first refresh token, and its session (the access tokens' `sid`) with its absolute end. */
 export interface IssuedRefreshToken {
   refreshToken: string;
   sessionId: string;
+  sessionExpiresAt: Date;
 }
 
 function hashToken(token: string): string {
@@ -72,7 +73,7 @@ export class RefreshTokensService {
     await this.purgeExpired();
     try {
       const session = await this.sessions.start(user, request);
-      return { refreshToken: await this.insert(session, null), sessionId: session.id };
+      return { refreshToken: await this.insert(session, null), sessionId: session.id, sessionExpiresAt: session.expiresAt };
     } catch (error) {
       if (isForeignKeyViolation(error)) return null;
       throw error;
@@ -111,7 +112,7 @@ export class RefreshTokensService {
       const next = await this.insert(current.session, current.id);
       await this.sessions.touch(current.sessionId, request);
       this.metrics.refreshRotations.inc();
-      return { ok: true, userId: current.userId, sessionId: current.sessionId, next };
+      return { ok: true, userId: current.userId, sessionId: current.sessionId, sessionExpiresAt: current.session.expiresAt, next };
     } catch (error) {
       // The user (and so the session) was deleted between the spend and this insert.
       if (isForeignKeyViolation(error)) return { ok: false, reason: 'ended' };

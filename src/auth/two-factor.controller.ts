@@ -2,8 +2,8 @@ import { BadRequestException, Body, ConflictException, Controller, Delete, HttpC
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ALREADY_ON, MfaService } from '../mfa/mfa.service.js';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ALREADY_ON, CONFIRMATION_ATTEMPTS, MfaService } from '../mfa/mfa.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
 import { Auth } from './decorators/auth.decorator.js';
@@ -12,6 +12,8 @@ import { EnrolTotpDto, RecoveryCodesDto, TotpCodeDto, TotpEnrolmentDto } from '.
 
 const WRONG_CODE = 'The code is wrong, expired or already used.';
 const NOT_ON = 'Two-factor authentication is not on.';
+const DISCARDED = `That was the last of ${CONFIRMATION_ATTEMPTS} tries: the enrolment is discarded; start again with POST /auth/mfa/totp.`;
+const NO_ENROLMENT = `No enrolment is under way (none was started, or it was discarded after ${CONFIRMATION_ATTEMPTS} wrong codes): start one with POST /auth/mfa/totp.`;
 
 /**
  * TOTP two-factor for the signed-in account: enrol, confirm with a first code
@@ -47,16 +49,16 @@ export class TwoFactorController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'confirmTotp', summary: 'Turn on two-factor with a first code; get the recovery codes (shown once)' })
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'Two-factor is on: logins now need a code, and HTTP Basic is refused' })
-  @ApiBadRequestResponse({ description: `${WRONG_CODE} Or no enrolment is under way.` })
+  @ApiBadRequestResponse({ description: `${WRONG_CODE} Or no enrolment is under way: after ${CONFIRMATION_ATTEMPTS} wrong codes it is discarded and must be started again.` })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed logins (codes are throttled like passwords)' })
   @ApiConflictResponse({ description: ALREADY_ON })
   async confirm(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<RecoveryCodesDto> {
-    const recoveryCodes = await this.mfa.confirmEnrolment(user.id, code.trim());
-    if (recoveryCodes) {
-      raiseSecurityEvent(this.events, { type: 'mfa.enabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
-      return { recoveryCodes };
-    }
+    const confirmation = await this.authService.confirmTotp(user, code.trim(), request);
+    if (confirmation.outcome === 'confirmed') return { recoveryCodes: confirmation.recoveryCodes };
+    if (confirmation.outcome === 'wrong-code') throw new BadRequestException(WRONG_CODE);
+    if (confirmation.outcome === 'discarded') throw new BadRequestException(`${WRONG_CODE} ${DISCARDED}`);
     if (user.totpEnabled) throw new ConflictException(ALREADY_ON);
-    throw new BadRequestException(`${WRONG_CODE} (Or no enrolment is under way: POST /auth/mfa/totp first.)`);
+    throw new BadRequestException(NO_ENROLMENT);
   }
 
   @Delete()
@@ -67,7 +69,7 @@ export class TwoFactorController {
   @ApiConflictResponse({ description: NOT_ON })
   async disable(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<void> {
     if (!user.totpEnabled) throw new ConflictException(NOT_ON);
-    if (!(await this.authService.verifySecondFactor(user, code.trim(), request))) throw new UnauthorizedException(WRONG_CODE);
+    if (!(await this.authService.verifySecondFactor(user, code.trim(), request, false))) throw new UnauthorizedException(WRONG_CODE);
     await this.mfa.disable(user.id);
     raiseSecurityEvent(this.events, { type: 'mfa.disabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
   }

@@ -3,7 +3,7 @@ import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
-import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { IsNull, LessThan, MoreThan, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { decryptAtRest, encryptAtRest } from '../tokens/key-encryption.js';
@@ -18,6 +18,12 @@ export const MFA_TOKEN_TTL_SECONDS = 300;
 /** RFC 6238 §5.2: one time step of clock drift either way (30 s steps). */
 const TOTP_TOLERANCE_SECONDS = 30;
 const RECOVERY_CODE_COUNT = 10;
+/**
+ * Codes a pending enrolment is checked against; the last one wrong discards
+ * it (NIST SP 800-63B §5.2.2 limits failed attempts per authenticator). A
+ * stolen access token cannot start a new one: that takes the password.
+ */
+export const CONFIRMATION_ATTEMPTS = 5;
 /** Recovery codes: 12 characters of a 32-letter alphabet without look-alikes (60 bits), shown as xxxx-xxxx-xxxx. */
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const TOTP_CODE = /^\d{6}$/;
@@ -29,6 +35,14 @@ export interface TotpEnrolment {
   otpauthUri: string;
   qrCode: string;
 }
+
+/**
+ * What a confirmation code did: turned two-factor on (with the recovery
+ * codes), was wrong, was wrong for the last time (the enrolment is gone), or
+ * found no enrolment to check (none started, two-factor already on, or its
+ * attempts spent): then no code was checked.
+ */
+export type EnrolmentConfirmation = { outcome: 'confirmed'; recoveryCodes: string[] } | { outcome: 'wrong-code' | 'discarded' | 'no-enrolment' };
 
 /** What a live, unspent mfa_token stands for. */
 export interface PendingChallenge {
@@ -62,7 +76,7 @@ export class MfaService {
     if (user.totpEnabled) throw new ConflictException(ALREADY_ON);
     const secret = generateSecret();
     const encryptedSecret = encryptAtRest(secret, this.config.keys.encryptionSecret, 'totp-secret-encryption');
-    const replaced = await this.factors.update({ userId: user.id, confirmedAt: IsNull() }, { encryptedSecret, lastTimeStep: null, createdAt: new Date() });
+    const replaced = await this.factors.update({ userId: user.id, confirmedAt: IsNull() }, { encryptedSecret, lastTimeStep: null, confirmationAttempts: 0, createdAt: new Date() });
     if (!replaced.affected) {
       try {
         await this.factors.insert({ userId: user.id, encryptedSecret });
@@ -76,14 +90,24 @@ export class MfaService {
     return { secret, otpauthUri, qrCode: await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2 }) };
   }
 
-  /** The first code turns two-factor on and gives the recovery codes (shown once); null for a wrong code or no enrolment under way. */
-  async confirmEnrolment(userId: number, code: string): Promise<string[] | null> {
-    if (!(await this.acceptTotp(userId, code, false))) return null;
+  /**
+   * The first code turns two-factor on and gives the recovery codes (shown
+   * once). Each try is counted on the pending enrolment before its code is
+   * checked, by one conditional UPDATE, so however tries interleave (requests,
+   * instances) no more than CONFIRMATION_ATTEMPTS codes are ever checked; the
+   * last of them wrong discards the enrolment.
+   */
+  async confirmEnrolment(userId: number, code: string): Promise<EnrolmentConfirmation> {
+    if (!(await this.countConfirmationAttempt(userId))) return { outcome: 'no-enrolment' };
+    if (!(await this.acceptTotp(userId, code, false))) {
+      const discarded = await this.factors.delete({ userId, confirmedAt: IsNull(), confirmationAttempts: MoreThanOrEqual(CONFIRMATION_ATTEMPTS) });
+      return { outcome: discarded.affected ? 'discarded' : 'wrong-code' };
+    }
     const confirmed = await this.factors.update({ userId, confirmedAt: IsNull() }, { confirmedAt: new Date() });
-    if (!confirmed.affected) return null;
-    const codes = await this.replaceRecoveryCodes(userId);
+    if (!confirmed.affected) return { outcome: 'no-enrolment' };
+    const recoveryCodes = await this.replaceRecoveryCodes(userId);
     await this.usersService.setTotpEnabled(userId, true);
-    return codes;
+    return { outcome: 'confirmed', recoveryCodes };
   }
 
   /** A TOTP code (accepted once) or a recovery code (spent) of the account's confirmed factor. */
@@ -142,6 +166,22 @@ export class MfaService {
       .where('user_id = :userId AND (last_time_step IS NULL OR last_time_step < :step)', { userId, step: result.timeStep })
       .execute();
     return recorded.affected === 1;
+  }
+
+  /**
+   * One try of the pending enrolment, taken while any is left: the UPDATE
+   * re-checks the count on the row it writes (PostgreSQL re-reads a row a
+   * concurrent write changed; SQLite writes one at a time), so concurrent tries
+   * cannot all pass a count read before any of them was written.
+   */
+  private async countConfirmationAttempt(userId: number): Promise<boolean> {
+    const counted = await this.factors
+      .createQueryBuilder()
+      .update()
+      .set({ confirmationAttempts: () => 'confirmation_attempts + 1' })
+      .where('user_id = :userId AND confirmed_at IS NULL AND confirmation_attempts < :limit', { userId, limit: CONFIRMATION_ATTEMPTS })
+      .execute();
+    return counted.affected === 1;
   }
 
   private async replaceRecoveryCodes(userId: number): Promise<string[]> {

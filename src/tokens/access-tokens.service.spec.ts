@@ -33,22 +33,36 @@ function setUp() {
 }
 const alice = { id: 7, username: 'alice', role: 'user' as const, credentialsVersion: 1 };
 const SESSION_ID = '00000000-0000-4000-8000-000000000001';
+const SESSION = { id: SESSION_ID, expiresAt: new Date(Date.now() + 30 * 86_400_000) };
 
 afterEach(() => vi.useRealTimers());
 
 describe('AccessTokensService', () => {
   it('checks a signature once: the next verification of the same token is served from the cache', async () => {
     const { service, signingKeys } = setUp();
-    const { accessToken } = await service.sign(alice, SESSION_ID);
+    const { accessToken } = await service.sign(alice, SESSION);
     expect(await service.verify(accessToken)).toMatchObject({ sub: '7', username: 'alice', cv: 1, sid: SESSION_ID });
     expect(service.alreadyVerified(accessToken)).toMatchObject({ sub: '7' });
     await service.verify(accessToken);
     expect(signingKeys.verificationKey).toHaveBeenCalledTimes(1);
   });
 
+  it('ends a token with its session: exp at most the session’s absolute end, and expiresIn what is left', async () => {
+    const { service } = setUp();
+    const endsSoon = { id: SESSION_ID, expiresAt: new Date((Math.floor(Date.now() / 1000) + 20) * 1000 + 500) };
+    const { accessToken, expiresIn } = await service.sign(alice, endsSoon);
+    const claims = (await service.verify(accessToken))!;
+    expect(claims.exp).toBeLessThanOrEqual(endsSoon.expiresAt.getTime() / 1000);
+    expect(expiresIn).toBe(claims.exp - claims.iat);
+    expect(expiresIn).toBeGreaterThanOrEqual(19);
+    expect(expiresIn).toBeLessThanOrEqual(20);
+    // A session far from its end leaves ACCESS_TOKEN_TTL as it is.
+    expect((await service.sign(alice, SESSION)).expiresIn).toBe(60);
+  });
+
   it('does not serve a cached token past its exp (and the clock tolerance)', async () => {
     const { service } = setUp();
-    const { accessToken } = await service.sign(alice, SESSION_ID);
+    const { accessToken } = await service.sign(alice, SESSION);
     await service.verify(accessToken);
     vi.useFakeTimers({ now: Date.now() + 66_000, toFake: ['Date'] });
     expect(service.alreadyVerified(accessToken)).toBeUndefined();
@@ -57,7 +71,7 @@ describe('AccessTokensService', () => {
 
   it('serves a cached token only while its key verifies in the key set loaded now: a revoked key’s tokens fail at once', async () => {
     const { service, revokeKey } = setUp();
-    const { accessToken } = await service.sign(alice, SESSION_ID);
+    const { accessToken } = await service.sign(alice, SESSION);
     await service.verify(accessToken);
     revokeKey();
     expect(service.alreadyVerified(accessToken)).toBeUndefined();
@@ -93,7 +107,7 @@ describe('AccessTokensService', () => {
 
   it('reports a revoked jti, cached or not, and refuses to revoke what it did not sign', async () => {
     const { service } = setUp();
-    const { accessToken } = await service.sign(alice, SESSION_ID);
+    const { accessToken } = await service.sign(alice, SESSION);
     const claims = (await service.verify(accessToken))!;
     expect(service.isRevoked(claims.jti)).toBe(false);
     expect(await service.revoke(accessToken)).toMatchObject({ jti: expect.any(String) });

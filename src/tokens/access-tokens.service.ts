@@ -73,20 +73,27 @@ export class AccessTokensService implements OnModuleInit {
     }
   }
 
-  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, sessionId: string): Promise<SignedAccessToken> {
+  /**
+   * An access token of the session: ACCESS_TOKEN_TTL, but never past the
+   * session's absolute end (a token must not outlive the login it stands for;
+   * NIST SP 800-63B §7.2 bounds a session's reauthentication time), so `exp`
+   * is at most `sessionEndsAt` and `expiresIn` is what is left of both.
+   */
+  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date }): Promise<SignedAccessToken> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     const key = await this.signingKeys.signingKey();
     const now = Math.floor(Date.now() / 1000);
-    const accessToken = await new SignJWT({ username: user.username, role: user.role, cv: user.credentialsVersion, sid: sessionId })
+    const expiresIn = Math.max(0, Math.min(accessTokenTtlSeconds, Math.floor(session.expiresAt.getTime() / 1000) - now));
+    const accessToken = await new SignJWT({ username: user.username, role: user.role, cv: user.credentialsVersion, sid: session.id })
       .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
       .setSubject(String(user.id))
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt(now)
-      .setExpirationTime(now + accessTokenTtlSeconds)
+      .setExpirationTime(now + expiresIn)
       .setJti(randomUUID())
       .sign(key.privateKey);
-    return { accessToken, expiresIn: accessTokenTtlSeconds };
+    return { accessToken, expiresIn };
   }
 
   /**

@@ -6,6 +6,7 @@ import { AddSessionDetails1764700000000 } from './1764700000000-add-session-deta
 import { CreateTwoFactor1764710000000 } from './1764710000000-create-two-factor.js';
 import { CreateAuditEvents1764800000000 } from './1764800000000-create-audit-events.js';
 import { AddEmail1764900000000 } from './1764900000000-add-email.js';
+import { AddTotpConfirmationAttempts1765000000000 } from './1765000000000-add-totp-confirmation-attempts.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   CreateTwoFactor1764710000000,
   CreateAuditEvents1764800000000,
   AddEmail1764900000000,
+  AddTotpConfirmationAttempts1765000000000,
 ];

@@ -23,6 +23,10 @@ export class TotpFactor {
   @Column({ name: 'last_time_step', type: 'integer', nullable: true })
   lastTimeStep: number | null;
 
+  /** Codes tried against this enrolment while pending (MfaService.CONFIRMATION_ATTEMPTS at most); unused once confirmed. */
+  @Column({ name: 'confirmation_attempts', type: 'integer', default: 0 })
+  confirmationAttempts: number;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 }
