@@ -80,7 +80,7 @@ describe('AccessTokensService', () => {
 
   it('does not cache, nor accept, a verification that began before a reload dropped its key', async () => {
     const { service, signingKeys, revokeKey } = setUp();
-    const { accessToken } = await service.sign(alice, SESSION_ID);
+    const { accessToken } = await service.sign(alice, SESSION);
     // The key is found in the old set; the reload that drops it lands while the signature is being checked.
     signingKeys.verificationKey.mockImplementationOnce(async (kid: string) => {
       const found = (await signingKeys.signingKey()).kid === kid ? await signingKeys.signingKey() : null;
@@ -93,7 +93,7 @@ describe('AccessTokensService', () => {
 
   it('does not cache a verification that began under an older key set, even when its key is still there', async () => {
     const { service, signingKeys } = setUp();
-    const { accessToken } = await service.sign(alice, SESSION_ID);
+    const { accessToken } = await service.sign(alice, SESSION);
     signingKeys.verificationKey.mockImplementationOnce(async () => {
       signingKeys.keySetVersion++;
       return signingKeys.signingKey();
