@@ -80,7 +80,7 @@ describe('signing keys and the key set', () => {
     expect(listed.find((key) => key.kid === oldKid)!.retiresAt).not.toBeNull();
   });
 
-  it('revokes a key at once: its tokens end, it leaves the key set, and a key that is left signs', async () => {
+  it('revokes a key at once: its tokens end, it leaves the key set, and a new key signs', async () => {
     const { access_token: token } = await login(ADMIN.username, ADMIN.password);
     const kid = kidOf(token);
     const user = await registerAndLogin(testApp, 'key-victim');

@@ -10,7 +10,8 @@ const INACTIVE: IntrospectionResponseDto = { active: false };
 
 /**
  * RFC 7662: is this token good right now, by the database's word? An access
- * token is active when its signature, key and claims verify, it is not
+ * token is active when its signature, key and claims verify, its key is not
+ * revoked in the database, it is not
  * revoked, its session has not ended, its user exists and has not changed password since; the answer
  * carries the user's current role, not the one in the claim. A refresh
  * token: when its session is live; it reveals no more than exp and sub.
@@ -33,6 +34,8 @@ export class IntrospectionService {
   private async asAccessToken(token: string): Promise<IntrospectionResponseDto | null> {
     const claims = await this.accessTokens.verify(token);
     if (!claims) return null;
+    // The key, like the jti, by the database's word: a key revoked on an instance that could not tell this one (no Redis) ends its tokens here too.
+    if (!(await this.accessTokens.hasLiveKeyInDatabase(token))) return INACTIVE;
     if (await this.accessTokens.isRevokedInDatabase(claims.jti)) return INACTIVE;
     if (claims.sid && (await this.sessions.isEndedInDatabase(claims.sid))) return INACTIVE;
     // Straight from the database, not the cache: this is the current truth a resource server asks for.

@@ -123,6 +123,8 @@ export interface KeysConfiguration {
   publishAheadSeconds: number;
   /** Rotate by itself this often; null: only when asked (npm run keys:rotate, POST /keys/rotate). */
   rotationIntervalSeconds: number | null;
+  /** Each instance reads the key set again this often: without Redis, how long a key revoked elsewhere may still verify here. */
+  reloadIntervalSeconds: number;
 }
 
 /** Limits of the HTTP server, so slow or idle clients cannot hold connections open for ever. */
@@ -562,6 +564,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
       encryptionSecret: readSecret(env, 'KEY_ENCRYPTION_SECRET', production, database, 'key-encryption-secret'),
       publishAheadSeconds: readDurationSecondsOrZero(env, 'KEY_PUBLISH_AHEAD', '10m'),
       rotationIntervalSeconds: env.KEY_ROTATION_INTERVAL ? readDurationSeconds(env, 'KEY_ROTATION_INTERVAL', '90d') : null,
+      reloadIntervalSeconds: readDurationSeconds(env, 'KEY_RELOAD_INTERVAL', '30s'),
     },
     refreshTokenTtlSeconds: readDurationSeconds(env, 'REFRESH_TOKEN_TTL', '14d'),
     sessionMaxLifetimeSeconds: readDurationSeconds(env, 'SESSION_MAX_LIFETIME', '30d'),

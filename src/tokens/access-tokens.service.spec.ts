@@ -12,14 +12,24 @@ import type { SigningKeysService, UsableKey } from './signing-keys.service.js';
 /** The cache of verified tokens: it saves the signature check, never a revocation, a key revocation or an expiry. */
 function setUp() {
   const secret = createSecretKey(Buffer.from('a-secret-of-at-least-thirty-two-bytes!!'));
-  let key: UsableKey | null = { kid: 'k1', generation: 0, algorithm: 'HS256', publicKey: secret, privateKey: secret, signsFrom: new Date(0), retiresAt: null };
-  const signingKeys = { signingKey: () => key!, verificationKey: vi.fn(async (kid: string) => (key?.kid === kid ? key : null)) };
+  let key: UsableKey | null = { kid: 'k1', generation: 0, algorithm: 'HS256', publicKey: secret, privateKey: secret, signsFrom: new Date(0), supersededAt: null, retiresAt: null };
+  // A key set as SigningKeysService keeps it: revoking the key loads a new set (a new version) without it.
+  const signingKeys = {
+    keySetVersion: 1,
+    signingKey: async () => key!,
+    verificationKey: vi.fn(async (kid: string) => (key?.kid === kid ? key : null)),
+    verifies: (kid: string) => key?.kid === kid,
+  };
   const revoked = { insert: vi.fn(async () => undefined), existsBy: vi.fn(async () => false) };
   const config = { jwt: { issuer: 'https://auth.example', audience: 'gatehouse', accessTokenTtlSeconds: 60 } } as AppConfiguration;
   const events = new EventEmitter2();
   const service = new AccessTokensService(signingKeys as unknown as SigningKeysService, revoked as unknown as Repository<RevokedAccessToken>, config, events, new MetricsService({ metricsToken: null } as AppConfiguration));
   events.on('token.revoked', (event: AccessTokenRevokedEvent) => service.remember(event));
-  return { service, signingKeys, revokeKey: () => (key = null) };
+  const revokeKey = () => {
+    key = null;
+    signingKeys.keySetVersion++;
+  };
+  return { service, signingKeys, revokeKey };
 }
 const alice = { id: 7, username: 'alice', role: 'user' as const, credentialsVersion: 1 };
 const SESSION_ID = '00000000-0000-4000-8000-000000000001';
@@ -59,13 +69,40 @@ describe('AccessTokensService', () => {
     expect(await service.verify(accessToken)).toBeNull();
   });
 
-  it('forgets what it verified when the keys change: a revoked key’s tokens fail at once', async () => {
+  it('serves a cached token only while its key verifies in the key set loaded now: a revoked key’s tokens fail at once', async () => {
     const { service, revokeKey } = setUp();
     const { accessToken } = await service.sign(alice, SESSION);
     await service.verify(accessToken);
     revokeKey();
-    service.forgetVerified();
+    expect(service.alreadyVerified(accessToken)).toBeUndefined();
     expect(await service.verify(accessToken)).toBeNull();
+  });
+
+  it('does not cache, nor accept, a verification that began before a reload dropped its key', async () => {
+    const { service, signingKeys, revokeKey } = setUp();
+    const { accessToken } = await service.sign(alice, SESSION);
+    // The key is found in the old set; the reload that drops it lands while the signature is being checked.
+    signingKeys.verificationKey.mockImplementationOnce(async (kid: string) => {
+      const found = (await signingKeys.signingKey()).kid === kid ? await signingKeys.signingKey() : null;
+      revokeKey();
+      return found;
+    });
+    expect(await service.verify(accessToken)).toBeNull();
+    expect(service.alreadyVerified(accessToken)).toBeUndefined();
+  });
+
+  it('does not cache a verification that began under an older key set, even when its key is still there', async () => {
+    const { service, signingKeys } = setUp();
+    const { accessToken } = await service.sign(alice, SESSION);
+    signingKeys.verificationKey.mockImplementationOnce(async () => {
+      signingKeys.keySetVersion++;
+      return signingKeys.signingKey();
+    });
+    expect(await service.verify(accessToken)).toMatchObject({ sub: '7' });
+    expect(service.alreadyVerified(accessToken)).toBeUndefined();
+    // The next verification, under the set loaded now, is cached.
+    await service.verify(accessToken);
+    expect(service.alreadyVerified(accessToken)).toMatchObject({ sub: '7' });
   });
 
   it('reports a revoked jti, cached or not, and refuses to revoke what it did not sign', async () => {

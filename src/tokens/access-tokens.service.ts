@@ -9,7 +9,7 @@ import type { Role } from '../account-rules/account-rules.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
-import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent, SIGNING_KEYS_CHANGED } from './events/token-events.js';
+import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent } from './events/token-events.js';
 import { CLOCK_TOLERANCE_SECONDS, SigningKeysService } from './signing-keys.service.js';
 import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
 
@@ -36,6 +36,12 @@ export interface SignedAccessToken {
 /** Verified tokens remembered, so the Bearer path pays for a signature check once per token, not per request. */
 const MAX_VERIFIED_TOKENS = 10_000;
 
+/** A verified token's claims and the key that signed it: the key is asked again on every use. */
+interface VerifiedToken {
+  claims: AccessTokenClaims;
+  kid: string;
+}
+
 /**
  * Access tokens: signed with the current signing key (its `kid` in the
  * header), verified against the key set with the algorithm of the named key
@@ -45,7 +51,7 @@ const MAX_VERIFIED_TOKENS = 10_000;
  */
 @Injectable()
 export class AccessTokensService implements OnModuleInit {
-  private readonly verified = new LRUCache<string, AccessTokenClaims>({ max: MAX_VERIFIED_TOKENS, ttlAutopurge: false });
+  private readonly verified = new LRUCache<string, VerifiedToken>({ max: MAX_VERIFIED_TOKENS, ttlAutopurge: false });
   /** Revoked jti → its exp (seconds), loaded at start and kept current by events. */
   private readonly revokedJtis = new Map<string, number>();
   private readonly lookups: CacheLookups;
@@ -75,7 +81,7 @@ export class AccessTokensService implements OnModuleInit {
    */
   async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date }): Promise<SignedAccessToken> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
-    const key = this.signingKeys.signingKey();
+    const key = await this.signingKeys.signingKey();
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = Math.max(0, Math.min(accessTokenTtlSeconds, Math.floor(session.expiresAt.getTime() / 1000) - now));
     const accessToken = await new SignJWT({ username: user.username, role: user.role, cv: user.credentialsVersion, sid: session.id })
@@ -109,9 +115,13 @@ export class AccessTokensService implements OnModuleInit {
     return claims;
   }
 
+  /** A cached token, while it has not expired and its key still verifies in the set loaded now (a revocation, here or heard of, or a reload). */
   private remembered(token: string): AccessTokenClaims | undefined {
     const cached = this.verified.get(token);
-    return cached && cached.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000 ? cached : undefined;
+    if (!cached || cached.claims.exp + CLOCK_TOLERANCE_SECONDS <= Date.now() / 1000) return undefined;
+    if (this.signingKeys.verifies(cached.kid)) return cached.claims;
+    this.verified.delete(token);
+    return undefined;
   }
 
   private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
@@ -121,8 +131,10 @@ export class AccessTokensService implements OnModuleInit {
     } catch {
       return null;
     }
+    // Taken before the key: a reload while this verification runs may drop the key, and then its result must not be cached.
+    const keySetVersion = this.signingKeys.keySetVersion;
     const key = kid ? await this.signingKeys.verificationKey(kid) : null;
-    if (!key) return null;
+    if (!key || !kid) return null;
     const { issuer, audience } = this.config.jwt;
     let claims: AccessTokenClaims;
     try {
@@ -133,8 +145,20 @@ export class AccessTokensService implements OnModuleInit {
       return null;
     }
     if (!this.hasPlausibleClaims(claims)) return null;
-    this.verified.set(token, claims, { ttl: Math.max(1, (claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now()) });
+    // The key set may have changed while the signature was checked: the key must still verify, and only a result from the set loaded now is cached.
+    if (this.signingKeys.keySetVersion !== keySetVersion) return this.signingKeys.verifies(kid) ? claims : null;
+    this.verified.set(token, { claims, kid }, { ttl: Math.max(1, (claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now()) });
     return claims;
+  }
+
+  /** The database's word on the token's key, for introspection: false once the key is revoked, even before this instance has reloaded its keys. */
+  async hasLiveKeyInDatabase(token: string): Promise<boolean> {
+    try {
+      const { kid } = decodeProtectedHeader(token);
+      return kid !== undefined && (await this.signingKeys.isLiveInDatabase(kid));
+    } catch {
+      return false;
+    }
   }
 
   /** Refused by this instance: revoked here, on another instance (heard through Redis) or before it started. */
@@ -165,12 +189,6 @@ export class AccessTokensService implements OnModuleInit {
     const now = Date.now() / 1000;
     for (const [known, exp] of this.revokedJtis) if (exp + CLOCK_TOLERANCE_SECONDS < now) this.revokedJtis.delete(known);
     this.revokedJtis.set(jti, expiresAt);
-  }
-
-  /** A key revoked or added: what was verified may no longer hold. */
-  @OnEvent(SIGNING_KEYS_CHANGED)
-  forgetVerified(): void {
-    this.verified.clear();
   }
 
   private hasPlausibleClaims({ iat, exp, sub, cv, sid }: AccessTokenClaims): boolean {

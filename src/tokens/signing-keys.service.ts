@@ -3,7 +3,7 @@ import { BadRequestException, Inject, Injectable, Logger, type OnModuleDestroy, 
 import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { IsNull, LessThanOrEqual, Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration, type JwtAlgorithm } from '../config/configuration.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { SigningKey } from './entities/signing-key.entity.js';
@@ -14,12 +14,12 @@ import { raiseSecurityEvent, type Actor } from '../security-events/security-even
 /** Why a key was added, as its `key.rotated` event says. */
 type RotationTrigger = 'request' | 'schedule' | 'no-signing-key';
 
-/** How often each instance reads the key set again (keys rotated elsewhere, automatic rotation). */
-const RELOAD_INTERVAL_MS = 30_000;
 /** An unknown `kid` makes an instance read the keys again, at most this often. */
 const UNKNOWN_KID_RELOAD_MS = 1_000;
 /** Slack for clocks a few seconds apart. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
+/** A new key's generation can be taken by another instance at the same moment; after this many tries the error stands. */
+const MAX_ADD_ATTEMPTS = 3;
 
 export interface UsableKey {
   kid: string;
@@ -28,7 +28,9 @@ export interface UsableKey {
   publicKey: KeyObject;
   privateKey: KeyObject;
   signsFrom: Date;
-  /** When it leaves the key set: every token it signed has expired by then. Null while it is the newest. */
+  /** When a later key started (or starts) signing in its place, for good: from then on it never signs again. Null while none has. */
+  supersededAt: Date | null;
+  /** When it leaves the key set: every token it signed has expired by then. Null while no later key has signed. */
   retiresAt: Date | null;
 }
 
@@ -53,12 +55,23 @@ const KEY_PAIR_OPTIONS = {
  * database (signing_keys), shared by every instance: the first start creates
  * one; a rotation publishes the next one KEY_PUBLISH_AHEAD before it signs;
  * the old one verifies until its last token has expired; a revoked key ends
- * its tokens at once. With HS256 there is one key, JWT_SECRET, never published.
+ * its tokens at once, and the key that signs after it is a new one: a key
+ * that a later one replaced never signs again, whatever happens to the later
+ * one. With HS256 there is one key, JWT_SECRET, never published.
  */
 @Injectable()
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
   private keys: UsableKey[] = [];
+  /** The same keys by kid: the Bearer path asks it on every cache hit. Replaced with `keys`, never changed in place. */
+  private byKid = new Map<string, UsableKey>();
+  /** Counts the key sets loaded: a verification that began under an older set must not fill a cache (see AccessTokensService). */
+  private loadedSets = 0;
+  /** The highest generation in the database at the last reload, revoked keys included: the next rotation takes the one after. */
+  private newestGeneration = 0;
+  /** Reloads started, and the latest one whose read was applied: a reload that read the table before another must not overwrite it. */
+  private reloadsStarted = 0;
+  private reloadApplied = 0;
   private lastReload = 0;
   private timer?: NodeJS.Timeout;
 
@@ -75,12 +88,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     if (this.symmetric) {
-      this.keys = [this.sharedSecretKey()];
+      this.useKeys([this.sharedSecretKey()]);
       return;
     }
     await this.ensureSigningKey();
     await this.reload();
-    this.timer = setInterval(() => void this.tick(), RELOAD_INTERVAL_MS);
+    this.timer = setInterval(() => void this.tick(), this.config.keys.reloadIntervalSeconds * 1000);
     this.timer.unref();
   }
 
@@ -88,42 +101,74 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** The key that signs now: the newest one whose time has come. */
-  signingKey(): UsableKey {
-    const now = Date.now();
-    const signing = this.keys.filter((key) => key.signsFrom.getTime() <= now && key.algorithm === this.config.jwt.algorithm).at(-1);
+  /**
+   * The key that signs now: the newest one whose time has come and that no
+   * later key has replaced. When this instance has none (it read the set
+   * between a revocation elsewhere and the successor's arrival), it makes sure
+   * one exists, as the revoking instance does, and reads the set again.
+   */
+  async signingKey(): Promise<UsableKey> {
+    const loaded = this.loadedSigningKey();
+    if (loaded) return loaded;
+    if (!this.symmetric) {
+      await this.ensureSigningKey();
+      await this.reload();
+    }
+    const signing = this.loadedSigningKey();
     if (!signing) throw new Error('no signing key is loaded');
     return signing;
   }
 
+  private loadedSigningKey(): UsableKey | undefined {
+    const now = Date.now();
+    return this.keys.filter((key) => key.algorithm === this.config.jwt.algorithm && signsAt(key, now)).at(-1);
+  }
+
   /** The key a token names, while it is in the key set; an unknown kid reads the set again first (a rotation elsewhere). */
   async verificationKey(kid: string): Promise<UsableKey | null> {
-    const known = this.keys.find((key) => key.kid === kid && !this.hasRetired(key));
+    const known = this.verifyingKey(kid);
     if (known || this.symmetric || Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return known ?? null;
     await this.reload();
-    return this.keys.find((key) => key.kid === kid && !this.hasRetired(key)) ?? null;
+    return this.verifyingKey(kid) ?? null;
+  }
+
+  /** Whether `kid` verifies in the key set loaded now (not revoked, not retired): asked of every token served from a cache. Synchronous and cheap. */
+  verifies(kid: string): boolean {
+    return this.verifyingKey(kid) !== undefined;
+  }
+
+  /** Which key set is loaded: it changes whenever a reload replaces the set. */
+  get keySetVersion(): number {
+    return this.loadedSets;
+  }
+
+  /** The database's word, for introspection: the key exists and is not revoked, even if this instance has not reloaded since. */
+  async isLiveInDatabase(kid: string): Promise<boolean> {
+    return this.symmetric ? this.verifies(kid) : this.signingKeys.existsBy({ kid, revokedAt: IsNull() });
+  }
+
+  private verifyingKey(kid: string): UsableKey | undefined {
+    const key = this.byKid.get(kid);
+    return key && !this.hasRetired(key) ? key : undefined;
   }
 
   /** RFC 7517: the public keys of the set, read from the database, so every instance publishes the same. */
   async publishedKeys(): Promise<JWK[]> {
     if (this.symmetric) return [];
-    const live = await this.liveRows();
-    return live.rows.filter((row) => !isRetired(row, live)).map((row) => ({ ...(JSON.parse(row.publicJwk) as JWK), kid: row.kid, alg: row.algorithm, use: 'sig' }));
+    const succession = await this.succession();
+    return succession
+      .live()
+      .filter((row) => !succession.isRetired(row))
+      .map((row) => ({ ...(JSON.parse(row.publicJwk) as JWK), kid: row.kid, alg: row.algorithm, use: 'sig' }));
   }
 
   /** Every key row, newest first, for admins. */
   async describe(): Promise<KeyDescription[]> {
-    const rows = await this.signingKeys.find({ order: { generation: 'DESC' } });
-    const live = { rows: rows.filter((row) => !row.revokedAt), retirement: this.retirementSeconds() };
-    return rows.map(({ kid, algorithm, generation, createdAt, signsFrom, revokedAt }) => ({
-      kid,
-      algorithm,
-      generation,
-      createdAt,
-      signsFrom,
-      retiresAt: revokedAt ? null : retirementOf({ generation }, live),
-      revokedAt,
-    }));
+    const succession = await this.succession();
+    return [...succession.rows].reverse().map((row) => {
+      const { kid, algorithm, generation, createdAt, signsFrom, revokedAt } = row;
+      return { kid, algorithm, generation, createdAt, signsFrom, retiresAt: revokedAt ? null : succession.retirementOf(row), revokedAt };
+    });
   }
 
   /**
@@ -133,7 +178,14 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    */
   async rotate(by: Actor = {}): Promise<KeyDescription> {
     if (this.symmetric) throw new BadRequestException('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET, there are no keys to rotate.');
-    return this.addKey(((await this.newestRow())?.generation ?? 0) + 1, false, 'request', by);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.addKey(((await this.newestRow())?.generation ?? 0) + 1, false, 'request', by);
+      } catch (error) {
+        // A revocation or another rotation took that generation at the same moment: the rotation asked for is the one after.
+        if (!isUniqueViolation(error) || attempt === MAX_ADD_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** The key of `generation`: a concurrent addition of the same generation fails on its unique index, so only one lands. */
@@ -164,21 +216,44 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return (await this.describe()).find((key) => key.kid === kid) ?? null;
   }
 
-  /** A change made here or heard from another instance. */
+  /**
+   * A change made here or heard from another instance, or the periodic read.
+   * The new set replaces the old one in one step, and only if no reload that
+   * started later has been applied already: a slow read from before a
+   * revocation never brings the revoked key back.
+   */
   @OnEvent(SIGNING_KEYS_CHANGED)
   async reload(): Promise<void> {
     if (this.symmetric) return;
+    const reload = ++this.reloadsStarted;
     this.lastReload = Date.now();
-    const live = await this.liveRows();
-    this.keys = live.rows.map((row) => ({
+    const succession = await this.succession();
+    if (reload < this.reloadApplied) return;
+    this.reloadApplied = reload;
+    this.newestGeneration = succession.rows.at(-1)?.generation ?? 0;
+    this.useKeys(succession.live().map((row) => this.usableKey(row, succession)));
+  }
+
+  /** A row as a key this instance uses; the key material of a kid never changes, so keys already loaded are not parsed again. */
+  private usableKey(row: SigningKey, succession: Succession): UsableKey {
+    const loaded = this.byKid.get(row.kid);
+    const supersededAt = succession.supersededAt(row);
+    return {
       kid: row.kid,
       generation: row.generation,
       algorithm: row.algorithm as JwtAlgorithm,
-      publicKey: createPublicKey({ key: JSON.parse(row.publicJwk) as JWK, format: 'jwk' } as Parameters<typeof createPublicKey>[0]),
-      privateKey: createPrivateKey(decryptPrivateKey(row.encryptedPrivateKey, this.config.keys.encryptionSecret)),
+      publicKey: loaded?.publicKey ?? createPublicKey({ key: JSON.parse(row.publicJwk) as JWK, format: 'jwk' } as Parameters<typeof createPublicKey>[0]),
+      privateKey: loaded?.privateKey ?? createPrivateKey(decryptPrivateKey(row.encryptedPrivateKey, this.config.keys.encryptionSecret)),
       signsFrom: row.signsFrom,
-      retiresAt: retirementOf(row, live),
-    }));
+      supersededAt,
+      retiresAt: succession.retirementOf(row),
+    };
+  }
+
+  private useKeys(keys: UsableKey[]): void {
+    this.keys = keys;
+    this.byKid = new Map(keys.map((key) => [key.kid, key]));
+    this.loadedSets++;
   }
 
   /** Read again, and rotate when KEY_ROTATION_INTERVAL says so (once: the unique generation lets one instance win). */
@@ -187,25 +262,32 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       await this.reload();
       const interval = this.config.keys.rotationIntervalSeconds;
       const newest = this.keys.at(-1);
-      // The generation after the one found due: instances that find it due at once try the same one, and one adds it.
-      if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.addKey(newest.generation + 1, false, 'schedule');
+      // The generation after the newest in the table (revoked ones too): instances that find the rotation due at once try the same one, and one adds it.
+      if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.addKey(this.newestGeneration + 1, false, 'schedule');
     } catch (error) {
       if (!isUniqueViolation(error)) this.logger.warn(`could not refresh the signing keys: ${(error as Error).message}`);
     }
   }
 
-  /** The first start (or the algorithm changed, or the signing key was revoked): a key that signs at once. Concurrent starts agree on one. */
+  /**
+   * The first start (or the algorithm changed, or the signing key was
+   * revoked): unless a key signs now, one that signs at once. Concurrent starts
+   * agree on one. A key that a later one replaced does not count, even when
+   * the later one is revoked: a retired key never signs again.
+   */
   private async ensureSigningKey(): Promise<void> {
-    // The newest generation first, then the check: an instance that finds no key has read the generation before
-    // anyone added one, so two such instances try the same next generation and one of them loses.
-    const newest = await this.newestRow();
-    const usable = await this.signingKeys.existsBy({ algorithm: this.config.jwt.algorithm, revokedAt: IsNull(), signsFrom: LessThanOrEqual(new Date()) });
-    if (usable) return;
-    try {
-      await this.addKey((newest?.generation ?? 0) + 1, true, 'no-signing-key');
-    } catch (error) {
-      // Another instance added it at the same moment: theirs is the one.
-      if (!isUniqueViolation(error)) throw error;
+    for (let attempt = 1; ; attempt++) {
+      // One read for both the check and the next generation: two instances that find no signing key try the same generation, and one loses.
+      const succession = await this.succession();
+      const now = Date.now();
+      if (succession.live().some((row) => row.algorithm === this.config.jwt.algorithm && signsAt({ signsFrom: row.signsFrom, supersededAt: succession.supersededAt(row) }, now))) return;
+      try {
+        await this.addKey((succession.rows.at(-1)?.generation ?? 0) + 1, true, 'no-signing-key');
+        return;
+      } catch (error) {
+        // Another instance took that generation at the same moment (a start, a revocation, a rotation): look again, theirs may be the one.
+        if (!isUniqueViolation(error) || attempt === MAX_ADD_ATTEMPTS) throw error;
+      }
     }
   }
 
@@ -213,14 +295,14 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return this.signingKeys.findOne({ where: {}, order: { generation: 'DESC' } });
   }
 
-  private async liveRows(): Promise<LiveRows> {
-    const rows = await this.signingKeys.find({ where: { revokedAt: IsNull() }, order: { generation: 'ASC' } });
-    return { rows, retirement: this.retirementSeconds() };
+  /** Every row, revoked ones too: a revoked key that once signed still replaced the keys before it. */
+  private async succession(): Promise<Succession> {
+    return new Succession(await this.signingKeys.find({ order: { generation: 'ASC' } }), this.retirementSeconds());
   }
 
   /** How long a key verifies after the next one starts signing: the longest a token it signed can live, plus reload lag and clock slack. */
   private retirementSeconds(): number {
-    return this.config.jwt.accessTokenTtlSeconds + RELOAD_INTERVAL_MS / 1000 + CLOCK_TOLERANCE_SECONDS;
+    return this.config.jwt.accessTokenTtlSeconds + this.config.keys.reloadIntervalSeconds + CLOCK_TOLERANCE_SECONDS;
   }
 
   private hasRetired(key: UsableKey): boolean {
@@ -228,8 +310,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async purgeRetired(): Promise<void> {
-    const live = await this.liveRows();
-    const retired = live.rows.filter((row) => isRetired(row, live)).map((row) => row.kid);
+    const succession = await this.succession();
+    const retired = succession
+      .live()
+      .filter((row) => succession.isRetired(row))
+      .map((row) => row.kid);
     if (retired.length) await this.signingKeys.delete(retired);
   }
 
@@ -242,22 +327,48 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const secret = this.config.jwt.secret!;
     const key = createSecretKey(Buffer.from(secret, 'utf8'));
     const kid = `hs256-${createHash('sha256').update(secret).digest('base64url').slice(0, 16)}`;
-    return { kid, generation: 0, algorithm: 'HS256', publicKey: key, privateKey: key, signsFrom: new Date(0), retiresAt: null };
+    return { kid, generation: 0, algorithm: 'HS256', publicKey: key, privateKey: key, signsFrom: new Date(0), supersededAt: null, retiresAt: null };
   }
 }
 
-interface LiveRows {
-  rows: SigningKey[];
-  retirement: number;
+/** Whether a key signs at `now`: its time has come, and no later key has replaced it. */
+function signsAt(key: Pick<UsableKey, 'signsFrom' | 'supersededAt'>, now: number): boolean {
+  return key.signsFrom.getTime() <= now && (key.supersededAt === null || key.supersededAt.getTime() > now);
 }
 
-/** A key retires `retirement` seconds after the next generation starts signing. */
-function retirementOf(row: Pick<SigningKey, 'generation'>, live: LiveRows): Date | null {
-  const next = live.rows.filter((other) => other.generation > row.generation).sort((a, b) => a.generation - b.generation)[0];
-  return next ? new Date(next.signsFrom.getTime() + live.retirement * 1000) : null;
-}
+/**
+ * Every key row in generation order, revoked ones included, and what follows
+ * from them: a key is replaced when a later generation starts signing, and
+ * retires `retirement` seconds later. A later key revoked after its time came
+ * still replaced it (its revocation does not undo the retirement); one revoked
+ * before it ever signed replaced nothing.
+ */
+class Succession {
+  constructor(
+    readonly rows: SigningKey[],
+    private readonly retirement: number,
+  ) {}
 
-function isRetired(row: SigningKey, live: LiveRows): boolean {
-  const retiresAt = retirementOf(row, live);
-  return retiresAt !== null && retiresAt.getTime() <= Date.now();
+  live(): SigningKey[] {
+    return this.rows.filter((row) => !row.revokedAt);
+  }
+
+  supersededAt(row: SigningKey): Date | null {
+    let earliest: Date | null = null;
+    for (const later of this.rows) {
+      if (later.generation <= row.generation || (later.revokedAt && later.revokedAt.getTime() < later.signsFrom.getTime())) continue;
+      if (!earliest || later.signsFrom.getTime() < earliest.getTime()) earliest = later.signsFrom;
+    }
+    return earliest;
+  }
+
+  retirementOf(row: SigningKey): Date | null {
+    const supersededAt = this.supersededAt(row);
+    return supersededAt && new Date(supersededAt.getTime() + this.retirement * 1000);
+  }
+
+  isRetired(row: SigningKey): boolean {
+    const retiresAt = this.retirementOf(row);
+    return retiresAt !== null && retiresAt.getTime() <= Date.now();
+  }
 }
