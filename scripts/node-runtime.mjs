@@ -39,7 +39,8 @@ function versionOf(node) {
 }
 
 function run(command, args, options = {}) {
-  const { status } = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root, ...options });
+  // Its output goes to stderr: with --env, stdout is the shell lines alone.
+  const { status } = spawnSync(command, args, { stdio: ['ignore', 2, 2], cwd: root, ...options });
   if (status !== 0) {
     console.error(`node-runtime: ${[command, ...args].join(' ')} failed (exit ${status})`);
     process.exit(status ?? 1);
