@@ -18,7 +18,7 @@ export function requestContextOf(request: Pick<FastifyRequest, 'ip' | 'id' | 'he
 /**
  * The RequestContext of the request a handler serves, for the services that
  * raise security events. Passed on explicitly rather than kept in
- * AsyncLocalStorage: on Node 20 that rides on async hooks, a cost every
+ * AsyncLocalStorage: on Node 22 that rides on async hooks, a cost every
  * request would pay, for the few routes that record anything.
  */
 export const CurrentRequest = createParamDecorator(

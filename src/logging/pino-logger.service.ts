@@ -3,8 +3,11 @@ import type { Level, Logger } from 'pino';
 
 /**
  * Nest's own messages (start-up, errors caught by the exception filter) as
- * pino JSON lines, beside the request log. nestjs-pino would do this, but its
- * releases for NestJS 12 require Node 22.
+ * pino JSON lines, beside the request log. Not nestjs-pino, though it now fits
+ * (Node 22+, NestJS 12): it logs requests through pino-http, a middleware that
+ * gives every request a child logger, runs it in AsyncLocalStorage and writes
+ * its line through the serializers and redaction paths, which is the cost
+ * logRequests() was cut down to avoid (README, Performance, step 4).
  */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Logger) {}
