@@ -19,10 +19,10 @@ export class VerifiedEmailUnique1764950000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const unique = (await queryRunner.getTable('users'))!.uniques.find((constraint) => constraint.columnNames.length === 1 && constraint.columnNames[0] === 'email_key');
     if (unique) await queryRunner.dropUniqueConstraint('users', unique);
-    await queryRunner.createIndices('users', [
-      new TableIndex({ columnNames: ['email_key'] }),
-      new TableIndex({ columnNames: ['email_key'], isUnique: true, where: 'email_verified_at IS NOT NULL' }),
-    ]);
+    // One at a time: TypeORM's createIndices runs its createIndex calls at once, and on SQLite one of them
+    // can read the table's index list while another index is being made (a half-read table, a TypeError).
+    await queryRunner.createIndex('users', new TableIndex({ columnNames: ['email_key'] }));
+    await queryRunner.createIndex('users', new TableIndex({ columnNames: ['email_key'], isUnique: true, where: 'email_verified_at IS NOT NULL' }));
 
     const byUser = (await queryRunner.getTable('recovery_tokens'))!.indices.find((index) => index.columnNames.length === 1 && index.columnNames[0] === 'user_id');
     if (byUser) await queryRunner.dropIndex('recovery_tokens', byUser);
@@ -30,7 +30,8 @@ export class VerifiedEmailUnique1764950000000 implements MigrationInterface {
       `DELETE FROM recovery_tokens WHERE EXISTS (SELECT 1 FROM recovery_tokens newer WHERE newer.user_id = recovery_tokens.user_id AND newer.purpose = recovery_tokens.purpose ` +
         `AND (newer.created_at > recovery_tokens.created_at OR (newer.created_at = recovery_tokens.created_at AND newer.token_hash > recovery_tokens.token_hash)))`,
     );
-    await queryRunner.createIndices('recovery_tokens', [new TableIndex({ columnNames: ['user_id', 'purpose'], isUnique: true }), new TableIndex({ columnNames: ['email_key'] })]);
+    await queryRunner.createIndex('recovery_tokens', new TableIndex({ columnNames: ['user_id', 'purpose'], isUnique: true }));
+    await queryRunner.createIndex('recovery_tokens', new TableIndex({ columnNames: ['email_key'] }));
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
