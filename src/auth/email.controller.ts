@@ -5,12 +5,10 @@ import {
   ApiConflictResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import { AuthService } from './auth.service.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
