@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
@@ -10,6 +9,7 @@ import type { RequestContext } from '../http/request-context.js';
 import type { Session } from '../sessions/entities/session.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { hashOpaqueToken as hashToken, mintOpaqueToken } from '../tokens/opaque-token.js';
 
 /** Why a refresh token was refused: the caller answers all of them with the same invalid_grant. */
 export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended';
@@ -31,10 +31,6 @@ export interface IssuedRefreshToken {
   refreshToken: string;
   sessionId: string;
   sessionExpiresAt: Date;
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /**
@@ -146,7 +142,7 @@ export class RefreshTokensService {
 
   /** A new token of the session; it never outlives the session's absolute end. */
   private async insert(session: Pick<Session, 'id' | 'userId' | 'expiresAt'>, parentId: number | null): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
+    const token = mintOpaqueToken();
     const expiresAt = new Date(Math.min(Date.now() + this.config.refreshTokenTtlSeconds * 1000, session.expiresAt.getTime()));
     await this.refreshTokens.insert({ userId: session.userId, sessionId: session.id, parentId, tokenHash: hashToken(token), expiresAt });
     return token;

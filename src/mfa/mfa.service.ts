@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { hashOpaqueToken as sha256, mintOpaqueToken } from '../tokens/opaque-token.js';
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { generateSecret, generateURI, verify } from 'otplib';
@@ -50,7 +51,6 @@ export interface PendingChallenge {
   credentialsVersion: number;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 /** Recovery codes are compared without case, spaces or dashes, as people type them. */
 const normaliseRecoveryCode = (code: string) => code.toLowerCase().replace(/[\s-]/g, '');
 
@@ -127,7 +127,7 @@ export class MfaService {
   /** The mfa_token for a right password; only its hash is stored. Expired challenges are purged on the way. */
   async createChallenge(user: Pick<User, 'id' | 'credentialsVersion'>): Promise<string> {
     await this.challenges.delete({ expiresAt: LessThan(new Date()) });
-    const token = randomBytes(32).toString('base64url');
+    const token = mintOpaqueToken();
     await this.challenges.insert({ tokenHash: sha256(token), userId: user.id, credentialsVersion: user.credentialsVersion, expiresAt: new Date(Date.now() + MFA_TOKEN_TTL_SECONDS * 1000) });
     return token;
   }

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { hashOpaqueToken as sha256, mintOpaqueToken } from '../tokens/opaque-token.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
@@ -17,7 +18,6 @@ export interface IssuedRecoveryToken {
   code: string | null;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 /** Six digits: typed from a phone; tried only under the throttle (per address and client), so guessing is hopeless. */
 const newCode = () => String(randomInt(1_000_000)).padStart(6, '0');
 
@@ -46,7 +46,7 @@ export class RecoveryTokensService {
    */
   async issue(user: Pick<User, 'id' | 'credentialsVersion' | 'emailKey'>, purpose: RecoveryPurpose, withCode = purpose === 'verify-email'): Promise<IssuedRecoveryToken> {
     await this.tokens.delete({ expiresAt: LessThan(new Date()) });
-    const token = randomBytes(32).toString('base64url');
+    const token = mintOpaqueToken();
     const code = withCode ? newCode() : null;
     const now = new Date();
     await this.tokens
