@@ -3,7 +3,9 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfiguration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -18,7 +20,7 @@ import { UsersModule } from './users/users.module.js';
 /**
  * The HTTP service. The global pipe and filter are providers, so they take
  * part in dependency injection like everything else; the guards that make
- * every route protected unless it says @Public() come with AuthModule.
+ * every route protected unless it says @Public() come with AccessModule.
  */
 @Module({})
 export class AppModule {
@@ -33,7 +35,9 @@ export class AppModule {
         MetricsModule,
         RedisModule,
         UsersModule,
+        AccessModule,
         AuthModule,
+        OAuthModule,
         AdminModule,
         GreetingModule,
         HealthModule,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditEvent } from '../src/audit/entities/audit-event.entity.js';
-import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
+import { RefreshToken } from '../src/oauth/refresh-tokens/entities/refresh-token.entity.js';
 import { RevokedAccessToken } from '../src/tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from '../src/tokens/entities/signing-key.entity.js';
 import { Session } from '../src/sessions/entities/session.entity.js';

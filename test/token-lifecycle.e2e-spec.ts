@@ -2,7 +2,7 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
+import { RefreshToken } from '../src/oauth/refresh-tokens/entities/refresh-token.entity.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 

@@ -1,7 +1,7 @@
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefreshToken } from '../src/auth/entities/refresh-token.entity.js';
+import { RefreshToken } from '../src/oauth/refresh-tokens/entities/refresh-token.entity.js';
 import { basic, createTestApp, expectNoLeak, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;

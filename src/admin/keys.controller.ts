@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/decorators/auth.decorator.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
 import { SigningKeysService, type KeyDescription } from '../tokens/signing-keys.service.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { CurrentUser } from '../access/decorators/current-user.decorator.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import type { User } from '../users/entities/user.entity.js';
 import { SigningKeyDto } from './dto/signing-key.dto.js';

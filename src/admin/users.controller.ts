@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/decorators/auth.decorator.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
 import { PageQueryDto } from '../http/page-query.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
@@ -9,7 +9,7 @@ import { UserIdPipe } from './user-id.pipe.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import { CurrentUser } from '../access/decorators/current-user.decorator.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import type { User } from '../users/entities/user.entity.js';
 

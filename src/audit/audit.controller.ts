@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/decorators/auth.decorator.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
 import { AuditService } from './audit.service.js';
 import { AuditEventDto } from './dto/audit-event.dto.js';
 import { AuditPageDto } from './dto/audit-page.dto.js';

@@ -8,7 +8,7 @@ import { RECOVERY_TOKEN_TTL_SECONDS, RecoveryTokensService } from '../recovery/r
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { VerifyEmailDto } from './dto/account-email.dto.js';
-import { LoginThrottleService, type LoginAttempt } from './login-throttle.service.js';
+import { LoginThrottleService, type LoginAttempt } from '../login/login-throttle.service.js';
 import type { RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 

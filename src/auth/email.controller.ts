@@ -10,11 +10,11 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { User } from '../users/entities/user.entity.js';
-import { AuthService } from './auth.service.js';
+import { LoginService } from '../login/login.service.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
-import { Auth } from './decorators/auth.decorator.js';
-import { CurrentUser } from './decorators/current-user.decorator.js';
-import { Public } from './decorators/public.decorator.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
+import { CurrentUser } from '../access/decorators/current-user.decorator.js';
+import { Public } from '../access/decorators/public.decorator.js';
 import { AcceptedDto, ChangeEmailDto, VerifyEmailDto } from './dto/account-email.dto.js';
 import { ALREADY_VERIFIED, EmailVerificationService, INVALID_VERIFICATION, NO_EMAIL, VERIFY_WITH } from './email-verification.service.js';
 import { EMAIL_OFF, EmailEnabledGuard } from './guards/email-enabled.guard.js';
@@ -28,7 +28,7 @@ export const VERIFICATION_RESENT = 'A new verification mail is on its way.';
 @ApiNotFoundResponse({ description: EMAIL_OFF })
 export class EmailController {
   constructor(
-    private readonly authService: AuthService,
+    private readonly login: LoginService,
     private readonly emailVerification: EmailVerificationService,
   ) {}
 
@@ -48,7 +48,7 @@ export class EmailController {
   @ApiTooManyRequestsResponse({ description: 'Too many wrong current passwords (counted as failed logins), or too many mails asked for by this account (Retry-After says when to retry).' })
   async change(@CurrentUser() user: User, @Body() { email, currentPassword }: ChangeEmailDto, @CurrentRequest() request: RequestContext): Promise<void> {
     // The address is where password resets go: a stolen access token alone must not be able to redirect them.
-    const checked = await this.authService.authenticate(user.username, currentPassword, request, 'current-password');
+    const checked = await this.login.authenticate(user.username, currentPassword, request, 'current-password');
     if (!checked) throw new UnauthorizedException('The current password is wrong.');
     await this.emailVerification.changeEmail(checked, email, request);
   }

@@ -10,7 +10,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
-import { Public } from './decorators/public.decorator.js';
+import { Public } from '../access/decorators/public.decorator.js';
 import { AcceptedDto, ForgotPasswordDto, ResetPasswordDto } from './dto/account-email.dto.js';
 import { EMAIL_OFF, EmailEnabledGuard } from './guards/email-enabled.guard.js';
 import { FORGOT_WITH, INVALID_RESET_TOKEN, PasswordResetService, RESET_REQUESTED } from './password-reset.service.js';

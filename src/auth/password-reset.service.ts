@@ -6,7 +6,7 @@ import { RECOVERY_TOKEN_TTL_SECONDS, RecoveryTokensService } from '../recovery/r
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
-import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginThrottleService } from '../login/login-throttle.service.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';

@@ -1,10 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth } from './decorators/auth.decorator.js';
-import { CurrentUser } from './decorators/current-user.decorator.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
+import { CurrentUser } from '../access/decorators/current-user.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
-import { CurrentSessionId } from '../sessions/current-session.decorator.js';
+import { CurrentSessionId } from '../access/decorators/current-session.decorator.js';
 import { EndSessionsQueryDto } from '../sessions/dto/end-sessions-query.dto.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { NO_SUCH_SESSION, SessionsService } from '../sessions/sessions.service.js';

@@ -5,9 +5,9 @@ import { raiseSecurityEvent } from '../security-events/security-event.js';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ALREADY_ON, CONFIRMATION_ATTEMPTS, MfaService } from '../mfa/mfa.service.js';
 import type { User } from '../users/entities/user.entity.js';
-import { AuthService } from './auth.service.js';
-import { Auth } from './decorators/auth.decorator.js';
-import { CurrentUser } from './decorators/current-user.decorator.js';
+import { LoginService } from '../login/login.service.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
+import { CurrentUser } from '../access/decorators/current-user.decorator.js';
 import { EnrolTotpDto, RecoveryCodesDto, TotpCodeDto, TotpEnrolmentDto } from './dto/two-factor.dto.js';
 
 const WRONG_CODE = 'The code is wrong, expired or already used.';
@@ -25,7 +25,7 @@ const NO_ENROLMENT = `No enrolment is under way (none was started, or it was dis
 @Auth()
 export class TwoFactorController {
   constructor(
-    private readonly authService: AuthService,
+    private readonly login: LoginService,
     private readonly mfa: MfaService,
     private readonly events: EventEmitter2,
   ) {}
@@ -41,7 +41,7 @@ export class TwoFactorController {
   @ApiConflictResponse({ description: ALREADY_ON })
   async enrol(@CurrentUser() user: User, @Body() { password }: EnrolTotpDto, @CurrentRequest() request: RequestContext): Promise<TotpEnrolmentDto> {
     // A stolen access token alone must not be able to tie the account to an attacker's authenticator.
-    if (!(await this.authService.authenticate(user.username, password, request, 'current-password'))) throw new UnauthorizedException('The password is wrong.');
+    if (!(await this.login.authenticate(user.username, password, request, 'current-password'))) throw new UnauthorizedException('The password is wrong.');
     return this.mfa.beginEnrolment(user);
   }
 
@@ -53,7 +53,7 @@ export class TwoFactorController {
   @ApiTooManyRequestsResponse({ description: 'Too many failed logins (codes are throttled like passwords)' })
   @ApiConflictResponse({ description: ALREADY_ON })
   async confirm(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<RecoveryCodesDto> {
-    const confirmation = await this.authService.confirmTotp(user, code.trim(), request);
+    const confirmation = await this.login.confirmTotp(user, code.trim(), request);
     if (confirmation.outcome === 'confirmed') return { recoveryCodes: confirmation.recoveryCodes };
     if (confirmation.outcome === 'wrong-code') throw new BadRequestException(WRONG_CODE);
     if (confirmation.outcome === 'discarded') throw new BadRequestException(`${WRONG_CODE} ${DISCARDED}`);
@@ -69,7 +69,7 @@ export class TwoFactorController {
   @ApiConflictResponse({ description: NOT_ON })
   async disable(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<void> {
     if (!user.totpEnabled) throw new ConflictException(NOT_ON);
-    if (!(await this.authService.verifySecondFactor(user, code.trim(), request, false))) throw new UnauthorizedException(WRONG_CODE);
+    if (!(await this.login.verifySecondFactor(user, code.trim(), request, false))) throw new UnauthorizedException(WRONG_CODE);
     await this.mfa.disable(user.id);
     raiseSecurityEvent(this.events, { type: 'mfa.disabled', actorId: user.id, subjectId: user.id, request, details: { factor: 'totp' } });
   }

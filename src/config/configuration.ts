@@ -76,6 +76,15 @@ export interface AppConfiguration {
   metricsToken: string | null;
   docs: DocsConfiguration;
   mail: MailConfiguration;
+  oauth: OAuthConfiguration;
+}
+
+/** The authorization server: see "Sign users in to your application" in the README. */
+export interface OAuthConfiguration {
+  /** PASSWORD_GRANT (default true): the password grant for first-party logins (RFC 9700 §2.4 says no one else should use it); false: neither served nor advertised. */
+  passwordGrant: boolean;
+  /** How long an authorization code lives (OAUTH.md: at most 60 s). */
+  authorizationCodeTtlSeconds: number;
 }
 
 /**
@@ -583,6 +592,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     metricsToken: readMetricsToken(env, production),
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
+    oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60 },
   };
 }
 

@@ -1,8 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/decorators/auth.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { Auth } from '../access/decorators/auth.decorator.js';
+import { CurrentPrincipal, CurrentUser } from '../access/decorators/current-user.decorator.js';
+import { ClientsAllowed } from '../access/decorators/clients-allowed.decorator.js';
+import type { Principal } from '../access/principal.js';
+import { Public } from '../access/decorators/public.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 
@@ -12,10 +14,12 @@ import { MessageResponseDto } from './dto/message-response.dto.js';
 export class GreetingController {
   @Get()
   @Auth()
-  @ApiOperation({ operationId: 'greet', summary: 'Greets the signed-in user' })
+  @ClientsAllowed()
+  @ApiOperation({ operationId: 'greet', summary: 'Greets the signed-in user (or the client, for a client_credentials token)' })
   @ApiOkResponse({ type: MessageResponseDto, description: 'The message', example: { message: 'Hello, alice with ID: 1!' } })
-  greet(@CurrentUser() user: User): MessageResponseDto {
-    return { message: `Hello, ${user.username} with ID: ${user.id}!` };
+  greet(@CurrentPrincipal() principal: Principal): MessageResponseDto {
+    if (principal.kind === 'client') return { message: `Hello, client ${principal.clientId}!` };
+    return { message: `Hello, ${principal.user.username} with ID: ${principal.user.id}!` };
   }
 
   @Get('unprotected')

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthIndicatorFunction } from '@nestjs/terminus';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { Public } from '../access/decorators/public.decorator.js';
 import { RedisHealthIndicator } from './redis.health.js';
 
 @ApiTags('health')

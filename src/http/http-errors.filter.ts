@@ -5,6 +5,7 @@ import { BEARER_CHALLENGE } from './authentication-challenges.js';
 import { isDatabaseUnavailable, isUniqueViolation } from '../database/database-errors.js';
 import { AuthenticationFailedException } from './authentication-failed.exception.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
+import { INSUFFICIENT_SCOPE_CHALLENGE, InsufficientScopeException } from './insufficient-scope.exception.js';
 
 /** Gives every error Nest's full shape, {statusCode, message, error}, also those raised with a bare message. */
 function toHttpException(exception: unknown): unknown {
@@ -30,6 +31,7 @@ function headersOf(original: unknown, translated: unknown): Record<string, strin
     const challenges = original instanceof AuthenticationFailedException ? original.challenges : [BEARER_CHALLENGE];
     return { 'WWW-Authenticate': challenges.join(', ') };
   }
+  if (original instanceof InsufficientScopeException) return { 'WWW-Authenticate': INSUFFICIENT_SCOPE_CHALLENGE };
   if (original instanceof TooManyRequestsException) return { 'Retry-After': String(original.retryAfterSeconds) };
   if (translated instanceof HttpException && translated.getStatus() === HttpStatus.SERVICE_UNAVAILABLE) return { 'Retry-After': '5' };
   return {};

@@ -17,6 +17,9 @@ export const NO_SUCH_SESSION = 'No such session.';
 const MAX_USER_AGENT_LENGTH = 512;
 const userAgentOf = (request: RequestContext) => request.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null;
 
+/** What a session is for, beyond its user: see the Session entity. */
+export type SessionDetails = Partial<Pick<Session, 'kind' | 'clientId' | 'parentId' | 'scope' | 'resource' | 'amr' | 'authTime' | 'cookieHash'>>;
+
 /**
  * Sessions: one per login, the family of refresh tokens that grew from it.
  * Ending one is one conditional UPDATE (the refresh tokens check their
@@ -43,15 +46,25 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** A new session for a login verified at `credentialsVersion`; ended at once by a password change made meanwhile (its version is no longer the user's). */
-  async start(user: Pick<User, 'id' | 'credentialsVersion'>, request: RequestContext): Promise<Session> {
+  async start(user: Pick<User, 'id' | 'credentialsVersion'>, request: RequestContext, details: SessionDetails = {}, expiresAt?: Date): Promise<Session> {
     const now = new Date();
     const session = this.sessions.create({
+      kind: 'token',
+      clientId: null,
+      parentId: null,
+      scope: null,
+      resource: null,
+      amr: null,
+      authTime: null,
+      cookieHash: null,
+      ...details,
       id: randomUUID(),
       userId: user.id,
       credentialsVersion: user.credentialsVersion,
       createdAt: now,
       lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + this.config.sessionMaxLifetimeSeconds * 1000),
+      // A client's session never outlives the browser session it grew from (the caller passes that end).
+      expiresAt: expiresAt ?? new Date(now.getTime() + this.config.sessionMaxLifetimeSeconds * 1000),
       createdAddress: request.clientAddress,
       createdUserAgent: userAgentOf(request),
       lastAddress: request.clientAddress,
@@ -60,6 +73,36 @@ export class SessionsService implements OnModuleInit {
     });
     await this.sessions.insert(session);
     return session;
+  }
+
+  /** The live browser session whose cookie this is: not ended, not past its end, not from before a password change. */
+  async findBrowserSession(cookieHash: string): Promise<Session | null> {
+    return this.sessions
+      .createQueryBuilder('session')
+      .innerJoin('session.user', 'user')
+      .where("session.cookie_hash = :cookieHash AND session.kind = 'browser' AND session.revoked_at IS NULL AND session.expires_at > :now", { cookieHash, now: new Date() })
+      .andWhere('session.credentials_version = user.credentials_version')
+      .getOne();
+  }
+
+  /** The session while it is live, by the database's word (a code exchange checks the browser session it came from). */
+  async findLive(sessionId: string): Promise<Session | null> {
+    return this.sessions
+      .createQueryBuilder('session')
+      .innerJoin('session.user', 'user')
+      .where('session.id = :sessionId AND session.revoked_at IS NULL AND session.expires_at > :now', { sessionId, now: new Date() })
+      .andWhere('session.credentials_version = user.credentials_version')
+      .getOne();
+  }
+
+  /** Every live session of this client's, of any user (a deleted client's), ended. */
+  async endForClient(clientId: string, userId?: number): Promise<number> {
+    const targets = await this.sessions.find({ select: { id: true, userId: true }, where: { clientId, revokedAt: IsNull(), ...(userId === undefined ? {} : { userId }) } });
+    let ended = 0;
+    for (const owner of new Set(targets.map((target) => target.userId))) {
+      ended += await this.endWhere(owner, { id: In(targets.filter((target) => target.userId === owner).map((target) => target.id)), revokedAt: IsNull() });
+    }
+    return ended;
   }
 
   /** A refresh: when and from where the session was last used. */
@@ -134,7 +177,9 @@ export class SessionsService implements OnModuleInit {
     const targets = await this.sessions.find({ select: { id: true }, where });
     if (!targets.length) return 0;
     const endedAt = new Date();
-    const ids = targets.map(({ id }) => id);
+    // Ending a browser session ends every client session that grew from it (OAUTH.md, "The browser session").
+    const children = await this.sessions.find({ select: { id: true }, where: { parentId: In(targets.map(({ id }) => id)), revokedAt: IsNull() } });
+    const ids = [...targets, ...children].map(({ id }) => id);
     const result = await this.sessions.update({ id: In(ids), revokedAt: IsNull() }, { revokedAt: endedAt });
     await this.events.emitAsync(SESSIONS_ENDED, new SessionsEndedEvent(userId, ids, endedAt.getTime()));
     return result.affected ?? 0;

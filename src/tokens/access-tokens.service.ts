@@ -12,21 +12,48 @@ import { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
 import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent } from './events/token-events.js';
 import { CLOCK_TOLERANCE_SECONDS, SigningKeysService } from './signing-keys.service.js';
 import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
+import { hashOpaqueToken } from './opaque-token.js';
 
+/** The revoked-jti entry that stands for every token of a deleted client (a hash: the column holds 64 characters). */
+const clientRevocationKey = (clientId: string) => `client:${hashOpaqueToken(clientId).slice(0, 56)}`;
+
+/**
+ * A person's token carries `username`, `role`, `cv` and `sid`; a token issued
+ * to a client follows RFC 9068 (`typ: at+jwt`, `client_id`, `scope`, and for a
+ * person `auth_time` and `amr`); a `client_credentials` token has `sub` =
+ * `client_id` and no person at all.
+ */
 export interface AccessTokenClaims {
   sub: string;
-  username: string;
-  role: Role;
+  username?: string;
+  role?: Role;
   /** The account's credentials version when the token was issued: a password change ends it. */
-  cv: number;
+  cv?: number;
   iat: number;
   exp: number;
   iss: string;
-  aud: string;
+  aud: string | string[];
   jti: string;
-  /** The session (login) the token was issued in; absent from tokens issued before sessions were named. */
+  /** The session (login) the token was issued in; absent from tokens issued before sessions were named, and from client_credentials tokens. */
   sid?: string;
+  client_id?: string;
+  scope?: string;
+  auth_time?: number;
+  amr?: string[];
 }
+
+/** What a token issued to a client adds (RFC 9068 §2.2): for whom, with which scope, for which resource, and how the person signed in. */
+export interface ClientGrant {
+  clientId: string;
+  scope: string;
+  /** The RFC 8707 resource, the token's `aud`; null: the default audience. */
+  resource: string | null;
+  authTime?: Date | null;
+  amr?: string[];
+}
+
+/** A person's token (a first-party JWT) or one issued to a client (RFC 9068 §2.1: `typ` is `at+jwt`). */
+const ACCEPTED_TYPES = new Set(['JWT', 'at+jwt', 'application/at+jwt']);
 
 export interface SignedAccessToken {
   accessToken: string;
@@ -79,16 +106,31 @@ export class AccessTokensService implements OnModuleInit {
    * NIST SP 800-63B §7.2 bounds a session's reauthentication time), so `exp`
    * is at most `sessionEndsAt` and `expiresIn` is what is left of both.
    */
-  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date }): Promise<SignedAccessToken> {
+  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date }, grant?: ClientGrant): Promise<SignedAccessToken> {
+    const claims: Record<string, unknown> = { username: user.username, role: user.role, cv: user.credentialsVersion, sid: session.id };
+    if (grant) {
+      Object.assign(claims, { client_id: grant.clientId, scope: grant.scope, amr: grant.amr });
+      if (grant.authTime) claims.auth_time = Math.floor(grant.authTime.getTime() / 1000);
+    }
+    return this.signClaims(String(user.id), claims, grant, session.expiresAt);
+  }
+
+  /** A `client_credentials` token (RFC 9068 §2.2: `sub` is the client_id when no person is involved). */
+  async signForClient(grant: ClientGrant): Promise<SignedAccessToken> {
+    return this.signClaims(grant.clientId, { client_id: grant.clientId, scope: grant.scope }, grant);
+  }
+
+  private async signClaims(subject: string, claims: Record<string, unknown>, grant: ClientGrant | undefined, notAfter?: Date): Promise<SignedAccessToken> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     const key = await this.signingKeys.signingKey();
     const now = Math.floor(Date.now() / 1000);
-    const expiresIn = Math.max(0, Math.min(accessTokenTtlSeconds, Math.floor(session.expiresAt.getTime() / 1000) - now));
-    const accessToken = await new SignJWT({ username: user.username, role: user.role, cv: user.credentialsVersion, sid: session.id })
-      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-      .setSubject(String(user.id))
+    const left = notAfter ? Math.floor(notAfter.getTime() / 1000) - now : accessTokenTtlSeconds;
+    const expiresIn = Math.max(0, Math.min(accessTokenTtlSeconds, left));
+    const accessToken = await new SignJWT(claims)
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: grant ? 'at+jwt' : 'JWT' })
+      .setSubject(subject)
       .setIssuer(issuer)
-      .setAudience(audience)
+      .setAudience(grant?.resource ?? audience)
       .setIssuedAt(now)
       .setExpirationTime(now + expiresIn)
       .setJti(randomUUID())
@@ -99,7 +141,7 @@ export class AccessTokensService implements OnModuleInit {
   /**
    * The claims of a token this service signed with a key still in the set, or
    * null: a wrong or unknown key, another algorithm than the key's, a wrong
-   * issuer or audience, expired, `typ` not JWT, an unknown `crit`, `iat` in
+   * issuer, expired, `typ` neither JWT nor at+jwt, an unknown `crit`, `iat` in
    * the future, a lifetime beyond ACCESS_TOKEN_TTL. Revocation is not checked
    * here (see isRevoked).
    */
@@ -135,11 +177,12 @@ export class AccessTokensService implements OnModuleInit {
     const keySetVersion = this.signingKeys.keySetVersion;
     const key = kid ? await this.signingKeys.verificationKey(kid) : null;
     if (!key || !kid) return null;
-    const { issuer, audience } = this.config.jwt;
+    const { issuer } = this.config.jwt;
     let claims: AccessTokenClaims;
     try {
-      // jose refuses any `crit` it does not know (RFC 7515 §4.1.11) and a `typ` other than JWT.
-      const { payload } = await jwtVerify(token, key.publicKey, { algorithms: [key.algorithm], issuer, audience, typ: 'JWT', clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp', 'iat', 'sub', 'jti'] });
+      // jose refuses any `crit` it does not know (RFC 7515 §4.1.11). The audience is the caller's to check (isForThisApi): a token for another resource (RFC 8707) is still ours to introspect.
+      const { payload, protectedHeader } = await jwtVerify(token, key.publicKey, { algorithms: [key.algorithm], issuer, clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp', 'iat', 'sub', 'jti', 'aud'] });
+      if (!ACCEPTED_TYPES.has(String(protectedHeader.typ))) return null;
       claims = payload as unknown as AccessTokenClaims;
     } catch {
       return null;
@@ -184,6 +227,34 @@ export class AccessTokensService implements OnModuleInit {
     return claims;
   }
 
+  /**
+   * A deleted client: every access token issued to it is refused, on every
+   * instance, until the longest of them has expired. Recorded as one revoked
+   * "jti" naming the client, so it travels the same way (database, events,
+   * load at start) as a revoked token.
+   */
+  async revokeClient(clientId: string): Promise<void> {
+    const jti = clientRevocationKey(clientId);
+    const expiresAt = Math.ceil(Date.now() / 1000) + this.config.jwt.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS;
+    try {
+      await this.revokedTokens.insert({ jti, expiresAt: new Date(expiresAt * 1000) });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    await this.events.emitAsync(ACCESS_TOKEN_REVOKED, new AccessTokenRevokedEvent(jti, expiresAt));
+  }
+
+  /** Refused by this instance: the token's jti was revoked, or the client it was issued to was deleted. */
+  isRefused(claims: AccessTokenClaims): boolean {
+    return this.revokedJtis.has(claims.jti) || (claims.client_id !== undefined && this.revokedJtis.has(clientRevocationKey(claims.client_id)));
+  }
+
+  /** The database's word on isRefused, for introspection. */
+  async isRefusedInDatabase(claims: AccessTokenClaims): Promise<boolean> {
+    if (this.isRefused(claims) || (await this.revokedTokens.existsBy({ jti: claims.jti }))) return true;
+    return claims.client_id !== undefined && (await this.revokedTokens.existsBy({ jti: clientRevocationKey(claims.client_id) }));
+  }
+
   @OnEvent(ACCESS_TOKEN_REVOKED)
   remember({ jti, expiresAt }: AccessTokenRevokedEvent): void {
     const now = Date.now() / 1000;
@@ -191,11 +262,22 @@ export class AccessTokensService implements OnModuleInit {
     this.revokedJtis.set(jti, expiresAt);
   }
 
-  private hasPlausibleClaims({ iat, exp, sub, cv, sid }: AccessTokenClaims): boolean {
-    if (typeof iat !== 'number' || typeof exp !== 'number' || typeof cv !== 'number') return false;
+  /** Whether Gatehouse's own API is the token's audience (RFC 9068 §4: a resource server refuses tokens for another). */
+  isForThisApi(claims: AccessTokenClaims): boolean {
+    const audience = this.config.jwt.audience;
+    return Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience;
+  }
+
+  private hasPlausibleClaims({ iat, exp, sub, cv, sid, client_id, scope }: AccessTokenClaims): boolean {
+    if (typeof iat !== 'number' || typeof exp !== 'number') return false;
     if (sid !== undefined && (typeof sid !== 'string' || sid.length > 64)) return false;
+    if (client_id !== undefined && (typeof client_id !== 'string' || client_id.length > 64)) return false;
+    if (scope !== undefined && (typeof scope !== 'string' || scope.length > 1024)) return false;
     if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) return false;
     if (exp - iat > this.config.jwt.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) return false;
-    return typeof sub === 'string' && /^[1-9]\d{0,9}$/.test(sub);
+    if (typeof sub !== 'string') return false;
+    // A person: a user id and the credentials version; a client_credentials token: the client and nothing else.
+    if (cv === undefined) return client_id !== undefined && sub === client_id && sid === undefined;
+    return typeof cv === 'number' && /^[1-9]\d{0,9}$/.test(sub);
   }
 }

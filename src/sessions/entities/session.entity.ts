@@ -52,6 +52,46 @@ export class Session {
   @Column({ name: 'last_user_agent', type: 'varchar', length: 512, nullable: true })
   lastUserAgent: string | null;
 
+  /**
+   * `browser`: the hosted login's session, held in a cookie (only its hash,
+   * `cookieHash`, is stored); it issues no tokens itself. `token`: a login
+   * whose tokens a grant issued (the password grant, or a client's code
+   * exchange, then a child of the browser session in `parentId`).
+   */
+  @Column({ type: 'varchar', length: 16, default: 'token' })
+  kind: 'browser' | 'token';
+
+  /** The client the session's tokens were issued to (for a browser session: the client it signed in for); null for first-party logins without a client. */
+  @Index()
+  @Column({ name: 'client_id', type: 'varchar', length: 64, nullable: true })
+  clientId: string | null;
+
+  /** The browser session this one grew from: ending that one ends this one too (OAUTH.md, "The browser session"). */
+  @Index()
+  @Column({ name: 'parent_id', type: 'varchar', length: 36, nullable: true })
+  parentId: string | null;
+
+  /** The scope granted (space-separated), for a client's session: refreshes may only narrow it. */
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  scope: string | null;
+
+  /** The audience (RFC 8707 resource) the session's access tokens are for; null: the default audience. */
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  resource: string | null;
+
+  /** How the person signed in (RFC 8176 values, space-separated: `pwd`, `pwd otp mfa`). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  amr: string | null;
+
+  /** When the person last proved who they are for this session (OIDC `auth_time`). */
+  @Column({ name: 'auth_time', type: Date, nullable: true })
+  authTime: Date | null;
+
+  /** SHA-256 of a browser session's cookie. */
+  @Index({ unique: true })
+  @Column({ name: 'cookie_hash', type: 'varchar', length: 64, nullable: true })
+  cookieHash: string | null;
+
   /** Set on logout, on reuse of a spent refresh token, on a password change, and when the session is ended (DELETE /auth/sessions…). */
   @Index()
   @Column({ name: 'revoked_at', type: Date, nullable: true })

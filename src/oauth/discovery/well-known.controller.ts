@@ -1,0 +1,77 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
+import { SigningKeysService } from '../../tokens/signing-keys.service.js';
+import { TokenEndpointService } from '../grants/token-endpoint.service.js';
+import { PERSON_SCOPES } from '../grants/scopes.js';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from '../clients/client-metadata.js';
+import { GATEHOUSE_API_SCOPE } from '../../access/principal.js';
+import { Public } from '../../access/decorators/public.decorator.js';
+
+/** How long verifiers may cache the key set and the metadata: well inside KEY_PUBLISH_AHEAD (10 minutes by default). */
+const MAX_AGE_SECONDS = 300;
+
+/** What another service needs to verify Gatehouse's tokens without a shared secret. */
+@ApiTags('well-known')
+@Controller('.well-known')
+@Public()
+export class WellKnownController {
+  constructor(
+    private readonly signingKeys: SigningKeysService,
+    private readonly tokenEndpoint: TokenEndpointService,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
+  ) {}
+
+  @Get('jwks.json')
+  @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
+  @ApiOperation({ operationId: 'jwks', summary: 'The public keys that verify access tokens (RFC 7517)', description: 'Empty with JWT_ALGORITHM=HS256: a shared secret is never published.' })
+  @ApiOkResponse({ description: 'The key set', schema: { example: { keys: [{ kty: 'RSA', n: '…', e: 'AQAB', kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', alg: 'RS256', use: 'sig' }] } } })
+  async jwks(): Promise<{ keys: unknown[] }> {
+    return { keys: await this.signingKeys.publishedKeys() };
+  }
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
+  @ApiOperation({ operationId: 'authorizationServerMetadata', summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOkResponse({ description: 'The metadata' })
+  authorizationServerMetadata(): Record<string, unknown> {
+    return this.metadata();
+  }
+
+  @Get('openid-configuration')
+  @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
+  @ApiOperation({ operationId: 'openidConfiguration', summary: 'The same metadata, at the path most JWT verifiers fetch' })
+  @ApiOkResponse({ description: 'The metadata' })
+  openidConfiguration(): Record<string, unknown> {
+    return this.metadata();
+  }
+
+  /**
+   * RFC 8414 §2: only what exists. The grants are the token endpoint's
+   * registered handlers; no id tokens are issued yet, so no OpenID Connect
+   * fields are claimed.
+   */
+  private metadata(): Record<string, unknown> {
+    const base = this.config.publicUrl;
+    const authMethods = [...TOKEN_ENDPOINT_AUTH_METHODS];
+    const confidentialMethods = authMethods.filter((method) => method !== 'none');
+    return {
+      issuer: this.config.jwt.issuer,
+      authorization_endpoint: `${base}/authorize`,
+      token_endpoint: `${base}/auth/token`,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      revocation_endpoint: `${base}/auth/revoke`,
+      introspection_endpoint: `${base}/auth/introspect`,
+      scopes_supported: [...PERSON_SCOPES, GATEHOUSE_API_SCOPE],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: this.tokenEndpoint.grantTypes(),
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      token_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint_auth_methods_supported: [...confidentialMethods, 'bearer'],
+      service_documentation: `${base}/docs`,
+    };
+  }
+}

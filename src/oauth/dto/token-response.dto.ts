@@ -1,0 +1,41 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class TokenResponseDto {
+  @ApiProperty({ description: 'A JWT for `Authorization: Bearer …` (RFC 9068 `at+jwt` when issued to a client).' })
+  access_token: string;
+
+  @ApiProperty({ example: 'bearer' })
+  token_type: 'bearer';
+
+  @ApiProperty({ description: 'Seconds until the access token expires.', example: 1800 })
+  expires_in: number;
+
+  @ApiPropertyOptional({ description: 'An opaque token for the refresh_token grant.' })
+  refresh_token?: string;
+
+  @ApiPropertyOptional({ description: 'The scopes granted, space-separated (tokens issued to a client).', example: 'openid profile' })
+  scope?: string;
+}
+
+export class OAuthErrorDto {
+  @ApiProperty({ example: 401 })
+  statusCode: number;
+
+  @ApiProperty({ enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_target', 'mfa_required'], example: 'invalid_grant' })
+  error: string;
+
+  @ApiProperty({ example: 'Invalid username or password.' })
+  error_description: string;
+
+  @ApiProperty({ example: 'Invalid username or password.' })
+  message: string | string[];
+}
+
+/** 403 from the password grant for an account with two-factor on: no tokens yet, an mfa_token for the second step. */
+export class MfaRequiredDto extends OAuthErrorDto {
+  @ApiProperty({ description: 'Single use, for the urn:gatehouse:params:oauth:grant-type:mfa-otp grant with a code.', example: 'bWZhLXRva2VuLWV4YW1wbGUtdmFsdWUtb2YtNDMtY2hhcnM' })
+  mfa_token: string;
+
+  @ApiProperty({ description: 'Seconds the mfa_token stays valid.', example: 300 })
+  mfa_token_expires_in: number;
+}

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { AccessTokensService, type ClientGrant } from '../../tokens/access-tokens.service.js';
+import type { User } from '../../users/entities/user.entity.js';
+import type { Session } from '../../sessions/entities/session.entity.js';
+import type { SessionDetails } from '../../sessions/sessions.service.js';
+import type { RequestContext } from '../../http/request-context.js';
+import { scopesOf } from '../../access/principal.js';
+import type { TokenResponseDto } from '../dto/token-response.dto.js';
+import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service.js';
+import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { grantError } from '../oauth-error.exception.js';
+
+/** How the session of a grant is started: for which client, scope and audience, from which browser session, and whether with a refresh token. */
+export interface SessionGrant {
+  client: OAuthClient | null;
+  details?: SessionDetails;
+  refreshToken?: boolean;
+  /** A client's session never outlives the browser session it grew from. */
+  expiresAt?: Date;
+}
+
+/**
+ * Every grant ends here: a session (the family of the tokens, listed, ended,
+ * limited in lifetime), the access token signed for it, and the response of
+ * RFC 6749 §5.1. One place, so every grant issues the same way.
+ */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly refreshTokens: RefreshTokensService,
+  ) {}
+
+  /** A new session and its tokens; the user may be deleted between the check and the session: then, too, no grant (`refusal`). */
+  async startSession(user: User | null, request: RequestContext, grant: SessionGrant, refusal: string): Promise<TokenResponseDto> {
+    const issued = user ? await this.refreshTokens.issue(user, request, { clientId: grant.client?.clientId ?? null, ...grant.details }, { refreshToken: grant.refreshToken, expiresAt: grant.expiresAt }) : null;
+    if (!user || !issued) throw grantError(refusal, grant.client);
+    return this.forSession(user, issued.session, issued.refreshToken);
+  }
+
+  /**
+   * The tokens of a session: the access token never outlives it (`exp` and
+   * `expires_in` stop at its absolute end). A client's session gets RFC 9068
+   * tokens with its scope (`scope` may narrow it, RFC 6749 §6), audience and
+   * how the person signed in.
+   */
+  async forSession(user: User, session: Session, refreshToken: string | null, scope = session.scope): Promise<TokenResponseDto> {
+    const grant: ClientGrant | undefined = session.clientId
+      ? { clientId: session.clientId, scope: scope ?? '', resource: session.resource, authTime: session.authTime, amr: scopesOf(session.amr) }
+      : undefined;
+    const { accessToken, expiresIn } = await this.accessTokens.sign(user, session, grant);
+    const response: TokenResponseDto = { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn };
+    if (refreshToken) response.refresh_token = refreshToken;
+    if (grant) response.scope = grant.scope;
+    return response;
+  }
+
+  /** A client_credentials token (RFC 6749 §4.4.3: no refresh token). */
+  async forClient(client: OAuthClient, scopes: string[], resource: string | null): Promise<TokenResponseDto> {
+    const scope = scopes.join(' ');
+    const { accessToken, expiresIn } = await this.accessTokens.signForClient({ clientId: client.clientId, scope, resource });
+    return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, scope };
+  }
+}

@@ -1,0 +1,36 @@
+import { createParamDecorator, ValidationPipe, type ExecutionContext, type Type } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { oauthError } from './oauth-error.exception.js';
+
+const requestBody = createParamDecorator((_data: unknown, context: ExecutionContext): unknown => {
+  return context.switchToHttp().getRequest<{ body?: unknown }>().body ?? {};
+});
+
+function messagesOf(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) => Object.values(error.constraints ?? {}));
+}
+
+/**
+ * The rules of RFC 6749 rather than the app's: unknown parameters are
+ * ignored, not refused (§3.2), and errors come as `invalid_request` (§5.2).
+ */
+function oauthValidation(type: Type): ValidationPipe {
+  return new ValidationPipe({
+    expectedType: type,
+    validateCustomDecorators: true,
+    whitelist: true,
+    transform: true,
+    stopAtFirstError: true,
+    exceptionFactory: (errors) => oauthError('invalid_request', messagesOf(errors)),
+  });
+}
+
+/** The body of an OAuth2 endpoint, validated against `type` (being a custom parameter decorator, the global ValidationPipe leaves it to this one). */
+export function OAuthRequestBody(type: Type): ParameterDecorator {
+  return requestBody(undefined, oauthValidation(type));
+}
+
+/** The same validation after a dispatch: the token endpoint knows the grant's parameters only once it has read grant_type. */
+export async function validateOAuthParameters<T extends object>(type: Type<T>, body: unknown): Promise<T> {
+  return (await oauthValidation(type).transform(body ?? {}, { type: 'body', metatype: type })) as T;
+}

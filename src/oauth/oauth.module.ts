@@ -1,0 +1,69 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CLIENT_AUTHENTICATOR } from '../access/client-authenticator.js';
+import { LoginModule } from '../login/login.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
+import { PagesModule } from '../pages/pages.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthorizationCodesService } from './authorization/authorization-codes.service.js';
+import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
+import { AuthorizationController } from './authorization/authorization.controller.js';
+import { AuthorizationService } from './authorization/authorization.service.js';
+import { BrowserSessionService } from './authorization/browser-session.service.js';
+import { ConsentsService } from './authorization/consents.service.js';
+import { AuthorizationCode } from './authorization/entities/authorization-code.entity.js';
+import { Consent } from './authorization/entities/consent.entity.js';
+import { GrantsController } from './authorization/grants.controller.js';
+import { ClientAuthenticationService } from './client-authentication/client-authentication.service.js';
+import { ClientTokensListener } from './client-tokens.listener.js';
+import { ClientsModule } from './clients/clients.module.js';
+import { WellKnownController } from './discovery/well-known.controller.js';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler.js';
+import { MfaGrant } from './grants/mfa.grant.js';
+import { PasswordGrant } from './grants/password.grant.js';
+import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
+import { TokenEndpointService } from './grants/token-endpoint.service.js';
+import { TokenIssuer } from './grants/token-issuer.service.js';
+import { IntrospectionService } from './introspection/introspection.service.js';
+import { RefreshToken } from './refresh-tokens/entities/refresh-token.entity.js';
+import { RefreshTokensService } from './refresh-tokens/refresh-tokens.service.js';
+import { RevocationService } from './revocation/revocation.service.js';
+import { TokenEndpointController } from './token-endpoint.controller.js';
+
+/** Every grant the token endpoint serves: a new grant is one class and one line here. */
+const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant, PasswordGrant, MfaGrant];
+
+/**
+ * The authorization server: clients, the authorization endpoint and its
+ * hosted pages, the token endpoint and its grants, revocation,
+ * introspection, discovery. Global only for CLIENT_AUTHENTICATOR: the global
+ * guard (AccessModule) authenticates clients on introspection and
+ * revocation without importing this module.
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController],
+  providers: [
+    ...GRANTS,
+    { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
+    { provide: CLIENT_AUTHENTICATOR, useExisting: ClientAuthenticationService },
+    TokenEndpointService,
+    TokenIssuer,
+    RefreshTokensService,
+    IntrospectionService,
+    RevocationService,
+    AuthorizationService,
+    AuthorizationFlowService,
+    AuthorizationCodesService,
+    ConsentsService,
+    BrowserSessionService,
+    ClientTokensListener,
+  ],
+  exports: [TokenEndpointService, CLIENT_AUTHENTICATOR],
+})
+export class OAuthModule {}
