@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { GreetingModule } from './greeting/greeting.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { ClientsModule } from './oauth/clients/clients.module.js';
 import { HttpErrorsFilter } from './http/http-errors.filter.js';
 import { StrictValidationPipe } from './http/strict-validation.pipe.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         AdminModule,
+        ClientsModule,
         GreetingModule,
         HealthModule,
         AuditModule,

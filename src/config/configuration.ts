@@ -76,6 +76,13 @@ export interface AppConfiguration {
   metricsToken: string | null;
   docs: DocsConfiguration;
   mail: MailConfiguration;
+  clients: ClientsConfiguration;
+}
+
+/** The OAuth clients registered with Gatehouse (see "Clients" in docs/API.md). */
+export interface ClientsConfiguration {
+  /** How long a client's previous secret still works after a rotation (0: not at all), so its deployments can take the new one without downtime. */
+  secretGraceSeconds: number;
 }
 
 /**
@@ -583,6 +590,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     metricsToken: readMetricsToken(env, production),
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
+    clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h') },
   };
 }
 
