@@ -35,6 +35,7 @@ const DOCS_TAGS: [name: string, description: string][] = [
   ['password-reset', 'A forgotten password: ask for a mailed link (the same answer for every name), then set a new password with its token.'],
   ['greeting', 'Routes to try a token or Basic credentials on; one is for admins only.'],
   ['users', 'Account management, for admins: list accounts, change a role, end their sessions, delete.'],
+  ['clients', 'The OAuth client registry, for admins: register applications (RFC 7591 metadata), change them, rotate their secrets, delete them.'],
   ['keys', 'The signing keys, for admins: list, rotate, revoke.'],
   ['audit', 'The audit trail, for admins: security events, newest first, filtered and paginated.'],
   ['well-known', 'The public keys (JWKS) and the discovery metadata, for services that verify the tokens.'],

@@ -39,7 +39,7 @@ describe('Swagger', () => {
 
   it('lists the tags in the order a person meets them, each with a description, and declares every tag an operation uses', () => {
     const names = document.tags.map((tag) => tag.name);
-    const firstMet = ['auth', 'sessions', 'two-factor', 'e-mail', 'password-reset', 'greeting', 'users', 'keys', 'audit', 'well-known', 'health'];
+    const firstMet = ['auth', 'sessions', 'two-factor', 'e-mail', 'password-reset', 'greeting', 'users', 'clients', 'keys', 'audit', 'well-known', 'health'];
     expect(names.filter((name) => firstMet.includes(name))).toEqual(firstMet);
     for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();
     const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])));
@@ -65,6 +65,12 @@ describe('Swagger', () => {
     ['get', '/users', ['200', '400', '401', '403'], true],
     ['patch', '/users/{id}', ['200', '400', '401', '403', '404', '409'], true],
     ['delete', '/users/{id}', ['204', '400', '401', '403', '404', '409'], true],
+    ['post', '/clients', ['201', '400', '401', '403'], true],
+    ['get', '/clients', ['200', '400', '401', '403'], true],
+    ['get', '/clients/{client_id}', ['200', '401', '403', '404'], true],
+    ['patch', '/clients/{client_id}', ['200', '400', '401', '403', '404', '409'], true],
+    ['delete', '/clients/{client_id}', ['204', '401', '403', '404'], true],
+    ['post', '/clients/{client_id}/secret', ['201', '400', '401', '403', '404'], true],
     ['get', '/', ['200', '401'], true],
     ['get', '/unprotected', ['200'], false],
     ['get', '/protected', ['200', '401'], true],

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { loadConfiguration, loadDotEnv, StartupError, type AppConfiguration } from '../config/configuration.js';
 
@@ -7,6 +8,20 @@ export function failureOf(tool: string): (message: string) => never {
     console.error(`${tool}: ${message}`);
     process.exit(1);
   };
+}
+
+/**
+ * The command line, read by Node's parseArgs; a mistake in it goes to
+ * `misuse` as one line: the first sentence of Node's message (it goes on with
+ * advice about "--"), lower-cased.
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T, misuse: (problem: string) => never): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    const problem = (error as Error).message.split(/\.(\s|$)/)[0];
+    return misuse(problem.charAt(0).toLowerCase() + problem.slice(1));
+  }
 }
 
 /** The service's configuration (`.env` under the environment, as for the service), or one line saying which variable is wrong. */

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { isValidUsername, isWellFormedPassword, PASSWORD_FORM_RULE, USERNAME_RULE } from '../account-rules/account-rules.js';
-import { configurationOrExit, contextOrExit, failureOf } from './cli-exit.js';
+import { configurationOrExit, contextOrExit, failureOf, parseCommandLine } from './cli-exit.js';
 import { readPassword } from './read-password.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 
@@ -13,15 +12,10 @@ const fail: (message: string) => never = failureOf('user:create');
 /** A mistake in the command line: what is wrong and the usage, in one line. */
 const misuse = (problem: string): never => fail(`${problem}; usage: ${USAGE}`);
 
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({ allowPositionals: true, options: { admin: { type: 'boolean', default: false }, service: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    // Node's message goes on with advice about "--": its first sentence says what is wrong.
-    const problem = (error as Error).message.split(/\.(\s|$)/)[0];
-    return misuse(problem.charAt(0).toLowerCase() + problem.slice(1));
-  }
-})();
+const { values, positionals } = parseCommandLine(
+  { allowPositionals: true, options: { admin: { type: 'boolean', default: false }, service: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } },
+  misuse,
+);
 if (values.help) {
   console.log(HELP);
   process.exit(0);

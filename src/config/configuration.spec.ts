@@ -260,6 +260,14 @@ describe('loadConfiguration', () => {
     expect(loadConfiguration({ ...PRODUCTION, JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: `sqlite:${temp()}/a.sqlite` }).production).toBe(true);
   });
 
+  it('reads CLIENT_SECRET_GRACE: 24 hours by default, 0 for none', () => {
+    const database = `sqlite:${temp()}/a.sqlite`;
+    expect(loadConfiguration({ DATABASE_URL: database }).clients.secretGraceSeconds).toBe(86_400);
+    expect(loadConfiguration({ DATABASE_URL: database, CLIENT_SECRET_GRACE: '90m' }).clients.secretGraceSeconds).toBe(5_400);
+    expect(loadConfiguration({ DATABASE_URL: database, CLIENT_SECRET_GRACE: '0' }).clients.secretGraceSeconds).toBe(0);
+    expect(() => loadConfiguration({ DATABASE_URL: database, CLIENT_SECRET_GRACE: 'a day' })).toThrow(/^CLIENT_SECRET_GRACE must be a duration/);
+  });
+
   it('reads AUDIT_RETENTION and METRICS_TOKEN', () => {
     const token = randomBytes(32).toString('base64url');
     const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, AUDIT_RETENTION: '30d', METRICS_TOKEN: token });

@@ -77,6 +77,7 @@ export interface AppConfiguration {
   docs: DocsConfiguration;
   mail: MailConfiguration;
   oauth: OAuthConfiguration;
+  clients: ClientsConfiguration;
 }
 
 /** The authorization server: see "Sign users in to your application" in the README. */
@@ -85,6 +86,12 @@ export interface OAuthConfiguration {
   passwordGrant: boolean;
   /** How long an authorization code lives (OAUTH.md: at most 60 s). */
   authorizationCodeTtlSeconds: number;
+}
+
+/** The OAuth clients registered with Gatehouse (see "Clients" in docs/API.md). */
+export interface ClientsConfiguration {
+  /** How long a client's previous secret still works after a rotation (0: not at all), so its deployments can take the new one without downtime. */
+  secretGraceSeconds: number;
 }
 
 /**
@@ -593,6 +600,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
     oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60 },
+    clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h') },
   };
 }
 

@@ -12,6 +12,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'access_denied'
   | 'mfa_required';
 
 const STATUS_OF: Record<OAuthErrorCode, number> = {
@@ -21,6 +22,8 @@ const STATUS_OF: Record<OAuthErrorCode, number> = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   invalid_target: 400,
+  // RFC 8628 §3.5: the person declined (a device-flow poll answer).
+  access_denied: 400,
   // RFC 6749 §5.2 says 400; the password grant keeps the 401 it has always answered (OAUTH.md, "Token endpoint"): see grantError.
   invalid_grant: 400,
   // The password was right; the account needs a second factor (the answer carries the mfa_token).

@@ -28,6 +28,16 @@ export const SECURITY_EVENT_TYPES = [
   'email.verified',
   'password.reset-requested',
   'password.reset',
+  'client.created',
+  'client.updated',
+  'client.deleted',
+  'client.secret-rotated',
+  'client.authentication-failed',
+  'token.issued',
+  'authorization.code-issued',
+  'authorization-code.replayed',
+  'consent.granted',
+  'consent.withdrawn',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -8,6 +8,7 @@ import { CreateAuditEvents1764800000000 } from './1764800000000-create-audit-eve
 import { AddEmail1764900000000 } from './1764900000000-add-email.js';
 import { VerifiedEmailUnique1764950000000 } from './1764950000000-verified-email-unique.js';
 import { AddTotpConfirmationAttempts1765000000000 } from './1765000000000-add-totp-confirmation-attempts.js';
+import { CreateOAuthClients1765100000000 } from './1765100000000-create-oauth-clients.js';
 import { CreateAuthorization1765200000000 } from './1765200000000-create-authorization.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
@@ -22,5 +23,6 @@ export const migrations = [
   AddEmail1764900000000,
   VerifiedEmailUnique1764950000000,
   AddTotpConfirmationAttempts1765000000000,
+  CreateOAuthClients1765100000000,
   CreateAuthorization1765200000000,
 ];

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+// Its declarations add request.cookies and reply.setCookie.
+import type {} from '@fastify/cookie';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { Session } from '../../sessions/entities/session.entity.js';

@@ -32,7 +32,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsGra
     const scopes = grantedScopes(client!, scope, false);
     const audience = grantedResource(client!, resource);
     const response = await this.issuer.forClient(client!, scopes, audience);
-    raiseSecurityEvent(this.events, { type: 'token.issued', request, details: { clientId: client!.clientId, grantType: this.grantType, scope: response.scope } });
+    raiseSecurityEvent(this.events, { type: 'token.issued', request, details: { clientId: client!.clientId, grantType: this.grantType, scope: response.scope ?? null } });
     return response;
   }
 }

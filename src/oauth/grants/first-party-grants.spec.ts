@@ -107,7 +107,7 @@ function setUp() {
   ];
   // No client presents itself in these requests: the first-party grants.
   const tokenEndpoint = new TokenEndpointService(grants, { authenticate: async () => null } as unknown as ClientAuthenticationService);
-  const grantToken = (body: Record<string, unknown>) => tokenEndpoint.grant(body, { headers: {} }, REQUEST);
+  const grantToken = (body: Record<string, unknown>) => tokenEndpoint.grant(body, { headers: {}, ip: ADDRESS, id: 'request-1' }, REQUEST);
   return { service, login, grantToken, events, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
 }
 
@@ -127,14 +127,14 @@ describe('LoginService.authenticate', () => {
     const granted = deferred<CountedLogin>();
     loginThrottle.consumeLoginAttempt.mockReturnValueOnce(granted.promise);
 
-    const login = login.authenticate('alice', PASSWORD, REQUEST, 'password');
+    const attemptInFlight = login.authenticate('alice', PASSWORD, REQUEST, 'password');
     await settle();
     expect(loginThrottle.consumeLoginAttempt).toHaveBeenCalledWith('alice', REQUEST);
     expect(usersService.findByUsername).not.toHaveBeenCalled();
     expect(passwordsService.verifyPassword).not.toHaveBeenCalled();
 
     granted.resolve(attempt);
-    expect(await login).toBe(alice);
+    expect(await attemptInFlight).toBe(alice);
     expect(passwordsService.verifyPassword).toHaveBeenCalledWith(PASSWORD, STORED_HASH, ADDRESS);
   });
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RequestContext } from '../../http/request-context.js';
-import { ClientAuthenticationService, type ClientAuthenticationRequest } from '../client-authentication/client-authentication.service.js';
+import { ClientAuthenticationService } from '../client-authentication/client-authentication.service.js';
+import type { ClientAuthenticationRequest } from '../client-authentication/client-authentication-method.js';
 import type { TokenResponseDto } from '../dto/token-response.dto.js';
 import { oauthError } from '../oauth-error.exception.js';
 import { validateOAuthParameters } from '../oauth-request-body.decorator.js';
@@ -46,7 +47,7 @@ export class TokenEndpointService {
     if (!handler) throw oauthError('unsupported_grant_type', `The grant type "${grantType}" is not supported; use one of: ${this.grantTypes().join(', ')}.`);
     const client = await this.clientAuthentication.authenticate(http, body);
     if (!client && !handler.withoutClient) throw oauthError('invalid_client', `The ${grantType} grant needs client authentication.`);
-    if (client && !client.grantTypes.includes(REGISTERED_AS[grantType] ?? grantType)) {
+    if (client && !(client.grantTypes as string[]).includes(REGISTERED_AS[grantType] ?? grantType)) {
       throw oauthError('unauthorized_client', `The client is not registered for the ${grantType} grant.`);
     }
     const parameters = await validateOAuthParameters(handler.parameters, body);

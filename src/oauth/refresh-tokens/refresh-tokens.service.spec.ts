@@ -41,7 +41,7 @@ async function setUp(config: Pick<AppConfiguration, 'refreshTokenTtlSeconds' | '
   const issued = async (user: User): Promise<string> => {
     const issued = await service.issue(user, CLIENT);
     expect(issued?.refreshToken).toEqual(expect.any(String));
-    return issued!.refreshToken;
+    return issued!.refreshToken!;
   };
   const rowOf = (token: string) => refreshTokens.findOneOrFail({ where: { tokenHash: sha256(token) }, relations: { session: true } });
   return { dataSource, service, sessionsService, users, refreshTokens, sessions, addUser, issued, rowOf };

@@ -1,0 +1,226 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
+import { raiseSecurityEvent, type Actor } from '../../security-events/security-event.js';
+import { hashOpaqueToken, mintOpaqueToken, opaqueTokenMatches } from '../../tokens/opaque-token.js';
+import { clientMetadataProblem, isConfidential, responseTypesFor, withDefaults, type ClientChanges, type ClientMetadata } from './client-metadata.js';
+import { OAuthClient } from './entities/oauth-client.entity.js';
+import { CLIENT_DELETED, ClientDeletedEvent } from './events/client-events.js';
+
+/** What a client_id looks like: the ones Gatehouse makes (22 base64url characters), or any such name up to the column's size. */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** 128 random bits: unguessable, though a client_id is no secret (RFC 6749 §2.2). */
+const CLIENT_ID_BYTES = 16;
+/** Far above the 43 characters of a secret Gatehouse makes: a longer one is wrong without being hashed. */
+const MAX_SECRET_LENGTH = 512;
+/** Tries of an update that another change overtook, before it gives up with 409. */
+const UPDATE_ATTEMPTS = 3;
+
+/** The metadata fields, with the RFC 7591 names the API and the audit trail use. */
+const FIELD_NAMES: Record<keyof ClientMetadata, string> = {
+  clientName: 'client_name',
+  logoUri: 'logo_uri',
+  clientUri: 'client_uri',
+  redirectUris: 'redirect_uris',
+  postLogoutRedirectUris: 'post_logout_redirect_uris',
+  grantTypes: 'grant_types',
+  responseTypes: 'response_types',
+  tokenEndpointAuthMethod: 'token_endpoint_auth_method',
+  scope: 'scope',
+  applicationType: 'application_type',
+  skipConsent: 'skip_consent',
+  resources: 'resources',
+};
+const METADATA_FIELDS = Object.keys(FIELD_NAMES) as (keyof ClientMetadata)[];
+
+export type NewClient = ClientChanges & Pick<ClientMetadata, 'clientName'>;
+
+/** A client as just stored, with its secret when one was made: shown this once, never again. */
+export interface IssuedClient {
+  client: OAuthClient;
+  clientSecret: string | null;
+}
+
+export interface RotatedSecret {
+  client: OAuthClient;
+  clientSecret: string;
+  /** When the secret before this one stops working (CLIENT_SECRET_GRACE from now). */
+  previousSecretExpiresAt: Date;
+}
+
+export interface ClientsPage {
+  items: OAuthClient[];
+  total: number;
+}
+
+function metadataOf(client: OAuthClient): ClientMetadata {
+  return Object.fromEntries(METADATA_FIELDS.map((field) => [field, client[field]])) as unknown as ClientMetadata;
+}
+
+function changedFields(before: ClientMetadata, after: ClientMetadata): (keyof ClientMetadata)[] {
+  return METADATA_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+}
+
+/**
+ * The client registry: registration, changes, deletion and secrets. Reads go
+ * to the database every time (a primary-key lookup per token request), so a
+ * deletion, a rotation or a change of redirect URIs counts at once on every
+ * instance, with no cache to clear.
+ */
+@Injectable()
+export class ClientsService {
+  private readonly secretGraceSeconds: number;
+
+  constructor(
+    @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
+    private readonly events: EventEmitter2,
+    @Inject(APP_CONFIGURATION) config: AppConfiguration,
+  ) {
+    this.secretGraceSeconds = config.clients.secretGraceSeconds;
+  }
+
+  /**
+   * Registers a client (RFC 7591 §2's defaults for what is left out); a
+   * confidential one gets a secret, returned this once and stored as its
+   * SHA-256. Bad metadata is a 400 and nothing is stored.
+   */
+  async create(given: NewClient, by: Actor): Promise<IssuedClient> {
+    const metadata = withDefaults(given);
+    refuseProblems(metadata);
+    const clientSecret = isConfidential(metadata) ? mintOpaqueToken() : null;
+    const client = this.clients.create({
+      ...metadata,
+      clientId: mintOpaqueToken(CLIENT_ID_BYTES),
+      secretHash: clientSecret === null ? null : hashOpaqueToken(clientSecret),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+    });
+    // One INSERT, atomic by itself: on SQLite's one shared connection a transaction could swallow other requests' statements.
+    const saved = await this.clients.save(client, { transaction: false });
+    raiseSecurityEvent(this.events, {
+      type: 'client.created',
+      ...by,
+      details: { clientId: saved.clientId, clientName: saved.clientName, grantTypes: saved.grantTypes.join(' '), tokenEndpointAuthMethod: saved.tokenEndpointAuthMethod, skipConsent: saved.skipConsent },
+    });
+    return { client: saved, clientSecret };
+  }
+
+  /** Oldest first. */
+  async findPage(page: number, pageSize: number): Promise<ClientsPage> {
+    const [items, total] = await this.clients.findAndCount({ order: { createdAt: 'ASC', clientId: 'ASC' }, skip: (page - 1) * pageSize, take: pageSize });
+    return { items, total };
+  }
+
+  /** The client as registered now, or null (no such client, or deleted): what every authentication and authorization reads. */
+  async findActive(clientId: string): Promise<OAuthClient | null> {
+    if (typeof clientId !== 'string' || !CLIENT_ID_PATTERN.test(clientId)) return null;
+    return this.clients.findOneBy({ clientId });
+  }
+
+  /** The client, or 404. */
+  async findOrThrow(clientId: string): Promise<OAuthClient> {
+    return (await this.findActive(clientId)) ?? notFound(clientId);
+  }
+
+  /**
+   * Whether `secret` is the client's secret, or its previous one while that
+   * is within its grace period. Both are compared, in constant time, whatever
+   * the first comparison says.
+   */
+  verifySecret(client: OAuthClient, secret: string): boolean {
+    if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) return false;
+    const current = opaqueTokenMatches(secret, client.secretHash);
+    const previousValid = client.previousSecretExpiresAt !== null && client.previousSecretExpiresAt.getTime() > Date.now();
+    const previous = opaqueTokenMatches(secret, previousValid ? client.previousSecretHash : null);
+    return current || previous;
+  }
+
+  /**
+   * PATCH: the given fields replace the stored ones, and the result is checked
+   * as a whole, as a new registration would be. It is written only over the
+   * revision that was read and checked: if another change came first, the
+   * update starts again from the new state. A client made confidential gets a
+   * secret (returned this once); one made public loses its secrets.
+   */
+  async update(clientId: string, changes: ClientChanges, by: Actor): Promise<IssuedClient> {
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as ClientChanges;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.findOrThrow(clientId);
+      const before = metadataOf(current);
+      const after: ClientMetadata = { ...before, ...given };
+      if (given.grantTypes !== undefined && given.responseTypes === undefined && Array.isArray(after.grantTypes)) after.responseTypes = responseTypesFor(after.grantTypes);
+      refuseProblems(after);
+      const fields = changedFields(before, after);
+      if (fields.length === 0) return { client: current, clientSecret: null };
+
+      const { columns: secretColumns, clientSecret } = secretChange(current, after);
+      const { affected } = await this.clients
+        .createQueryBuilder()
+        .update()
+        .set({ ...after, ...secretColumns, revision: () => 'revision + 1' })
+        .where({ clientId, revision: current.revision })
+        .execute();
+      if (affected === 1) {
+        raiseSecurityEvent(this.events, { type: 'client.updated', ...by, details: { clientId, fields: fields.map((field) => FIELD_NAMES[field]).join(' '), secretIssued: clientSecret !== null } });
+        return { client: await this.findOrThrow(clientId), clientSecret };
+      }
+      if (attempt === UPDATE_ATTEMPTS) throw new ConflictException('The client kept changing while this update was being made; try again.');
+    }
+  }
+
+  /**
+   * A new secret, returned this once. The one it replaces keeps working for
+   * CLIENT_SECRET_GRACE, so the client's deployments can take the new one
+   * without downtime; only one previous secret is kept. One UPDATE moves the
+   * current hash to the previous one, so two rotations at once both leave a
+   * working secret behind.
+   */
+  async rotateSecret(clientId: string, by: Actor): Promise<RotatedSecret> {
+    if (!CLIENT_ID_PATTERN.test(clientId)) notFound(clientId);
+    const clientSecret = mintOpaqueToken();
+    // A whole second, as the answer gives it (seconds since the epoch, like RFC 7591's other times): at least the grace, and none at all for 0.
+    const now = Date.now() / 1000;
+    const previousSecretExpiresAt = new Date((this.secretGraceSeconds === 0 ? Math.floor(now) : Math.ceil(now + this.secretGraceSeconds)) * 1000);
+    const { affected } = await this.clients
+      .createQueryBuilder()
+      .update()
+      .set({ previousSecretHash: () => 'secret_hash', previousSecretExpiresAt, secretHash: hashOpaqueToken(clientSecret), revision: () => 'revision + 1' })
+      .where({ clientId })
+      .andWhere('token_endpoint_auth_method <> :none', { none: 'none' })
+      .execute();
+    if (affected !== 1) {
+      await this.findOrThrow(clientId);
+      throw new BadRequestException('The client is public (token_endpoint_auth_method none): it has no secret to rotate.');
+    }
+    raiseSecurityEvent(this.events, { type: 'client.secret-rotated', ...by, details: { clientId, previousSecretExpiresAt: previousSecretExpiresAt.toISOString() } });
+    return { client: await this.findOrThrow(clientId), clientSecret, previousSecretExpiresAt };
+  }
+
+  /** Deletes the client; CLIENT_DELETED's subscribers end what it held before this returns. */
+  async delete(clientId: string, by: Actor): Promise<void> {
+    if (!CLIENT_ID_PATTERN.test(clientId)) notFound(clientId);
+    const { affected } = await this.clients.createQueryBuilder().delete().where({ clientId }).execute();
+    if (affected !== 1) notFound(clientId);
+    await this.events.emitAsync(CLIENT_DELETED, new ClientDeletedEvent(clientId));
+    raiseSecurityEvent(this.events, { type: 'client.deleted', ...by, details: { clientId } });
+  }
+}
+
+function refuseProblems(metadata: ClientMetadata): void {
+  const problem = clientMetadataProblem(metadata, 'admin');
+  if (problem) throw new BadRequestException(problem);
+}
+
+/** The secret columns after a change of token_endpoint_auth_method between public and confidential, and the new secret if one was made. */
+function secretChange(current: OAuthClient, after: ClientMetadata): { columns: Partial<OAuthClient>; clientSecret: string | null } {
+  const [was, is] = [isConfidential(current), isConfidential(after)];
+  if (was === is) return { columns: {}, clientSecret: null };
+  const clientSecret = is ? mintOpaqueToken() : null;
+  return { columns: { secretHash: clientSecret === null ? null : hashOpaqueToken(clientSecret), previousSecretHash: null, previousSecretExpiresAt: null }, clientSecret };
+}
+
+function notFound(clientId: string): never {
+  throw new NotFoundException(CLIENT_ID_PATTERN.test(clientId) ? `There is no client with client_id ${clientId}.` : 'There is no such client.');
+}
