@@ -3,11 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import type { AppConfiguration, DocsConfiguration } from './config/configuration.js';
+import type { AppConfiguration } from './config/configuration.js';
 import { createLogger, logRequests } from './logging/logger.js';
 import { PinoLoggerService } from './logging/pino-logger.service.js';
 import { sendSecurityHeaders } from './http/security-headers.js';
@@ -16,6 +16,11 @@ import { checkRequestBodies } from './http/request-bodies.js';
 import { serveMetrics } from './metrics/metrics-endpoint.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { recordRequestDurations } from './metrics/request-durations.js';
+import { DOCS_CLIENT_ID } from './oauth/clients/docs-client.service.js';
+import { TokenEndpointService } from './oauth/grants/token-endpoint.service.js';
+import { TOKEN_OPERATION_ID } from './oauth/token-endpoint.controller.js';
+import { GATEHOUSE_API_SCOPE } from './access/principal.js';
+import { SCOPE_DESCRIPTIONS } from './oauth/grants/scopes.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -68,32 +73,62 @@ const FOCUS_OAUTH2_FORM = new Function(`
   }).observe(document.body, { childList: true, subtree: true });
 `);
 
-function setUpSwagger(app: NestFastifyApplication, docs: DocsConfiguration): void {
+/**
+ * The token endpoint as its registered grants make it: one request body per
+ * grant (oneOf), and a line per grant in the description. Derived here, from
+ * TokenEndpointService, so a new grant documents itself.
+ */
+function describeGrants(document: OpenAPIObject, tokenEndpoint: TokenEndpointService): void {
+  const operation = Object.values(document.paths)
+    .flatMap((path) => Object.values(path))
+    .find((candidate) => (candidate as { operationId?: string }).operationId === TOKEN_OPERATION_ID) as { description?: string; requestBody?: { content: Record<string, { schema: unknown }> } } | undefined;
+  if (!operation?.requestBody) return;
+  const handlers = tokenEndpoint.enabledHandlers();
+  const schema = { oneOf: handlers.map((handler) => ({ $ref: `#/components/schemas/${handler.parameters.name}` })) };
+  for (const media of Object.values(operation.requestBody.content)) media.schema = schema;
+  operation.description = `Grants:\n${handlers.map((handler) => `- ${handler.summary}`).join('\n')}\n\n${operation.description ?? ''}`;
+}
+
+function setUpSwagger(app: NestFastifyApplication, config: AppConfiguration): void {
+  const docs = config.docs;
+  const scopes = Object.fromEntries(['openid', 'profile', 'email', GATEHOUSE_API_SCOPE].map((scope) => [scope, SCOPE_DESCRIPTIONS[scope]]));
+  const flows: Record<string, unknown> = {
+    authorizationCode: { authorizationUrl: '/authorize', tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes },
+  };
+  if (config.oauth.passwordGrant) flows.password = { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes };
   const builder = new DocumentBuilder()
     .setTitle('Gatehouse')
     .setDescription(
-      'An authentication API: register, get a token (OAuth2 password grant), call protected routes with Bearer or Basic.\n\n' +
-        'Click **Authorize** and log in through the OAuth2 password form (leave client_id and client_secret empty), or give a Bearer token or Basic credentials.',
+      'An authentication API and OAuth 2.1 authorization server: register, sign in through the hosted login page (authorization code flow with PKCE), call protected routes with Bearer or Basic.\n\n' +
+        `Click **Authorize**, tick the scopes (\`${GATEHOUSE_API_SCOPE}\` lets the token act on this API), and sign in with the authorization code flow: Swagger UI opens Gatehouse's login page (client \`${DOCS_CLIENT_ID}\`, PKCE). ` +
+        'Or log in through the password form (first-party, while PASSWORD_GRANT is on), or give a Bearer token or Basic credentials.',
     )
     .setVersion(packageVersion())
     // The Authorize dialog lists the schemes in this order: the one the description recommends first.
     .addOAuth2(
       {
         type: 'oauth2',
-        description: 'Log in with a username and password: Swagger UI calls `POST /auth/token` and sends the token it gets with every request. Leave client_id and client_secret empty.',
-        flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
+        description: `The authorization code flow with PKCE through Gatehouse's login page (client_id \`${DOCS_CLIENT_ID}\`, no secret); or the password form. Swagger UI sends the token it gets with every request.`,
+        flows,
       },
       'oauth2',
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic');
   for (const [name, description] of DOCS_TAGS) builder.addTag(name, description);
-  const document = SwaggerModule.createDocument(app, builder.build());
+  const tokenEndpoint = app.get(TokenEndpointService);
+  const document = SwaggerModule.createDocument(app, builder.build(), { extraModels: tokenEndpoint.enabledHandlers().map((handler) => handler.parameters) });
+  describeGrants(document, tokenEndpoint);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Gatehouse API',
     // Kept across reloads in localStorage, Basic and OAuth2 passwords and tokens included, in plain text: off in production unless asked for.
-    swaggerOptions: { persistAuthorization: docs.persistAuthorization, onComplete: FOCUS_OAUTH2_FORM },
+    swaggerOptions: {
+      persistAuthorization: docs.persistAuthorization,
+      onComplete: FOCUS_OAUTH2_FORM,
+      oauth2RedirectUrl: `${config.publicUrl}/docs/oauth2-redirect.html`,
+      initOAuth: { clientId: DOCS_CLIENT_ID, usePkceWithAuthorizationCodeGrant: true, scopes: ['openid', GATEHOUSE_API_SCOPE] },
+    },
   });
 }
 
@@ -145,7 +180,7 @@ function configureFastify(app: NestFastifyApplication, config: AppConfiguration,
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, methods: CORS_METHODS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }
-  if (config.docs.enabled) setUpSwagger(app, config.docs);
+  if (config.docs.enabled) setUpSwagger(app, config);
 }
 
 /**

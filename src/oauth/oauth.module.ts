@@ -19,6 +19,7 @@ import { GrantsController } from './authorization/grants.controller.js';
 import { ClientAuthenticationService } from './client-authentication/client-authentication.service.js';
 import { ClientTokensListener } from './client-tokens.listener.js';
 import { ClientsModule } from './clients/clients.module.js';
+import { DocsClientService } from './clients/docs-client.service.js';
 import { WellKnownController } from './discovery/well-known.controller.js';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
@@ -63,6 +64,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     ConsentsService,
     BrowserSessionService,
     ClientTokensListener,
+    DocsClientService,
   ],
   exports: [TokenEndpointService, CLIENT_AUTHENTICATOR],
 })

@@ -107,6 +107,22 @@ export class ClientsService {
     return { client: saved, clientSecret };
   }
 
+  /**
+   * A client Gatehouse itself needs (Swagger UI's), under a fixed id: created,
+   * or brought up to date with `metadata` (PUBLIC_URL may have changed), at
+   * start-up. Public and secretless only. Several instances starting at once
+   * may race to create it: the loser finds it made.
+   */
+  async ensureBuiltIn(clientId: string, given: NewClient): Promise<OAuthClient> {
+    const metadata = withDefaults(given);
+    refuseProblems(metadata);
+    if (isConfidential(metadata)) throw new Error('a built-in client is public');
+    const existing = await this.findActive(clientId);
+    if (existing && changedFields(metadataOf(existing), metadata).length === 0) return existing;
+    await this.clients.upsert({ ...metadata, clientId, secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null }, { conflictPaths: ['clientId'] });
+    return (await this.findActive(clientId))!;
+  }
+
   /** Oldest first. */
   async findPage(page: number, pageSize: number): Promise<ClientsPage> {
     const [items, total] = await this.clients.findAndCount({ order: { createdAt: 'ASC', clientId: 'ASC' }, skip: (page - 1) * pageSize, take: pageSize });

@@ -70,7 +70,7 @@ describe('RefreshTokensService', () => {
     const first = await issued(alice);
 
     const rotation = await service.rotate(first, CLIENT);
-    expect(rotation).toEqual({ ok: true, userId: alice.id, sessionId: expect.any(String), sessionExpiresAt: expect.any(Date), next: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(rotation).toEqual({ ok: true, userId: alice.id, session: expect.objectContaining({ id: expect.any(String), expiresAt: expect.any(Date) }), next: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(rotation.ok && rotation.next).not.toBe(first);
     const spent = await rowOf(first);
     expect(spent.spentAt).toBeInstanceOf(Date);
