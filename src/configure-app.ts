@@ -16,6 +16,7 @@ import { checkRequestBodies } from './http/request-bodies.js';
 import { serveMetrics } from './metrics/metrics-endpoint.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { recordRequestDurations } from './metrics/request-durations.js';
+import { configurePages } from './pages/configure-pages.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -163,6 +164,7 @@ export async function createApp(config: AppConfiguration): Promise<NestFastifyAp
     abortOnError: false,
   });
   configureFastify(app, config, logger);
+  await configurePages(app, config);
   return app;
 }
 
