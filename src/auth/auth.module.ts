@@ -30,6 +30,7 @@ import { EmailController } from './email.controller.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
+import { EmailLinkPagesController } from './email-link-pages.controller.js';
 
 @Module({
   imports: [
@@ -45,7 +46,7 @@ import { PasswordResetService } from './password-reset.service.js';
     RecoveryModule,
     ThrottleModule,
   ],
-  controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, WellKnownController],
+  controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, EmailLinkPagesController, WellKnownController],
   providers: [
     // In this order: who is calling, then whether their role may.
     { provide: APP_GUARD, useClass: AuthenticatedGuard },
