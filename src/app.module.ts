@@ -12,15 +12,18 @@ import { DatabaseModule } from './database/database.module.js';
 import { GreetingModule } from './greeting/greeting.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { HttpErrorsFilter } from './http/http-errors.filter.js';
 import { StrictValidationPipe } from './http/strict-validation.pipe.js';
+import { PageOrApiErrorsFilter } from './pages/page-or-api-errors.filter.js';
+import { PagesModule } from './pages/pages.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /**
  * The HTTP service. The global pipe and filter are providers, so they take
  * part in dependency injection like everything else; the guards that make
- * every route protected unless it says @Public() come with AccessModule.
+ * every route protected unless it says @Public() come with AccessModule. The
+ * filter answers the API's errors as JSON (HttpErrorsFilter) and the hosted
+ * pages' as HTML.
  */
 @Module({})
 export class AppModule {
@@ -33,6 +36,7 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true }),
         DatabaseModule,
         MetricsModule,
+        PagesModule,
         RedisModule,
         UsersModule,
         AccessModule,
@@ -45,7 +49,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useClass: StrictValidationPipe },
-        { provide: APP_FILTER, useClass: HttpErrorsFilter },
+        { provide: APP_FILTER, useClass: PageOrApiErrorsFilter },
       ],
     };
   }

@@ -78,6 +78,11 @@ describe('the folders of src/', () => {
     expect(importersOfAudit.sort()).toEqual(['.', 'cli']);
   });
 
+  it('keep the hosted pages infrastructure: they import configuration and http, and the features import them', () => {
+    const graph = folderGraph();
+    expect([...(graph.get('pages') ?? [])].sort()).toEqual(['config', 'http']);
+  });
+
   it('finds a loop when there is one (the check itself)', () => {
     expect(findLoop(new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]))).toEqual(['a', 'b', 'c', 'a']);
   });

@@ -21,6 +21,7 @@ import { TokenEndpointService } from './oauth/grants/token-endpoint.service.js';
 import { TOKEN_OPERATION_ID } from './oauth/token-endpoint.controller.js';
 import { GATEHOUSE_API_SCOPE } from './access/principal.js';
 import { SCOPE_DESCRIPTIONS } from './oauth/grants/scopes.js';
+import { configurePages } from './pages/configure-pages.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -199,6 +200,7 @@ export async function createApp(config: AppConfiguration): Promise<NestFastifyAp
     abortOnError: false,
   });
   configureFastify(app, config, logger);
+  await configurePages(app, config);
   return app;
 }
 

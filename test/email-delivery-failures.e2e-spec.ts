@@ -35,7 +35,7 @@ describe('mail delivery when the SMTP server fails', () => {
   it('delivers with the credentials of SMTP_URL (URL-encoded), and a verified address gets its reset link', async () => {
     smtp.behaviour = 'accept';
     await testApp.http().post('/auth').send({ username: 'steady', password: PASSWORD, email: 'steady@example.test' }).expect(201);
-    await testApp.http().post('/auth/email/verify').send({ token: linkIn(await smtp.nextMailTo('steady@example.test'), '/auth/email/verify').token }).expect(204);
+    await testApp.http().post('/auth/email/verify').send({ token: linkIn(await smtp.nextMailTo('steady@example.test'), '/verify-email').token }).expect(204);
     expect(logged(errors, /mail/)).toEqual([]);
   });
 

@@ -24,6 +24,12 @@ describe('with e-mail turned off', () => {
       const answer = await testApp.http()[method](path).set('Authorization', auth).send(body).expect(404);
       expect(answer.body, `${method} ${path}`).toEqual({ statusCode: 404, error: 'Not Found', message: OFF });
     }
+    // The pages the mails link to, too: as pages.
+    for (const path of ['/verify-email', `/reset-password?token=${'x'.repeat(43)}`]) {
+      const page = await testApp.http().get(path).expect(404);
+      expect(page.headers['content-type'], path).toBe('text/html; charset=utf-8');
+      expect(page.text).toContain(OFF);
+    }
     const refused = await testApp.http().post('/auth').send({ username: 'with-mail', password, email: 'with-mail@example.test' }).expect(400);
     expect(refused.body.message).toBe(`email: ${OFF}`);
     expect((await testApp.http().get('/auth/me').set('Authorization', auth).expect(200)).body).toMatchObject({ email: null, emailVerified: false });

@@ -52,12 +52,12 @@ describe('the outbox (no SMTP_URL)', () => {
     expect(statSync(verification.file).mode & 0o777).toBe(0o600);
     expect(verification.parsed.to).toMatchObject({ text: 'outboxed@example.test' });
     expect(verification.parsed.from?.text).toBe('"Gatehouse" <no-reply@localhost>');
-    await testApp.http().post('/auth/email/verify').send({ token: tokenIn(verification.text, '/auth/email/verify') }).expect(204);
+    await testApp.http().post('/auth/email/verify').send({ token: tokenIn(verification.text, '/verify-email') }).expect(204);
 
     await testApp.http().post('/auth/password/forgot').send({ username: 'outboxed' }).expect(202);
     const reset = await lastOutboxMessage('password-reset');
     expect(reset.parsed.subject).toBe('Reset your password');
-    await testApp.http().post('/auth/password/reset').send({ token: tokenIn(reset.text, '/auth/password/reset'), newPassword: 'violet-tangerine-kayak' }).expect(204);
+    await testApp.http().post('/auth/password/reset').send({ token: tokenIn(reset.text, '/reset-password'), newPassword: 'violet-tangerine-kayak' }).expect(204);
     await testApp.http().post('/auth/token').type('form').send({ username: 'outboxed', password: 'violet-tangerine-kayak' }).expect(200);
     expect((await lastOutboxMessage('password-changed')).parsed.subject).toBe('Your password was reset');
     expect(readdirSync(outbox).filter((name) => name.endsWith('.eml'))).toHaveLength(3);

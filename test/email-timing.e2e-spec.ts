@@ -23,7 +23,7 @@ beforeAll(async () => {
     THROTTLE_MAILS: '100000',
   });
   await testApp.http().post('/auth').send({ username: 'timed', password: 'correct-horse-battery', email: 'timed@example.test' }).expect(201);
-  await testApp.http().post('/auth/email/verify').send({ token: linkIn(await smtp.nextMailTo('timed@example.test'), '/auth/email/verify').token }).expect(204);
+  await testApp.http().post('/auth/email/verify').send({ token: linkIn(await smtp.nextMailTo('timed@example.test'), '/verify-email').token }).expect(204);
 });
 afterAll(async () => {
   await testApp?.close();

@@ -46,7 +46,7 @@ const newClient = () => `198.51.100.${++lastClient}`;
 /** An account whose address was verified through the mailed link; returns what a test needs of it. */
 async function accountWithVerifiedEmail(username: string, email = `${username}@example.test`) {
   const registered = await testApp.http().post('/auth').send({ username, password: PASSWORD, email }).expect(201);
-  const { token } = linkIn(await smtp.nextMailTo(email), '/auth/email/verify');
+  const { token } = linkIn(await smtp.nextMailTo(email), '/verify-email');
   await recovery('/auth/email/verify').send({ token }).expect(204);
   return { id: registered.body.id as number, username, email };
 }
@@ -62,7 +62,7 @@ function recovery(path: '/auth/email/verify' | '/auth/password/reset', client = 
 
 async function resetTokenFor(username: string, email: string): Promise<string> {
   await forgot({ username }).expect(202);
-  return linkIn(await smtp.nextMailTo(email), '/auth/password/reset').token;
+  return linkIn(await smtp.nextMailTo(email), '/reset-password').token;
 }
 
 describe('e-mail addresses and their verification, over a real SMTP server', () => {
@@ -73,8 +73,8 @@ describe('e-mail addresses and their verification, over a real SMTP server', () 
     const mail = await smtp.nextMailTo('Reg.One@Example.test');
     expect(mail.parsed.from?.text).toBe('"Gatehouse" <no-reply@gatehouse.test>');
     expect(mail.parsed.subject).toBe('Confirm your e-mail address');
-    const { link, token } = linkIn(mail, '/auth/email/verify');
-    expect(link.startsWith(`${PUBLIC_URL}/auth/email/verify?token=`)).toBe(true);
+    const { link, token } = linkIn(mail, '/verify-email');
+    expect(link.startsWith(`${PUBLIC_URL}/verify-email?token=`)).toBe(true);
     expect(mail.parsed.html).toContain(`href="${link}"`);
     expect(mail.parsed.html).toContain(codeIn(mail));
     expect(mail.raw).toMatch(/Content-Type: multipart\/alternative/);
@@ -108,7 +108,7 @@ describe('e-mail addresses and their verification, over a real SMTP server', () 
     const second = await smtp.nextMailTo('later-two@example.test');
     // A token mailed to an address the account no longer has proves nothing.
     await testApp.http().put('/auth/email').set('Authorization', bearer).send({ email: 'later-three@example.test', currentPassword: PASSWORD }).expect(204);
-    await recovery('/auth/email/verify').send({ token: linkIn(second, '/auth/email/verify').token }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(second, '/verify-email').token }).expect(400);
     await recovery('/auth/email/verify').send({ email: 'later-two@example.test', code: codeIn(second) }).expect(400);
     expect((await testApp.http().get('/auth/me').set('Authorization', bearer).expect(200)).body).toMatchObject({ email: 'later-three@example.test', emailVerified: false });
   });
@@ -143,8 +143,8 @@ describe('e-mail addresses and their verification, over a real SMTP server', () 
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.body.message).toMatch(/^Too many mails to this account; try again in \d+ seconds\.$/);
     // A refused resend voids nothing: the last mail sent still works, and only it.
-    await recovery('/auth/email/verify').send({ token: linkIn(first, '/auth/email/verify').token }).expect(400);
-    await recovery('/auth/email/verify').send({ token: linkIn(last, '/auth/email/verify').token }).expect(204);
+    await recovery('/auth/email/verify').send({ token: linkIn(first, '/verify-email').token }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(last, '/verify-email').token }).expect(204);
     expect((await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(409)).body.message).toBe('The e-mail address is already verified.');
   });
 
@@ -164,8 +164,8 @@ describe('password reset by e-mail, over a real SMTP server', () => {
     expect((await forgot({ username }).expect(202)).body).toEqual(FORGOT_ANSWER);
     const mail = await smtp.nextMailTo(email);
     expect(mail.parsed.subject).toBe('Reset your password');
-    const { link, token } = linkIn(mail, '/auth/password/reset');
-    expect(link.startsWith(`${PUBLIC_URL}/auth/password/reset?token=`)).toBe(true);
+    const { link, token } = linkIn(mail, '/reset-password');
+    expect(link.startsWith(`${PUBLIC_URL}/reset-password?token=`)).toBe(true);
 
     // The policy applies, and a refusal leaves the token usable.
     const weak = await recovery('/auth/password/reset').send({ token, newPassword: 'reset-one-password' }).expect(400);
@@ -189,7 +189,7 @@ describe('password reset by e-mail, over a real SMTP server', () => {
   it('takes the e-mail address instead of the username, in any case', async () => {
     const { email } = await accountWithVerifiedEmail('reset-two');
     await forgot({ email: email.toUpperCase() }).expect(202);
-    const { token } = linkIn(await smtp.nextMailTo(email), '/auth/password/reset');
+    const { token } = linkIn(await smtp.nextMailTo(email), '/reset-password');
     await recovery('/auth/password/reset').send({ token, newPassword: NEW_PASSWORD }).expect(204);
     await testApp.http().post('/auth/token').type('form').send({ username: 'reset-two', password: NEW_PASSWORD }).expect(200);
   });
@@ -241,7 +241,7 @@ describe('password reset by e-mail, over a real SMTP server', () => {
     // Time passes: every token of the account is past its end.
     await testApp.app.get(DataSource).query(`UPDATE recovery_tokens SET expires_at = created_at WHERE user_id = (SELECT id FROM users WHERE username = '${username}')`);
     await recovery('/auth/password/reset').send({ token, newPassword: NEW_PASSWORD }).expect(400);
-    await recovery('/auth/email/verify').send({ token: linkIn(verification, '/auth/email/verify').token }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(verification, '/verify-email').token }).expect(400);
     await recovery('/auth/email/verify').send({ email: 'expired-two@example.test', code: codeIn(verification) }).expect(400);
   });
 
@@ -301,7 +301,7 @@ describe('the newest code, link and reset token only', () => {
     await testApp.http().post('/auth/email/resend').set('Authorization', bearer).expect(202);
     const newer = await smtp.nextMailTo('newest-one@example.test');
     if (codeIn(older) !== codeIn(newer)) await recovery('/auth/email/verify').send({ email: 'newest-one@example.test', code: codeIn(older) }).expect(400);
-    await recovery('/auth/email/verify').send({ token: linkIn(older, '/auth/email/verify').token }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(older, '/verify-email').token }).expect(400);
     expect((await testApp.http().get('/auth/me').set('Authorization', bearer).expect(200)).body.emailVerified).toBe(false);
     await recovery('/auth/email/verify').send({ email: 'newest-one@example.test', code: codeIn(newer) }).expect(204);
   });
@@ -352,15 +352,15 @@ describe('e-mail addresses cannot be enumerated or squatted', () => {
     const victim = await testApp.http().post('/auth').set('X-Forwarded-For', newClient()).send({ username: 'victim-one', password: PASSWORD, email: 'victim-one@example.test' }).expect(201);
     expect(victim.body).toMatchObject({ email: 'victim-one@example.test', emailVerified: false });
     const victimsMail = await smtp.nextMailTo('victim-one@example.test');
-    await recovery('/auth/email/verify').send({ token: linkIn(victimsMail, '/auth/email/verify').token }).expect(204);
+    await recovery('/auth/email/verify').send({ token: linkIn(victimsMail, '/verify-email').token }).expect(204);
     expect((await testApp.http().get('/auth/me').set('Authorization', basic('victim-one', PASSWORD)).expect(200)).body.emailVerified).toBe(true);
     // The squatter's mail went to the victim's mailbox; even used, it verifies nothing now.
-    const refused = await recovery('/auth/email/verify').send({ token: linkIn(squattersMail, '/auth/email/verify').token }).expect(400);
+    const refused = await recovery('/auth/email/verify').send({ token: linkIn(squattersMail, '/verify-email').token }).expect(400);
     expect(refused.body.error).toBe('invalid_grant');
     expect((await testApp.http().get('/auth/me').set('Authorization', basic('squatter-one', PASSWORD)).expect(200)).body).toMatchObject({ email: 'victim-one@example.test', emailVerified: false });
     // A reset by the address reaches the verified owner only.
     await forgot({ email: 'victim-one@example.test' }).expect(202);
-    await recovery('/auth/password/reset').send({ token: linkIn(await smtp.nextMailTo('victim-one@example.test'), '/auth/password/reset').token, newPassword: NEW_PASSWORD }).expect(204);
+    await recovery('/auth/password/reset').send({ token: linkIn(await smtp.nextMailTo('victim-one@example.test'), '/reset-password').token, newPassword: NEW_PASSWORD }).expect(204);
     await testApp.http().post('/auth/token').type('form').send({ username: 'victim-one', password: NEW_PASSWORD }).expect(200);
     await mailSettled(testApp);
   });
@@ -378,7 +378,7 @@ describe('e-mail addresses cannot be enumerated or squatted', () => {
     await recovery('/auth/email/verify').send({ email: 'piled-one@example.test', code: newest }).expect(204);
     expect((await testApp.http().get('/auth/me').set('Authorization', basic('piler-three', PASSWORD)).expect(200)).body.emailVerified).toBe(true);
     // Once verified, the other accounts' links are void too.
-    await recovery('/auth/email/verify').send({ token: linkIn(mails[0], '/auth/email/verify').token }).expect(400);
+    await recovery('/auth/email/verify').send({ token: linkIn(mails[0], '/verify-email').token }).expect(400);
   });
 
   it('verifies an address on one account at most when two verify it at once (20 rounds)', async () => {

@@ -17,11 +17,12 @@ import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { SessionsController } from './sessions.controller.js';
 import { TwoFactorController } from './two-factor.controller.js';
+import { EmailLinkPagesController } from './email-link-pages.controller.js';
 
 /** The account: registration, password change and reset, e-mail, two-factor, sessions. Tokens are the OAuth module's. */
 @Module({
   imports: [UsersModule, PasswordsModule, PasswordPolicyModule, LoginModule, SessionsModule, MfaModule, MailModule, RecoveryModule, ThrottleModule],
-  controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController],
+  controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, EmailLinkPagesController],
   providers: [AuthService, AdminBootstrapService, EmailVerificationService, PasswordResetService],
 })
 export class AuthModule {}

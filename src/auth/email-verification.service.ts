@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable } from '@nes
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { emailKey } from '../account-rules/account-rules.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { EMAIL_LINK_PAGES, emailLink } from '../mail/email-links.js';
 import { MailService } from '../mail/mail.service.js';
 import type { RecoveryToken } from '../recovery/entities/recovery-token.entity.js';
 import { RECOVERY_TOKEN_TTL_SECONDS, RecoveryTokensService } from '../recovery/recovery-tokens.service.js';
@@ -85,8 +86,8 @@ export class EmailVerificationService {
             return { template: 'email-in-use', values: { username: owner.username, time: new Date().toISOString(), publicUrl: this.config.publicUrl } };
           }
           raiseSecurityEvent(this.events, { type: 'email.verification-mailed', subjectId: user.id, request, details: { email } });
-          const link = `${this.config.publicUrl}/auth/email/verify?token=${token}`;
-          return { template: 'verify-email', values: { username: user.username, link, code: code!, hours: String(RECOVERY_TOKEN_TTL_SECONDS['verify-email'] / 3600) } };
+          const link = emailLink(this.config, EMAIL_LINK_PAGES.verifyEmail, token);
+          return { template: 'verify-email', values: { username: user.username, link, token, code: code!, hours: String(RECOVERY_TOKEN_TTL_SECONDS['verify-email'] / 3600) } };
         },
       },
       request,

@@ -1,6 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { isValidEmail } from '../account-rules/account-rules.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
+import { EMAIL_LINK_PAGES, emailLink } from '../mail/email-links.js';
 import { MailService } from '../mail/mail.service.js';
 import { RECOVERY_TOKEN_TTL_SECONDS, RecoveryTokensService } from '../recovery/recovery-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -105,8 +106,8 @@ export class PasswordResetService implements BeforeApplicationShutdown {
         concerning: `user ${user.id}`,
         content: async () => {
           const { token } = await this.tokens.issue(user, 'reset-password');
-          const link = `${this.config.publicUrl}/auth/password/reset?token=${token}`;
-          return { template: 'password-reset', values: { username: user.username, link, minutes: String(RECOVERY_TOKEN_TTL_SECONDS['reset-password'] / 60) } };
+          const link = emailLink(this.config, EMAIL_LINK_PAGES.resetPassword, token);
+          return { template: 'password-reset', values: { username: user.username, link, token, minutes: String(RECOVERY_TOKEN_TTL_SECONDS['reset-password'] / 60) } };
         },
       },
       request,

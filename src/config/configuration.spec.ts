@@ -49,7 +49,9 @@ describe('loadConfiguration', () => {
       auditRetentionSeconds: 90 * 86400,
       metricsToken: null,
       docs: { enabled: true, persistAuthorization: true },
+      pages: { templatesDirectory: null, brand: { name: 'Gatehouse', logoUrl: null, color: '#2451b7' } },
     });
+    expect(config.mail.linkBase).toBeNull();
   });
 
   it('reads the mail settings: SMTP_URL, MAIL_FROM, the tries, and EMAIL_ENABLED', () => {
@@ -272,6 +274,31 @@ describe('loadConfiguration', () => {
     const token = randomBytes(32).toString('base64url');
     const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, AUDIT_RETENTION: '30d', METRICS_TOKEN: token });
     expect(config).toMatchObject({ auditRetentionSeconds: 30 * 86400, metricsToken: token });
+  });
+
+  it('reads the pages’ branding and templates folder, one line for a bad value', () => {
+    const env = { DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    const folder = temp();
+    expect(loadConfiguration({ ...env, BRAND_NAME: ' Acme <Accounts> ', BRAND_LOGO_URL: 'https://cdn.acme.example/logo.svg', BRAND_COLOR: '#0B6E4F', PAGES_TEMPLATES_DIR: folder }).pages).toEqual({
+      templatesDirectory: folder,
+      brand: { name: 'Acme <Accounts>', logoUrl: 'https://cdn.acme.example/logo.svg', color: '#0b6e4f' },
+    });
+    expect(loadConfiguration({ ...env, BRAND_LOGO_URL: '/branding/logo.svg' }).pages.brand.logoUrl).toBe('/branding/logo.svg');
+    expect(() => loadConfiguration({ ...env, BRAND_COLOR: 'green' })).toThrow('BRAND_COLOR must be a colour written #rrggbb, such as #2451b7 (got "green")');
+    expect(() => loadConfiguration({ ...env, BRAND_COLOR: '#0b6e4' })).toThrow(/^BRAND_COLOR must be/);
+    for (const logo of ['http://cdn.acme.example/logo.svg', '//cdn.acme.example/logo.svg', 'javascript:alert(1)', 'data:image/svg+xml,<svg/>', 'logo.svg', 'https://user:pw@cdn.acme.example/logo.svg']) {
+      expect(() => loadConfiguration({ ...env, BRAND_LOGO_URL: logo }), logo).toThrow(/^BRAND_LOGO_URL must be an https:\/\/ URL or a path on this host such as \/branding\/logo.svg/);
+    }
+    expect(() => loadConfiguration({ ...env, BRAND_NAME: 'A\nB' })).toThrow('BRAND_NAME must be at most 100 characters, without control characters');
+    expect(() => loadConfiguration({ ...env, BRAND_NAME: 'x'.repeat(101) })).toThrow(/^BRAND_NAME must be/);
+    expect(() => loadConfiguration({ ...env, PAGES_TEMPLATES_DIR: join(folder, 'missing') })).toThrow(/^PAGES_TEMPLATES_DIR must be a folder of page templates \(got ".*missing", which is not a folder\)$/);
+  });
+
+  it('reads EMAIL_LINK_BASE, the front end the mailed links open', () => {
+    const env = { DATABASE_URL: `sqlite:${temp()}/a.sqlite` };
+    expect(loadConfiguration({ ...env, EMAIL_LINK_BASE: 'https://app.example.com/account/' }).mail.linkBase).toBe('https://app.example.com/account');
+    expect(() => loadConfiguration({ ...env, EMAIL_LINK_BASE: 'app.example.com' })).toThrow(/^EMAIL_LINK_BASE must be the http\(s\) base URL of the front end that opens the mailed links/);
+    expect(() => loadConfiguration({ ...env, EMAIL_LINK_BASE: 'https://app.example.com/?x=1' })).toThrow(/^EMAIL_LINK_BASE must be/);
   });
 
   it('takes a long enough JWT_SECRET in production', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { getConfigToken } from '@nestjs/config';
@@ -78,6 +78,7 @@ export interface AppConfiguration {
   mail: MailConfiguration;
   oauth: OAuthConfiguration;
   clients: ClientsConfiguration;
+  pages: PagesConfiguration;
 }
 
 /** The authorization server: see "Sign users in to your application" in the README. */
@@ -93,6 +94,24 @@ export interface ClientsConfiguration {
   /** How long a client's previous secret still works after a rotation (0: not at all), so its deployments can take the new one without downtime. */
   secretGraceSeconds: number;
 }
+
+/** The hosted pages (the e-mail links, and the login and consent pages): their templates and branding. */
+export interface PagesConfiguration {
+  /** PAGES_TEMPLATES_DIR: a folder whose templates (and pages.css) replace the built-in ones of the same name; null: the built-in ones. */
+  templatesDirectory: string | null;
+  brand: BrandConfiguration;
+}
+
+export interface BrandConfiguration {
+  /** BRAND_NAME: shown at the top of every page and in its title. */
+  name: string;
+  /** BRAND_LOGO_URL: an https:// URL, or a path on this host (/…); null: no logo. */
+  logoUrl: string | null;
+  /** BRAND_COLOR: #rrggbb, lower-cased; buttons and accents. */
+  color: string;
+}
+
+export const DEFAULT_BRAND_COLOR = '#2451b7';
 
 /**
  * E-mail addresses, their verification and password reset by mail: see
@@ -111,6 +130,8 @@ export interface MailConfiguration {
   sendAttempts: number;
   /** The wait before the second try; it doubles before each further one. */
   retryDelaySeconds: number;
+  /** EMAIL_LINK_BASE: the operator's front end that the mailed links open (`<base>/verify-email?token=…`); null: Gatehouse's own pages at PUBLIC_URL. */
+  linkBase: string | null;
 }
 
 /** Swagger UI at /docs and the OpenAPI document at /docs-json. */
@@ -521,6 +542,59 @@ function readMail(env: Environment, production: boolean, dataDirectory: string):
     outboxDirectory: join(dataDirectory, 'outbox'),
     sendAttempts: readInteger(env, 'MAIL_SEND_ATTEMPTS', 3, 1, 10),
     retryDelaySeconds: readDurationSecondsOrZero(env, 'MAIL_RETRY_DELAY', '5s'),
+    linkBase: env.EMAIL_LINK_BASE?.trim()
+      ? readBaseUrl(env, 'EMAIL_LINK_BASE', '', 'the http(s) base URL of the front end that opens the mailed links, such as https://app.example.com/account')
+      : null,
+  };
+}
+
+/** A folder that exists; what is in it is checked when the pages start (PageTemplates). */
+function readTemplatesDirectory(env: Environment): string | null {
+  const raw = env.PAGES_TEMPLATES_DIR?.trim();
+  if (!raw) return null;
+  const folder = resolve(raw);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) invalid('PAGES_TEMPLATES_DIR', `must be a folder of page templates (got "${raw}", which is not a folder)`);
+  return folder;
+}
+
+const BRAND_NAME_MAX_LENGTH = 100;
+
+function readBrandName(env: Environment): string {
+  const raw = env.BRAND_NAME?.trim() || 'Gatehouse';
+  if ([...raw].length > BRAND_NAME_MAX_LENGTH || /\p{Cc}/u.test(raw)) invalid('BRAND_NAME', `must be at most ${BRAND_NAME_MAX_LENGTH} characters, without control characters`);
+  return raw;
+}
+
+/**
+ * An https:// URL (its origin is allowed in the pages' img-src), or a path on
+ * this host, served by whatever serves the host besides Gatehouse (a proxy).
+ * Never http:// (mixed content on an https page), data: or javascript:.
+ */
+function readBrandLogoUrl(env: Environment): string | null {
+  const raw = env.BRAND_LOGO_URL?.trim();
+  if (!raw) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // a path, or reported below
+  }
+  const httpsUrl = url !== null && url.protocol === 'https:' && !url.username && !url.password;
+  const path = /^\/(?![/\\])[^\s\\]*$/.test(raw);
+  if (!httpsUrl && !path) invalid('BRAND_LOGO_URL', `must be an https:// URL or a path on this host such as /branding/logo.svg (got "${raw}")`);
+  return raw;
+}
+
+function readBrandColor(env: Environment): string {
+  const raw = env.BRAND_COLOR?.trim() || DEFAULT_BRAND_COLOR;
+  if (!/^#[0-9a-f]{6}$/i.test(raw)) invalid('BRAND_COLOR', `must be a colour written #rrggbb, such as ${DEFAULT_BRAND_COLOR} (got "${raw}")`);
+  return raw.toLowerCase();
+}
+
+function readPages(env: Environment): PagesConfiguration {
+  return {
+    templatesDirectory: readTemplatesDirectory(env),
+    brand: { name: readBrandName(env), logoUrl: readBrandLogoUrl(env), color: readBrandColor(env) },
   };
 }
 
@@ -601,6 +675,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     mail: readMail(env, production, dataDirectory),
     oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60 },
     clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h') },
+    pages: readPages(env),
   };
 }
 

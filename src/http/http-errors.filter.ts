@@ -8,7 +8,7 @@ import { TooManyRequestsException } from './too-many-requests.exception.js';
 import { INSUFFICIENT_SCOPE_CHALLENGE, InsufficientScopeException } from './insufficient-scope.exception.js';
 
 /** Gives every error Nest's full shape, {statusCode, message, error}, also those raised with a bare message. */
-function toHttpException(exception: unknown): unknown {
+export function toHttpException(exception: unknown): unknown {
   if (exception instanceof HttpException) {
     const body = exception.getResponse();
     if (typeof body !== 'string') return exception;
@@ -26,7 +26,7 @@ function toHttpException(exception: unknown): unknown {
 }
 
 /** The headers an error response carries: a challenge with every 401, Retry-After with every 429 and 503. */
-function headersOf(original: unknown, translated: unknown): Record<string, string> {
+export function errorHeaders(original: unknown, translated: unknown): Record<string, string> {
   if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
     const challenges = original instanceof AuthenticationFailedException ? original.challenges : [BEARER_CHALLENGE];
     return { 'WWW-Authenticate': challenges.join(', ') };
@@ -48,7 +48,7 @@ export class HttpErrorsFilter extends BaseExceptionFilter {
     const translated = toHttpException(exception);
     const adapter = this.applicationRef ?? this.httpAdapterHost!.httpAdapter;
     const response = host.switchToHttp().getResponse();
-    for (const [name, value] of Object.entries(headersOf(exception, translated))) adapter.setHeader(response, name, value);
+    for (const [name, value] of Object.entries(errorHeaders(exception, translated))) adapter.setHeader(response, name, value);
     super.catch(translated, host);
   }
 }

@@ -5,11 +5,13 @@ import { readFileSync } from 'node:fs';
  * (a `Subject:` line, a blank line, the plain-text body) and NAME.html (the
  * HTML body). Plain files rather than TypeScript so an operator can reword
  * them without knowing the code; `npm run build` copies them into dist/.
- * `{{name}}` stands for a value, HTML-escaped in the .html file.
+ * `{{name}}` stands for a value, HTML-escaped in the .html file. The link
+ * mails carry the token alone too, for a template that builds its own link
+ * (a front end that wants it in a fragment, say).
  */
 export const MAIL_TEMPLATES = {
-  'verify-email': ['username', 'link', 'code', 'hours'],
-  'password-reset': ['username', 'link', 'minutes'],
+  'verify-email': ['username', 'link', 'token', 'code', 'hours'],
+  'password-reset': ['username', 'link', 'token', 'minutes'],
   'password-changed': ['username', 'time', 'publicUrl'],
   'email-in-use': ['username', 'time', 'publicUrl'],
 } as const;

@@ -21,8 +21,9 @@ export interface TestApp {
  * file in a temp folder, or a fresh PostgreSQL database with TEST_DATABASE=postgres. `env` adds or overrides environment variables for
  * this app only; bcrypt runs at its lowest cost to keep the suites quick.
  * One app per test file: passport keeps its strategies in one global registry.
+ * `beforeInit` may add Fastify routes of the suite's own before the app starts.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, beforeInit?: (app: NestFastifyApplication) => void): Promise<TestApp> {
   const directory = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   // TEST_DATABASE=postgres runs the same suites on a fresh PostgreSQL database each.
   const database = onPostgres() && !env.DATABASE_URL ? await createTemporaryDatabase() : null;
@@ -34,6 +35,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   };
   // The service's own loader, over this process's environment and the suite's overrides: nothing is patched.
   const app = await createApp(loadConfiguration({ ...process.env, ...overrides }));
+  beforeInit?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();

@@ -50,4 +50,4 @@ export async function signInThroughPages(agent: Agent, authorizePath: string, us
 }
 
 /** The query parameters of a redirect to the client. */
-export const paramsOf = (location: string) => Object.fromEntries(new URL(location).searchParams);
+export const paramsOf = (location: string): Record<string, string> => Object.fromEntries(new URL(location).searchParams);

@@ -1,0 +1,50 @@
+/**
+ * What each template is given as `it`, besides what PageRenderer adds to
+ * every page (`brand`, `stylesheet`, `lang`, `csrfToken`). Field names of the
+ * forms are fixed by the contract (OAUTH.md, "Hosted pages").
+ */
+
+/** The client a page names (its values escaped; clientUri linked, and clientLogoUri shown, only when http(s) / https). */
+export interface ClientOnPage {
+  clientName: string;
+  clientUri?: string;
+  /** Shown only when https; pass it in `imageSources` too, so the page's policy allows it. */
+  clientLogoUri?: string;
+}
+
+/** The fields every form page takes. */
+export interface FormPage {
+  /** Where the form posts (a path on this host). */
+  action: string;
+  /** Carried over in hidden inputs (an authorization request's id, say). */
+  hiddenFields?: Record<string, string>;
+  /** A refusal, shown on the same page in an element with role="alert" that the fields point to (aria-describedby). */
+  error?: string;
+}
+
+/** login.eta: fields `username` ("Username") and `password` ("Password"), button "Sign in". */
+export interface LoginPage extends ClientOnPage, FormPage {
+  /** Prefilled (login_hint, or the name typed before a refusal); the password field then has the focus. */
+  username?: string;
+}
+
+/** second-factor.eta: field `otp` ("Code"), a TOTP code or a recovery code. */
+export interface SecondFactorPage extends FormPage {
+  clientName?: string;
+}
+
+/** consent.eta: buttons `decision` = `allow` / `deny`. */
+export interface ConsentPage extends ClientOnPage, FormPage {
+  scopes: { name: string; description: string }[];
+  /** Who is signed in. */
+  username?: string;
+}
+
+/** message.eta: a result. */
+export interface MessagePage {
+  title: string;
+  message: string;
+  tone?: 'success' | 'info';
+  /** Shown only when the href is http(s) or a path. */
+  link?: { href: string; text: string };
+}
