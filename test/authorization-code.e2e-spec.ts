@@ -13,7 +13,7 @@ import { formOf, paramsOf, pkcePair, signInThroughPages } from './helpers/hosted
  * and two redemptions of one code at once.
  */
 let testApp: TestApp;
-const ADMIN = { username: 'flow-admin', password: 'flow-admin-password-1' };
+const ADMIN = { username: 'flow-admin', password: 'keeper-of-the-flows-1' };
 const asAdmin = basic(ADMIN.username, ADMIN.password);
 const PASSWORD = 'code-flow-password-1';
 const REDIRECT = 'https://app.example.com/callback';
