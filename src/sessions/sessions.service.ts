@@ -95,9 +95,13 @@ export class SessionsService implements OnModuleInit {
       .getOne();
   }
 
-  /** Every live session of this client's, of any user (a deleted client's), ended. */
+  /**
+   * Every live session whose tokens the client holds, of one user (a consent
+   * withdrawn) or of all (a client deleted). Browser sessions stay: the one
+   * that signed in for the client serves the person's other clients too.
+   */
   async endForClient(clientId: string, userId?: number): Promise<number> {
-    const targets = await this.sessions.find({ select: { id: true, userId: true }, where: { clientId, revokedAt: IsNull(), ...(userId === undefined ? {} : { userId }) } });
+    const targets = await this.sessions.find({ select: { id: true, userId: true }, where: { clientId, kind: 'token', revokedAt: IsNull(), ...(userId === undefined ? {} : { userId }) } });
     let ended = 0;
     for (const owner of new Set(targets.map((target) => target.userId))) {
       ended += await this.endWhere(owner, { id: In(targets.filter((target) => target.userId === owner).map((target) => target.id)), revokedAt: IsNull() });
