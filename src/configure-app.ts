@@ -127,7 +127,6 @@ function setUpSwagger(app: NestFastifyApplication, config: AppConfiguration): vo
     swaggerOptions: {
       persistAuthorization: docs.persistAuthorization,
       onComplete: FOCUS_OAUTH2_FORM,
-      oauth2RedirectUrl: `${config.publicUrl}/docs/oauth2-redirect.html`,
       initOAuth: { clientId: DOCS_CLIENT_ID, usePkceWithAuthorizationCodeGrant: true, scopes: ['openid', GATEHOUSE_API_SCOPE] },
     },
   });

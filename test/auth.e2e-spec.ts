@@ -108,14 +108,20 @@ describe('POST /auth/token (password grant)', () => {
     expect(response.body.token_type).toBe('bearer');
   });
 
-  it('accepts and ignores scope, client_id and unknown parameters, and a client Basic header', async () => {
+  it('ignores scope, unknown parameters and empty client credentials (what Swagger UI sends without a client) for a first-party login', async () => {
     await testApp
       .http()
       .post('/auth/token')
-      .set('Authorization', basic('swagger-client', 'secret'))
+      .set('Authorization', basic('', ''))
       .type('form')
-      .send({ grant_type: 'password', username: 'Dave', password, scope: 'read write', client_id: 'x', client_secret: '', foo: 'bar' })
+      .send({ grant_type: 'password', username: 'Dave', password, scope: 'read write', client_id: '', client_secret: '', foo: 'bar' })
       .expect(200);
+  });
+
+  it('refuses client credentials of a client that is not registered: 401 invalid_client (OAUTH.md, "Token endpoint")', async () => {
+    const response = await testApp.http().post('/auth/token').set('Authorization', basic('swagger-client', 'secret')).type('form').send({ grant_type: 'password', username: 'Dave', password }).expect(401);
+    expect(response.body.error).toBe('invalid_client');
+    expect(response.headers['www-authenticate']).toMatch(/^Basic /);
   });
 
   it('gives a wrong password and an unknown user the same 401 invalid_grant body and challenge', async () => {
@@ -137,9 +143,9 @@ describe('POST /auth/token (password grant)', () => {
   });
 
   it('answers an unknown grant type with 400 unsupported_grant_type', async () => {
-    const response = await testApp.http().post('/auth/token').type('form').send({ grant_type: 'client_credentials' }).expect(400);
+    const response = await testApp.http().post('/auth/token').type('form').send({ grant_type: 'urn:example:teleport' }).expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'unsupported_grant_type' });
-    expect(response.body.error_description).toContain('client_credentials');
+    expect(response.body.error_description).toContain('urn:example:teleport');
   });
 
   it.each([

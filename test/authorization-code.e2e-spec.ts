@@ -107,6 +107,23 @@ describe('the code flow of a first-party client', () => {
     expect(relogin.text).toContain('name="password"');
     const none = await agent().get(authorizePath(firstParty, { prompt: 'none' }).path).expect(303);
     expect(paramsOf(none.headers.location)).toMatchObject({ error: 'login_required', state: 'xyz-state', iss: issuer });
+    // The browser session is a Gatehouse session, listed with the application it signed in for.
+    const sessions = await testApp.http().get('/auth/sessions').set('Authorization', basic(username, PASSWORD)).expect(200);
+    expect(sessions.body).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'browser', clientId: firstParty.client_id, clientName: 'First app' })]));
+  });
+
+  it('ending the browser session signs the browser out and ends every token any client got through it', async () => {
+    const username = await newUser();
+    const browser = agent();
+    const first = authorizePath(firstParty);
+    const location = await signInThroughPages(browser, first.path, username, PASSWORD);
+    const tokens = (await exchange(firstParty, paramsOf(location).code, first.verifier).expect(200)).body;
+    const sessions = await testApp.http().get('/auth/sessions').set('Authorization', basic(username, PASSWORD)).expect(200);
+    const browserSession = (sessions.body as { id: string; kind: string }[]).find((session) => session.kind === 'browser')!;
+    await testApp.http().delete(`/auth/sessions/${browserSession.id}`).set('Authorization', basic(username, PASSWORD)).expect(204);
+    await testApp.http().get('/').set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
+    expect((await testApp.http().post('/auth/token').set('Authorization', secretBasic(firstParty)).type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).body.error).toBe('invalid_grant');
+    expect((await browser.get(authorizePath(firstParty).path).expect(200)).text).toContain('name="password"');
   });
 
   it('refreshes with rotation, bound to the client, and may only narrow the scope', async () => {

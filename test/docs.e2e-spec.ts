@@ -23,13 +23,17 @@ describe('Swagger', () => {
     expect(response.text).toContain('swagger-ui');
   });
 
-  it('declares the OAuth2 password flow on /auth/token first (the Authorize dialog keeps this order), then bearer and basic', () => {
+  it('declares OAuth2 first (the Authorize dialog keeps this order): the code flow with PKCE through the login page, and the password flow; then bearer and basic', () => {
     expect(document.openapi).toMatch(/^3\./);
+    const scopes = { openid: expect.any(String), profile: expect.any(String), email: expect.any(String), gatehouse: expect.any(String) };
     expect(document.components.securitySchemes).toEqual({
       oauth2: {
         type: 'oauth2',
-        description: expect.stringContaining('Leave client_id and client_secret empty.'),
-        flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
+        description: expect.stringContaining('gatehouse-docs'),
+        flows: {
+          authorizationCode: { authorizationUrl: '/authorize', tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes },
+          password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes },
+        },
       },
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       basic: { type: 'http', scheme: 'basic' },
@@ -86,9 +90,11 @@ describe('Swagger', () => {
     else expect(operation.security).toBeUndefined();
   });
 
-  it('documents the grant types of the token endpoint', () => {
-    const schema = JSON.stringify(document);
-    expect(schema).toContain('"enum":["password","refresh_token","urn:gatehouse:params:oauth:grant-type:mfa-otp"]');
+  it('documents every registered grant of the token endpoint: one request body each, and a line each', () => {
+    const operation = document.paths['/auth/token'].post as typeof document.paths[string][string] & { description?: string };
+    const bodies = (operation.requestBody as { content: Record<string, { schema: { oneOf: { $ref: string }[] } }> }).content['application/x-www-form-urlencoded'].schema.oneOf.map((body) => body.$ref.split('/').pop());
+    expect(bodies).toEqual(['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto']);
+    for (const grant of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp']) expect(operation.description).toContain(`\`${grant}\``);
   });
 
   it('lets the token endpoint take a form, as the OAuth2 password flow sends it', () => {

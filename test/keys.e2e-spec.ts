@@ -54,9 +54,12 @@ describe('signing keys and the key set', () => {
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/auth/revoke`,
       introspection_endpoint: `${base}/auth/introspect`,
-      grant_types_supported: ['password', 'refresh_token', 'urn:gatehouse:params:oauth:grant-type:mfa-otp'],
-      id_token_signing_alg_values_supported: ['RS256'],
+      authorization_endpoint: `${base}/authorize`,
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp'],
+      response_types_supported: ['code'],
     });
+    // No id tokens yet: nothing about them is claimed.
+    expect(oauth.body.id_token_signing_alg_values_supported).toBeUndefined();
     expect(oauth.headers['cache-control']).toBe('public, max-age=300');
     expect((await testApp.http().get('/.well-known/jwks.json')).headers['cache-control']).toBe('public, max-age=300');
   });

@@ -51,7 +51,7 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
     await modal.waitFor({ state: 'detached' });
   }
 
-  it('shows the tags in the order a person meets them, and the OAuth2 password form first in Authorize, saying to leave the client empty', async () => {
+  it('shows the tags in the order a person meets them, and OAuth2 first in Authorize: the code flow with PKCE (client gatehouse-docs), then the password form', async () => {
     await page.waitForSelector('#operations-auth-register');
     const tags = await page.locator('.opblock-tag-section .opblock-tag').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-tag')));
     expect(tags.filter((tag) => ['auth', 'greeting', 'users', 'health'].includes(tag!))).toEqual(['auth', 'greeting', 'users', 'health']);
@@ -60,9 +60,10 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
     await page.locator('.scheme-container button.authorize').click();
     const schemes = page.locator('.modal-ux .auth-container');
     await schemes.first().waitFor();
-    const [first, ...rest] = await schemes.allTextContents();
-    expect(first).toContain('oauth2 (OAuth2, password)');
-    expect(first).toContain('Leave client_id and client_secret empty.');
+    const [codeFlow, passwordFlow, ...rest] = await schemes.allTextContents();
+    expect(codeFlow).toContain('oauth2 (OAuth2, authorizationCode with PKCE)');
+    expect(codeFlow).toContain('gatehouse-docs');
+    expect(passwordFlow).toContain('oauth2 (OAuth2, password)');
     expect(rest.map((text) => /^(\w+)/.exec(text.trim())?.[1])).toEqual(['bearer', 'basic']);
     // The dialog opens on the OAuth2 form (Swagger UI alone would focus, and scroll to, Basic's).
     await page.waitForFunction("document.activeElement?.id === 'oauth_username'");
@@ -80,7 +81,7 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
     await authorize(async (modal) => {
       await modal.locator('#oauth_username').fill('browser-user');
       await modal.locator('#oauth_password').fill('browser-password');
-    }, 'oauth2');
+    }, 'Flow: password');
 
     const greeting = await execute('greet');
     expect(greeting.status).toBe('200');
@@ -88,7 +89,7 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
 
     // Log out of OAuth2, then authorize with Basic instead.
     await page.locator('.scheme-container button.authorize').click();
-    const oauth2 = page.locator('.modal-ux .auth-container', { hasText: 'oauth2' });
+    const oauth2 = page.locator('.modal-ux .auth-container', { hasText: 'Flow: password' });
     await oauth2.locator('button', { hasText: 'Logout' }).click();
     await oauth2.locator('button', { hasText: 'Close' }).click();
     await page.locator('.modal-ux').waitFor({ state: 'detached' });

@@ -127,7 +127,7 @@ describe('logging in with two-factor', () => {
 
   it('lists the MFA grant in the discovery metadata', async () => {
     const metadata = await testApp.http().get('/.well-known/oauth-authorization-server').expect(200);
-    expect(metadata.body.grant_types_supported).toEqual(['password', 'refresh_token', MFA_GRANT]);
+    expect(metadata.body.grant_types_supported).toEqual(expect.arrayContaining(['password', 'refresh_token', MFA_GRANT]));
   });
 });
 

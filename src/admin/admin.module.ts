@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClientRegistryModule } from '../oauth/clients/client-registry.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -11,7 +12,7 @@ import { UsersController } from './users.controller.js';
  * users/ while these routes depend on auth/'s access decorators, with no loop.
  */
 @Module({
-  imports: [UsersModule, TokensModule, SessionsModule],
+  imports: [UsersModule, TokensModule, SessionsModule, ClientRegistryModule],
   controllers: [UsersController, KeysController],
 })
 export class AdminModule {}

@@ -8,6 +8,7 @@ import { UsersPageDto } from './dto/users-page.dto.js';
 import { UserIdPipe } from './user-id.pipe.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { ClientsService } from '../oauth/clients/clients.service.js';
 import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
 import { CurrentUser } from '../access/decorators/current-user.decorator.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
@@ -21,6 +22,7 @@ export class UsersController {
   constructor(
     private readonly usersService: UsersService,
     private readonly sessions: SessionsService,
+    private readonly clients: ClientsService,
   ) {}
 
   @Get()
@@ -51,7 +53,7 @@ export class UsersController {
   @ApiNotFoundResponse({ description: 'No such user' })
   async listSessions(@Param('id', UserIdPipe) id: number): Promise<SessionResponseDto[]> {
     await this.usersService.findByIdOrThrow(id);
-    return (await this.sessions.listLive(id)).map((session) => SessionResponseDto.from(session));
+    return SessionResponseDto.list(await this.sessions.listLive(id), async (clientId) => (await this.clients.findActive(clientId))?.clientName ?? null);
   }
 
   @Delete(':id/sessions')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClientRegistryModule } from '../oauth/clients/client-registry.module.js';
 import { LoginModule } from '../login/login.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
@@ -21,7 +22,7 @@ import { EmailLinkPagesController } from './email-link-pages.controller.js';
 
 /** The account: registration, password change and reset, e-mail, two-factor, sessions. Tokens are the OAuth module's. */
 @Module({
-  imports: [UsersModule, PasswordsModule, PasswordPolicyModule, LoginModule, SessionsModule, MfaModule, MailModule, RecoveryModule, ThrottleModule],
+  imports: [UsersModule, PasswordsModule, PasswordPolicyModule, LoginModule, SessionsModule, ClientRegistryModule, MfaModule, MailModule, RecoveryModule, ThrottleModule],
   controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, EmailLinkPagesController],
   providers: [AuthService, AdminBootstrapService, EmailVerificationService, PasswordResetService],
 })

@@ -8,22 +8,26 @@ import { CurrentSessionId } from '../access/decorators/current-session.decorator
 import { EndSessionsQueryDto } from '../sessions/dto/end-sessions-query.dto.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { NO_SUCH_SESSION, SessionsService } from '../sessions/sessions.service.js';
+import { ClientsService } from '../oauth/clients/clients.service.js';
 
 /**
  * The caller's own sessions: where they are logged in, and ending one or all.
- * Here rather than in sessions/, which auth/ depends on: its routes need auth's guards' decorators.
+ * Here rather than in sessions/, which the guards depend on; each session names its application (a client of oauth/).
  */
 @ApiTags('sessions')
 @Controller('auth/sessions')
 @Auth()
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly clients: ClientsService,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'listSessions', summary: 'Where you are logged in: your live sessions, newest first, the current one marked' })
   @ApiOkResponse({ type: SessionResponseDto, isArray: true, description: 'Your live sessions' })
   async list(@CurrentUser() user: User, @CurrentSessionId() current?: string): Promise<SessionResponseDto[]> {
-    return (await this.sessions.listLive(user.id)).map((session) => SessionResponseDto.from(session, current));
+    return SessionResponseDto.list(await this.sessions.listLive(user.id), async (clientId) => (await this.clients.findActive(clientId))?.clientName ?? null, current);
   }
 
   @Delete(':id')

@@ -7,7 +7,7 @@ import QRCode from 'qrcode';
 import { IsNull, LessThan, MoreThan, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import { isUniqueViolation } from '../database/database-errors.js';
-import { decryptAtRest, encryptAtRest } from '../tokens/key-encryption.js';
+import { KeyEncryption } from '../tokens/key-encryption.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { MfaChallenge } from './entities/mfa-challenge.entity.js';
@@ -68,6 +68,7 @@ export class MfaService {
     @InjectRepository(RecoveryCode) private readonly recoveryCodes: Repository<RecoveryCode>,
     @InjectRepository(MfaChallenge) private readonly challenges: Repository<MfaChallenge>,
     private readonly usersService: UsersService,
+    private readonly keyEncryption: KeyEncryption,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
@@ -75,7 +76,7 @@ export class MfaService {
   async beginEnrolment(user: User): Promise<TotpEnrolment> {
     if (user.totpEnabled) throw new ConflictException(ALREADY_ON);
     const secret = generateSecret();
-    const encryptedSecret = encryptAtRest(secret, this.config.keys.encryptionSecret, 'totp-secret-encryption');
+    const encryptedSecret = this.keyEncryption.encrypt(secret, 'totp-secret-encryption');
     const replaced = await this.factors.update({ userId: user.id, confirmedAt: IsNull() }, { encryptedSecret, lastTimeStep: null, confirmationAttempts: 0, createdAt: new Date() });
     if (!replaced.affected) {
       try {
@@ -153,7 +154,7 @@ export class MfaService {
   private async acceptTotp(userId: number, code: string, confirmed: boolean): Promise<boolean> {
     if (!TOTP_CODE.test(code)) return false;
     const factor = await this.factors.findOneBy({ userId, confirmedAt: confirmed ? Not(IsNull()) : IsNull() });
-    const secret = factor && decryptAtRest(factor.encryptedSecret, this.config.keys.encryptionSecret, 'totp-secret-encryption');
+    const secret = factor && this.keyEncryption.decrypt(factor.encryptedSecret, 'totp-secret-encryption');
     if (!factor || !secret) return false;
     const result = await verify({ secret, token: code, epochTolerance: TOTP_TOLERANCE_SECONDS });
     // The result of a TOTP verification names its time step (an HOTP one would not).

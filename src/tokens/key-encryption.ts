@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { ConfigurationError } from '../config/configuration.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIGURATION, ConfigurationError, type AppConfiguration } from '../config/configuration.js';
 
 const VERSION = 'v1';
 
@@ -12,7 +13,7 @@ function keyFrom(secret: string, purpose: EncryptionPurpose): Buffer {
 }
 
 /** AES-256-GCM: `v1.<iv>.<tag>.<ciphertext>`, base64url. */
-export function encryptAtRest(plaintext: string, secret: string, purpose: EncryptionPurpose): string {
+function encryptAtRest(plaintext: string, secret: string, purpose: EncryptionPurpose): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyFrom(secret, purpose), iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
@@ -20,7 +21,7 @@ export function encryptAtRest(plaintext: string, secret: string, purpose: Encryp
 }
 
 /** The plaintext, or null when the secret (or the purpose) is not the one it was encrypted under, or the text was altered. */
-export function decryptAtRest(encrypted: string, secret: string, purpose: EncryptionPurpose): string | null {
+function decryptAtRest(encrypted: string, secret: string, purpose: EncryptionPurpose): string | null {
   const [version, iv, tag, ciphertext] = encrypted.split('.');
   try {
     if (version !== VERSION) return null;
@@ -32,19 +33,39 @@ export function decryptAtRest(encrypted: string, secret: string, purpose: Encryp
   }
 }
 
-export function encryptPrivateKey(pkcs8: string, secret: string): string {
-  return encryptAtRest(pkcs8, secret, 'signing-key-encryption');
-}
-
 /** Thrown when the secret is not the one the key was encrypted under: start-up stops with one line. */
 export class KeyDecryptionError extends ConfigurationError {}
 
-export function decryptPrivateKey(encrypted: string, secret: string): string {
-  const pkcs8 = decryptAtRest(encrypted, secret, 'signing-key-encryption');
-  if (pkcs8 === null) {
-    throw new KeyDecryptionError(
-      'KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use',
-    );
+/**
+ * Secrets at rest under KEY_ENCRYPTION_SECRET: the signing keys' private
+ * halves and the TOTP secrets. Injected where they are stored, so the
+ * deployment's secret is read in one place and never passed around.
+ */
+@Injectable()
+export class KeyEncryption {
+  private readonly secret: string;
+
+  constructor(@Inject(APP_CONFIGURATION) config: Pick<AppConfiguration, 'keys'>) {
+    this.secret = config.keys.encryptionSecret;
   }
-  return pkcs8;
+
+  encrypt(plaintext: string, purpose: EncryptionPurpose): string {
+    return encryptAtRest(plaintext, this.secret, purpose);
+  }
+
+  /** The plaintext, or null when it was not encrypted under this secret and purpose, or was altered. */
+  decrypt(encrypted: string, purpose: EncryptionPurpose): string | null {
+    return decryptAtRest(encrypted, this.secret, purpose);
+  }
+
+  /** A signing key's private half; a wrong secret stops start-up with one line (KeyDecryptionError). */
+  decryptPrivateKey(encrypted: string): string {
+    const pkcs8 = this.decrypt(encrypted, 'signing-key-encryption');
+    if (pkcs8 === null) {
+      throw new KeyDecryptionError(
+        'KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use',
+      );
+    }
+    return pkcs8;
+  }
 }

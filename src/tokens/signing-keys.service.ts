@@ -8,7 +8,7 @@ import { APP_CONFIGURATION, type AppConfiguration, type JwtAlgorithm } from '../
 import { isUniqueViolation } from '../database/database-errors.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { SIGNING_KEYS_CHANGED, SigningKeysChangedEvent } from './events/token-events.js';
-import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
+import { KeyEncryption } from './key-encryption.js';
 import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
 
 /** Why a key was added, as its `key.rotated` event says. */
@@ -80,6 +80,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
     private readonly events: EventEmitter2,
     private readonly eventsReady: EventEmitterReadinessWatcher,
+    private readonly keyEncryption: KeyEncryption = new KeyEncryption(config),
   ) {}
 
   get symmetric(): boolean {
@@ -194,7 +195,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const { publicKey, privateKey } = KEY_PAIR_OPTIONS[algorithm]();
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(jwk);
-    const encryptedPrivateKey = encryptPrivateKey(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, this.config.keys.encryptionSecret);
+    const encryptedPrivateKey = this.keyEncryption.encrypt(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, 'signing-key-encryption');
     const signsFrom = new Date(Date.now() + (immediately ? 0 : this.config.keys.publishAheadSeconds * 1000));
     await this.signingKeys.insert({ kid, generation, algorithm, publicJwk: JSON.stringify(jwk), encryptedPrivateKey, signsFrom, revokedAt: null });
     await this.purgeRetired();
@@ -243,7 +244,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       generation: row.generation,
       algorithm: row.algorithm as JwtAlgorithm,
       publicKey: loaded?.publicKey ?? createPublicKey({ key: JSON.parse(row.publicJwk) as JWK, format: 'jwk' } as Parameters<typeof createPublicKey>[0]),
-      privateKey: loaded?.privateKey ?? createPrivateKey(decryptPrivateKey(row.encryptedPrivateKey, this.config.keys.encryptionSecret)),
+      privateKey: loaded?.privateKey ?? createPrivateKey(this.keyEncryption.decryptPrivateKey(row.encryptedPrivateKey)),
       signsFrom: row.signsFrom,
       supersededAt,
       retiresAt: succession.retirementOf(row),

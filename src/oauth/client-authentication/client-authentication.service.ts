@@ -92,10 +92,13 @@ export class ClientAuthenticationService {
     // Counted before the secret is checked, so guesses sent all at once are limited too; a success gives it back.
     const counted = await this.limits.countAll([[this.failuresByAddress, request.ip, 'client-address']], 'Too many failed client authentications from this address', contextOf(request));
     if (!client) throw failure('unknown-client', 'Client authentication failed: unknown client or wrong secret.', presented.clientId);
-    if (client.tokenEndpointAuthMethod !== chosen.method.name) {
+    // A public client named in Basic with an empty secret identifies itself as `none` would: what Swagger UI's
+    // password form sends with its client_id (and some libraries for public clients). It proves nothing either way.
+    const namesPublicClient = client.tokenEndpointAuthMethod === 'none' && chosen.method.name === 'client_secret_basic' && 'secret' in presented && presented.secret === '';
+    if (!namesPublicClient && client.tokenEndpointAuthMethod !== chosen.method.name) {
       throw failure('method-not-registered', `The client is registered for ${client.tokenEndpointAuthMethod}, not ${chosen.method.name}.`, client.clientId);
     }
-    if (!(await chosen.method.verify(client, presented))) {
+    if (!namesPublicClient && !(await chosen.method.verify(client, presented))) {
       throw failure('wrong-secret', 'Client authentication failed: unknown client or wrong secret.', client.clientId);
     }
     await this.limits.giveBack(counted);

@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { GATEHOUSE_API_SCOPE } from '../../access/principal.js';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import type { GrantType } from './client-metadata.js';
@@ -24,12 +26,23 @@ export class DocsClientService implements OnApplicationBootstrap {
 
   constructor(
     private readonly clients: ClientsService,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.docs.enabled || this.config.publicUrlAwaitsPort) return;
-    const redirectUri = docsRedirectUri(this.config.publicUrl);
+    if (!this.config.docs.enabled) return;
+    if (!this.config.publicUrlAwaitsPort) return this.ensure(this.config.publicUrl);
+    // PORT=0 without PUBLIC_URL: the URL is known once the server listens.
+    const server = this.adapterHost.httpAdapter.getHttpServer() as import('node:http').Server;
+    server.once('listening', () => {
+      const { port } = server.address() as AddressInfo;
+      this.ensure(`http://127.0.0.1:${port}`).catch((error: Error) => this.logger.error(`could not register Swagger UI's client: ${error.message}`));
+    });
+  }
+
+  private async ensure(publicUrl: string): Promise<void> {
+    const redirectUri = docsRedirectUri(publicUrl);
     const problem = redirectUriProblem(redirectUri, 'web');
     if (problem) {
       this.logger.warn(`Swagger UI's authorization code flow is off: its redirect URI ${redirectUri} ${problem} (set PUBLIC_URL to the https URL of this service)`);

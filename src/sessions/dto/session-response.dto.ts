@@ -30,7 +30,23 @@ export class SessionResponseDto {
   @ApiProperty({ example: true, description: 'The session of the access token this request was made with (always false with Basic).' })
   current: boolean;
 
-  static from(session: Session, currentSessionId?: string): SessionResponseDto {
+  @ApiProperty({ enum: ['browser', 'token'], example: 'token', description: '`browser`: a sign-in on the hosted login page (its cookie); `token`: a login whose tokens an application holds.' })
+  kind: 'browser' | 'token';
+
+  @ApiProperty({ type: String, nullable: true, example: 'k3Jd8sQe0aLx2vPz7Yt1Rw', description: 'The application (OAuth client) the session is for; null for first-party logins.' })
+  clientId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Example app', description: 'Its name, as registered (null without a client, or once it is deleted).' })
+  clientName: string | null;
+
+  /** Each session with the name of its client: the names of the clients that `sessions` name, looked up once each. */
+  static async list(sessions: Session[], clientName: (clientId: string) => Promise<string | null>, currentSessionId?: string): Promise<SessionResponseDto[]> {
+    const names = new Map<string, string | null>();
+    for (const clientId of new Set(sessions.map((session) => session.clientId).filter((id): id is string => id !== null))) names.set(clientId, await clientName(clientId));
+    return sessions.map((session) => SessionResponseDto.from(session, currentSessionId, session.clientId === null ? null : (names.get(session.clientId) ?? null)));
+  }
+
+  static from(session: Session, currentSessionId?: string, clientName: string | null = null): SessionResponseDto {
     return Object.assign(new SessionResponseDto(), {
       id: session.id,
       createdAt: session.createdAt.toISOString(),
@@ -41,6 +57,9 @@ export class SessionResponseDto {
       lastAddress: session.lastAddress,
       lastUserAgent: session.lastUserAgent,
       current: session.id === currentSessionId,
+      kind: session.kind,
+      clientId: session.clientId,
+      clientName,
     });
   }
 }
