@@ -374,6 +374,33 @@ describe('client credentials', () => {
     expect((await testApp.http().post('/auth/introspect').set('Authorization', secretBasic(machine)).type('form').send({ token: body.access_token }).expect(200)).body).toEqual({ active: false });
   });
 
+  it('introspection needs a client that proves itself, or a token acting on the API: a public client, or a third-party token of an admin, is refused', async () => {
+    const username = await newUser();
+    const { code, verifier } = await codeFor(firstParty, username);
+    const { body } = await exchange(firstParty, code, verifier).expect(200);
+    const publicClient = await testApp.http().post('/auth/introspect').type('form').send({ token: body.access_token, client_id: publicNative.client_id }).expect(401);
+    expect(publicClient.body.error).toBe('invalid_client');
+    const adminCode = await (async () => {
+      const { path, verifier: adminVerifier } = authorizePath(firstParty, { scope: 'openid' });
+      const location = await signInThroughPages(agent(), path, ADMIN.username, ADMIN.password);
+      return { code: paramsOf(location).code, verifier: adminVerifier };
+    })();
+    const adminToken = (await exchange(firstParty, adminCode.code, adminCode.verifier).expect(200)).body.access_token;
+    const scoped = await testApp.http().post('/auth/introspect').set('Authorization', `Bearer ${adminToken}`).type('form').send({ token: body.access_token }).expect(403);
+    expect(scoped.headers['www-authenticate']).toContain('insufficient_scope');
+    // A client_credentials token of a confidential client may introspect (RFC 7662 §2.1).
+    const machineToken = (await testApp.http().post('/auth/token').set('Authorization', secretBasic(machine)).type('form').send({ grant_type: 'client_credentials' }).expect(200)).body.access_token;
+    expect((await testApp.http().post('/auth/introspect').set('Authorization', `Bearer ${machineToken}`).type('form').send({ token: body.access_token }).expect(200)).body.active).toBe(true);
+  });
+
+  it('a machine client registered without a scope gets no OpenID Connect scopes: they need a person', async () => {
+    const bare = (await testApp.http().post('/clients').set('Authorization', asAdmin).send({ client_name: 'Bare job', grant_types: ['client_credentials'] }).expect(201)).body as Client;
+    const { body } = await testApp.http().post('/auth/token').set('Authorization', secretBasic(bare)).type('form').send({ grant_type: 'client_credentials' }).expect(200);
+    expect(body.scope).toBe('');
+    const asked = await testApp.http().post('/auth/token').set('Authorization', secretBasic(bare)).type('form').send({ grant_type: 'client_credentials', scope: 'openid' }).expect(400);
+    expect(asked.body.error).toBe('invalid_scope');
+  });
+
   it('deleting a client ends every token issued to it', async () => {
     const doomed = (await testApp.http().post('/clients').set('Authorization', asAdmin).send({ client_name: 'Doomed', grant_types: ['client_credentials', 'authorization_code', 'refresh_token'], redirect_uris: [REDIRECT], skip_consent: true }).expect(201)).body as Client;
     const machineToken = (await testApp.http().post('/auth/token').set('Authorization', secretBasic(doomed)).type('form').send({ grant_type: 'client_credentials' }).expect(200)).body.access_token;

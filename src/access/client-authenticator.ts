@@ -9,7 +9,7 @@ export const CLIENT_AUTHENTICATOR = Symbol('CLIENT_AUTHENTICATOR');
 
 export interface ClientAuthenticator {
   /** The client the request authenticates as; null when it presents no client credentials (Basic of a user, when `basicMayBeUser`); throws 401 invalid_client for bad ones. */
-  authenticate(request: { headers: { authorization?: string } }, body: Record<string, unknown>, options?: { basicMayBeUser?: boolean }): Promise<{ clientId: string } | null>;
+  authenticate(request: { headers: { authorization?: string } }, body: Record<string, unknown>, options?: { basicMayBeUser?: boolean }): Promise<{ clientId: string; tokenEndpointAuthMethod: string } | null>;
 }
 
 export const CLIENT_AUTHENTICATION_KEY = 'clientAuthentication';

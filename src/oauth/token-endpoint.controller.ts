@@ -13,7 +13,6 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Auth } from '../access/decorators/auth.decorator.js';
-import { ClientsAllowed } from '../access/decorators/clients-allowed.decorator.js';
 import { Public } from '../access/decorators/public.decorator.js';
 import { ClientAuthentication } from '../access/client-authenticator.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
@@ -24,6 +23,7 @@ import { TokenEndpointService } from './grants/token-endpoint.service.js';
 import { IntrospectionResponseDto } from './introspection/dto/introspection-response.dto.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { OAuthRequestBody } from './oauth-request-body.decorator.js';
+import { oauthError } from './oauth-error.exception.js';
 import { RevocationService } from './revocation/revocation.service.js';
 
 /** The summary Swagger UI shows; the list of grants and their parameters are added from the registered handlers (OpenApiGrants). */
@@ -98,7 +98,6 @@ export class TokenEndpointController {
   @HttpCode(200)
   @Auth('admin', 'service')
   @ClientAuthentication()
-  @ClientsAllowed()
   @ApiOperation({
     operationId: 'introspect',
     summary: 'Is this token active? (RFC 7662)',
@@ -112,7 +111,9 @@ export class TokenEndpointController {
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ type: IntrospectionResponseDto, description: '{active: false}, or active with the claims' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
-  introspect(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<IntrospectionResponseDto> {
+  introspect(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto, @Req() http: FastifyRequest): Promise<IntrospectionResponseDto> {
+    // RFC 7662 §2.1 and §4: only a client that proves who it is may ask; a public client (`none`) only names itself.
+    if (http.principal?.kind === 'client' && !http.principal.proven) throw oauthError('invalid_client', 'Introspection needs a confidential client (client_secret_basic or client_secret_post), or a Bearer token.');
     return this.introspection.introspect(body.token, body.token_type_hint);
   }
 }

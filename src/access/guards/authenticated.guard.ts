@@ -37,7 +37,7 @@ export class AuthenticatedGuard implements CanActivate {
       // Basic of a user (role service or admin) still works here for existing installs.
       const client = await this.clients.authenticate(request, (request.body ?? {}) as Record<string, unknown>, { basicMayBeUser: true });
       if (client) {
-        request.principal = { kind: 'client', clientId: client.clientId, scopes: [] };
+        request.principal = { kind: 'client', clientId: client.clientId, scopes: [], proven: client.tokenEndpointAuthMethod !== 'none' };
         return true;
       }
     }
@@ -62,6 +62,8 @@ export class AuthenticatedGuard implements CanActivate {
   private mayReach(context: ExecutionContext, request: Request): boolean {
     if (actsAsPerson(request.principal!)) return true;
     if (this.reflector.getAllAndOverride<boolean>(CLIENTS_ALLOWED_KEY, [context.getHandler(), context.getClass()])) return true;
+    // A client's own token (client_credentials) where a client may authenticate itself: introspection.
+    if (request.principal!.kind === 'client' && this.reflector.getAllAndOverride<boolean>(CLIENT_AUTHENTICATION_KEY, [context.getHandler(), context.getClass()])) return true;
     throw new InsufficientScopeException(
       request.principal!.kind === 'client'
         ? 'This route acts for a person: a client_credentials token cannot use it.'

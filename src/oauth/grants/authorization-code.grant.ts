@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { raiseSecurityEvent } from '../../security-events/security-event.js';
+import { isForeignKeyViolation } from '../../database/database-errors.js';
 import { SessionsService } from '../../sessions/sessions.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { AuthorizationCodesService, verifierMatches } from '../authorization/authorization-codes.service.js';
@@ -55,13 +55,18 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
     if (!user || !browserSession) throw grantError(INVALID_CODE, client);
 
     // Created before the code is spent, so that a redemption losing the race finds it and ends it.
-    const session = await this.sessions.start(
-      user,
-      request,
-      { clientId: client!.clientId, parentId: browserSession.id, scope: code.scope, resource: code.resource, amr: browserSession.amr, authTime: browserSession.authTime },
-      browserSession.expiresAt,
-    );
+    const details = { clientId: client!.clientId, parentId: browserSession.id, scope: code.scope, resource: code.resource, amr: browserSession.amr, authTime: browserSession.authTime };
+    const session = await this.sessions.start(user, request, details, browserSession.expiresAt).catch((error: unknown) => {
+      // The user was deleted meanwhile.
+      if (isForeignKeyViolation(error)) throw grantError(INVALID_CODE, client);
+      throw error;
+    });
     const redemption = await this.codes.redeem(code, session.id);
+    // A logout between the check above and the child's creation would miss the child: look again now it exists.
+    if (redemption.ok && !(await this.sessions.findLive(browserSession.id))) {
+      await this.sessions.endById(session.id);
+      throw grantError(INVALID_CODE, client);
+    }
     if (!redemption.ok) {
       await this.sessions.endById(session.id);
       if (redemption.replayOf) {

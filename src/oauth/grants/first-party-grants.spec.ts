@@ -103,7 +103,7 @@ function setUp() {
   const grants = [
     new PasswordGrant(login, mfa as unknown as MfaService, issuer, config),
     new RefreshTokenGrant(refreshTokensService as unknown as RefreshTokensService, usersService as unknown as UsersService, issuer, events as unknown as EventEmitter2),
-    new MfaGrant(login, mfa as unknown as MfaService, usersService as unknown as UsersService, issuer),
+    new MfaGrant(login, mfa as unknown as MfaService, usersService as unknown as UsersService, issuer, config),
   ];
   // No client presents itself in these requests: the first-party grants.
   const tokenEndpoint = new TokenEndpointService(grants, { authenticate: async () => null } as unknown as ClientAuthenticationService);

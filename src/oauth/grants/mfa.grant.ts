@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import { LoginService } from '../../login/login.service.js';
 import { MfaService } from '../../mfa/mfa.service.js';
 import { UsersService } from '../../users/users.service.js';
@@ -32,10 +33,12 @@ export class MfaGrant implements GrantHandler<MfaGrantDto> {
     private readonly mfa: MfaService,
     private readonly usersService: UsersService,
     private readonly issuer: TokenIssuer,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
 
+  /** The second half of the password grant: off with it. */
   isEnabled(): boolean {
-    return true;
+    return this.config.oauth.passwordGrant;
   }
 
   async handle({ mfa_token: mfaToken, otp, recovery_code: recoveryCode, scope }: MfaGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {

@@ -21,7 +21,8 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
  * registered scopes (the "pre-defined default value" of §3.3).
  */
 export function grantedScopes(client: OAuthClient, requested: string | undefined, forPerson: boolean): string[] {
-  const own = scopesOf(client.scope);
+  // Without a person, the OpenID Connect scopes mean nothing (a client registered without a scope has them by default).
+  const own = scopesOf(client.scope).filter((scope) => forPerson || !(PERSON_SCOPES as readonly string[]).includes(scope));
   if (requested === undefined || requested.trim() === '') return own;
   const allowed = new Set<string>(forPerson ? [...PERSON_SCOPES, ...own] : own);
   const asked = [...new Set(scopesOf(requested))];
