@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { architectureWithGraph, ARCHITECTURE_FILE, folderGraph, layers } from '../scripts/module-graph.mjs';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
@@ -23,13 +24,13 @@ describe('Swagger', () => {
     expect(response.text).toContain('swagger-ui');
   });
 
-  it('declares OAuth2 first (the Authorize dialog keeps this order): the code flow with PKCE through the login page, and the password flow; then bearer and basic', () => {
+  it('declares OAuth2 first (the Authorize dialog keeps this order): the code flow through /authorize, then the password flow; then bearer and basic', () => {
     expect(document.openapi).toMatch(/^3\./);
-    const scopes = { openid: expect.any(String), profile: expect.any(String), email: expect.any(String), gatehouse: expect.any(String) };
+    const scopes = { openid: expect.any(String), profile: expect.any(String), email: expect.any(String), gatehouse: expect.stringContaining('Gatehouse account') };
     expect(document.components.securitySchemes).toEqual({
       oauth2: {
         type: 'oauth2',
-        description: expect.stringContaining('gatehouse-docs'),
+        description: expect.stringContaining('client_id `gatehouse-docs`, no secret'),
         flows: {
           authorizationCode: { authorizationUrl: '/authorize', tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes },
           password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes },
@@ -75,6 +76,9 @@ describe('Swagger', () => {
     ['patch', '/clients/{client_id}', ['200', '400', '401', '403', '404', '409'], true],
     ['delete', '/clients/{client_id}', ['204', '401', '403', '404'], true],
     ['post', '/clients/{client_id}/secret', ['201', '400', '401', '403', '404'], true],
+    ['get', '/auth/grants', ['200', '401'], true],
+    ['delete', '/auth/grants/{client_id}', ['204', '401', '404'], true],
+    ['post', '/auth/introspect', ['200', '400', '401', '403'], true],
     ['get', '/', ['200', '401'], true],
     ['get', '/unprotected', ['200'], false],
     ['get', '/protected', ['200', '401'], true],
@@ -90,14 +94,30 @@ describe('Swagger', () => {
     else expect(operation.security).toBeUndefined();
   });
 
-  it('documents every registered grant of the token endpoint: one request body each, and a line each', () => {
-    const operation = document.paths['/auth/token'].post as typeof document.paths[string][string] & { description?: string };
-    const bodies = (operation.requestBody as { content: Record<string, { schema: { oneOf: { $ref: string }[] } }> }).content['application/x-www-form-urlencoded'].schema.oneOf.map((body) => body.$ref.split('/').pop());
-    expect(bodies).toEqual(['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto']);
-    for (const grant of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp']) expect(operation.description).toContain(`\`${grant}\``);
+  it('documents every grant of the token endpoint: one request body each, and a line each in the description', () => {
+    const operation = document.paths['/auth/token'].post as unknown as { description: string; requestBody: { content: Record<string, { schema: { oneOf: { $ref: string }[] } }> } };
+    const grants = ['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto'];
+    for (const media of Object.values(operation.requestBody.content)) expect(media.schema.oneOf.map((schema) => schema.$ref.split('/').pop())).toEqual(grants);
+    for (const grantType of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp']) {
+      expect(operation.description).toContain(`- \`${grantType}\``);
+    }
   });
 
   it('lets the token endpoint take a form, as the OAuth2 password flow sends it', () => {
     expect(Object.keys(document.paths['/auth/token'].post.requestBody!.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
+  });
+});
+
+describe('docs/ARCHITECTURE.md', () => {
+  it("draws the module graph the code has (node scripts/module-graph.mjs), and the code's graph has no loop", () => {
+    expect(() => layers(folderGraph())).not.toThrow();
+    const page = readFileSync(ARCHITECTURE_FILE, 'utf8');
+    expect(architectureWithGraph(page) === page, 'run node scripts/module-graph.mjs').toBe(true);
+  });
+
+  it('gives every top-level folder of src/ a line of its own in "The modules"', () => {
+    const modules = readFileSync(ARCHITECTURE_FILE, 'utf8').split('## The modules')[1];
+    const folders = [...folderGraph().keys()].filter((folder) => folder !== '.');
+    expect(folders.filter((folder) => !modules.includes(`**${folder}/**`))).toEqual([]);
   });
 });

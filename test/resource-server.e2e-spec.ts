@@ -10,12 +10,23 @@ import { startServer, type RunningServer } from './helpers/server.js';
 /**
  * examples/resource-server (built by `npm run build`) beside the built
  * Gatehouse: the example trusts Gatehouse through its discovery metadata and
- * key set alone, and asks introspection on its strict route.
+ * key set alone, and asks introspection on its strict route as the
+ * confidential client it registered as (client_secret_basic).
  */
 const run = promisify(execFile);
 const ADMIN = { username: 'rs-admin', password: 'upstream-gatekeeper' };
+/** The legacy way to introspect, kept for existing installs: an account with role `service`. */
 const SERVICE = { username: 'resource-server', password: 'introspects-for-a-living' };
 const basic = ({ username, password }: { username: string; password: string }) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+interface Client {
+  client_id: string;
+  client_secret: string;
+}
+/** The example's client, registered through the admin API as its README says (or npm run client:create). */
+let introspector: Client;
+/** client_secret_basic (RFC 6749 §2.3.1): the id and secret form-urlencoded, then Basic. */
+const clientBasic = (client: Client) => basic({ username: encodeURIComponent(client.client_id), password: encodeURIComponent(client.client_secret) });
 
 let database: TemporaryDatabase | null;
 let env: Record<string, string>;
@@ -24,7 +35,15 @@ let example: { baseUrl: string; process: ChildProcess };
 
 async function startExample(gatehouseUrl: string): Promise<{ baseUrl: string; process: ChildProcess }> {
   const child = spawn(process.execPath, ['examples/resource-server/dist/main.js'], {
-    env: { ...process.env, GATEHOUSE_URL: gatehouseUrl, PORT: '0', INTROSPECTION_USERNAME: SERVICE.username, INTROSPECTION_PASSWORD: SERVICE.password, JWKS_COOLDOWN_MS: '0', CLOCK_TOLERANCE_SECONDS: '0' },
+    env: {
+      ...process.env,
+      GATEHOUSE_URL: gatehouseUrl,
+      PORT: '0',
+      INTROSPECTION_CLIENT_ID: introspector.client_id,
+      INTROSPECTION_CLIENT_SECRET: introspector.client_secret,
+      JWKS_COOLDOWN_MS: '0',
+      CLOCK_TOLERANCE_SECONDS: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -52,6 +71,13 @@ const post = (server: { baseUrl: string }, path: string, body: Record<string, st
   });
 const tokenFrom = async (server: { baseUrl: string }, username: string, password: string) =>
   ((await (await post(server, '/auth/token', { username, password })).json()) as { access_token: string }).access_token;
+async function registerClient(metadata: object): Promise<Client> {
+  const response = await fetch(`${gatehouse.baseUrl}/clients`, { method: 'POST', headers: { Authorization: basic(ADMIN), 'Content-Type': 'application/json' }, body: JSON.stringify(metadata) });
+  expect(response.status).toBe(201);
+  return (await response.json()) as Client;
+}
+const clientToken = async (client: Client) =>
+  ((await (await post(gatehouse, '/auth/token', { grant_type: 'client_credentials' }, clientBasic(client))).json()) as { access_token: string }).access_token;
 const hello = (token: string, path = '/hello') => fetch(`${example.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
 
@@ -65,6 +91,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: ADMIN.password,
   };
   gatehouse = await startServer(env);
+  introspector = await registerClient({ client_name: 'Resource server', grant_types: ['client_credentials'] });
   const service = (await (await post(gatehouse, '/auth', SERVICE, undefined, true)).json()) as { id: number };
   const promoted = await fetch(`${gatehouse.baseUrl}/users/${service.id}`, {
     method: 'PATCH',
@@ -125,19 +152,46 @@ describe('the resource-server example', () => {
       expect((await hello(expiring)).status).toBe(401);
       // Expired past Gatehouse's own 5 s of clock tolerance: introspection says inactive too.
       await new Promise((resolve) => setTimeout(resolve, 5000));
-      const introspected = await post(gatehouse, '/auth/introspect', { token: expiring }, basic(SERVICE));
+      const introspected = await post(gatehouse, '/auth/introspect', { token: expiring }, clientBasic(introspector));
       expect(await introspected.json()).toEqual({ active: false });
     } finally {
       await shortLived.stop();
     }
   }, 60_000);
 
-  it('refuses a revoked token on its strict route, through introspection', async () => {
+  it('refuses a revoked token on its strict route, through introspection as its client', async () => {
     const token = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
-    expect((await hello(token, '/hello/strict')).status).toBe(200);
+    const strict = await hello(token, '/hello/strict');
+    expect(strict.status).toBe(200);
+    expect(((await strict.json()) as { message: string }).message).toBe('Hello, reader: Gatehouse confirms your token is active.');
     expect((await post(gatehouse, '/auth/revoke', { token, token_type_hint: 'access_token' })).status).toBe(200);
     expect((await hello(token, '/hello/strict')).status).toBe(401);
     // Local verification alone cannot know: that is what the strict route is for.
     expect((await hello(token)).status).toBe(200);
+  });
+
+  it('introspects with its client credentials; a wrong secret is invalid_client, and the legacy service account still works', async () => {
+    const token = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
+    const asClient = await post(gatehouse, '/auth/introspect', { token }, clientBasic(introspector));
+    expect(await asClient.json()).toMatchObject({ active: true, username: 'reader', role: 'user' });
+    const wrong = await post(gatehouse, '/auth/introspect', { token }, clientBasic({ ...introspector, client_secret: `${introspector.client_secret}x` }));
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
+    // Installs from before clients keep their resource servers' service accounts.
+    const asService = await post(gatehouse, '/auth/introspect', { token }, basic(SERVICE));
+    expect(await asService.json()).toMatchObject({ active: true, username: 'reader' });
+  });
+
+  it('accepts tokens issued to clients (RFC 9068, typ at+jwt): a client_credentials token names the client', async () => {
+    const job = await registerClient({ client_name: 'Reports job', grant_types: ['client_credentials'], scope: 'reports:read' });
+    const token = await clientToken(job);
+    expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).typ).toBe('at+jwt');
+    const response = await hello(token);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { message: string }).message).toBe(`Hello, client ${job.client_id}: your token was verified with Gatehouse's public keys.`);
+    expect((await hello(token, '/hello/strict')).status).toBe(200);
+    // Deleting the client ends its tokens: introspection knows at once.
+    expect((await fetch(`${gatehouse.baseUrl}/clients/${job.client_id}`, { method: 'DELETE', headers: { Authorization: basic(ADMIN) } })).status).toBe(204);
+    expect((await hello(token, '/hello/strict')).status).toBe(401);
   });
 });

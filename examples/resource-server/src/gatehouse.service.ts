@@ -7,21 +7,41 @@ interface Metadata {
   issuer: string;
   jwks_uri: string;
   introspection_endpoint: string;
-  id_token_signing_alg_values_supported: string[];
 }
 
+/**
+ * A Gatehouse access token's claims. A person's token carries `username` and
+ * `role`; one issued to a client also `client_id` and `scope` (RFC 9068); a
+ * `client_credentials` token names no person: its `sub` is the client_id.
+ */
 export interface GatehouseClaims extends JWTPayload {
   sub: string;
-  username: string;
-  role: string;
+  username?: string;
+  role?: string;
+  client_id?: string;
+  scope?: string;
 }
+
+/** The algorithms Gatehouse signs with (its JWT_ALGORITHM, asymmetric): each key of the set also names its own `alg`, which jose holds a token to. */
+const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+
+/** `JWT` for Gatehouse's first-party tokens, `at+jwt` for tokens issued to clients (RFC 9068 §2.1, §4: a resource server checks it). */
+const TOKEN_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
+
+/**
+ * application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks of the client_id
+ * and secret before they go into Basic (WHATWG's serializer: a space is `+`,
+ * a colon `%3A`, so one in either cannot be mistaken for the separator).
+ */
+const formUrlEncoded = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
 
 /**
  * Trusts Gatehouse without sharing a secret: tokens are verified with its
  * public keys (jose's remote key set caches them and fetches again on an
  * unknown kid, so a rotation needs no restart), checking issuer, audience,
- * expiry and the algorithm. Introspection answers when a revocation or a
- * password change must count before the token expires.
+ * expiry, type and the algorithm. Introspection answers when a revocation or
+ * a password change must count before the token expires; this API asks it as
+ * the confidential client it registered as.
  */
 @Injectable()
 export class GatehouseService {
@@ -39,29 +59,30 @@ export class GatehouseService {
     return new GatehouseService(settings, metadata, keys);
   }
 
-  /** The claims of a valid token; 401 otherwise (tampered, expired, another issuer or audience, an unknown key). */
+  /** The claims of a valid token; 401 otherwise (tampered, expired, another issuer, audience or type, an unknown key). */
   async verify(token: string): Promise<GatehouseClaims> {
     try {
-      const { payload } = await jwtVerify<GatehouseClaims>(token, this.keys, {
+      const { payload, protectedHeader } = await jwtVerify<GatehouseClaims>(token, this.keys, {
         issuer: this.metadata.issuer,
         audience: this.settings.audience,
-        algorithms: this.metadata.id_token_signing_alg_values_supported,
+        algorithms: ALGORITHMS,
         clockTolerance: this.settings.clockToleranceSeconds,
-        typ: 'JWT',
       });
+      if (!TOKEN_TYPES.has(String(protectedHeader.typ).toLowerCase())) throw new Error('not an access token');
       return payload;
     } catch {
       throw new UnauthorizedException('The access token is invalid or expired.');
     }
   }
 
-  /** Gatehouse's current word on the token (RFC 7662), as a service account. */
+  /** Gatehouse's current word on the token (RFC 7662), asked with this API's client credentials (client_secret_basic). */
   async introspect(token: string): Promise<{ active: boolean; role?: string }> {
     const credentials = this.settings.introspection;
-    if (!credentials) throw new Error('INTROSPECTION_USERNAME and INTROSPECTION_PASSWORD are needed for introspection');
+    if (!credentials) throw new Error('INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET are needed for introspection');
+    const basic = Buffer.from(`${formUrlEncoded(credentials.clientId)}:${formUrlEncoded(credentials.clientSecret)}`).toString('base64');
     const response = await fetch(this.metadata.introspection_endpoint, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
     });
     if (!response.ok) throw new Error(`introspection: ${response.status}`);

@@ -5,8 +5,8 @@ export interface Settings {
   gatehouseUrl: string;
   /** The `aud` Gatehouse writes (JWT_AUDIENCE there, `gatehouse` by default). */
   audience: string;
-  /** A Gatehouse account with role `service`, for introspection (the routes that need the current truth). */
-  introspection: { username: string; password: string } | null;
+  /** This API's confidential client at Gatehouse, for introspection (the routes that need the current truth): RFC 7662 §2.1. */
+  introspection: { clientId: string; clientSecret: string } | null;
   /** How long jose waits before fetching the key set again for an unknown kid (its default: 30 s). */
   jwksCooldownMs: number;
   clockToleranceSeconds: number;
@@ -15,12 +15,12 @@ export interface Settings {
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const gatehouseUrl = env.GATEHOUSE_URL?.replace(/\/+$/, '');
   if (!gatehouseUrl) throw new Error('GATEHOUSE_URL is required (Gatehouse’s base URL, such as https://auth.example.com)');
-  const { INTROSPECTION_USERNAME: username, INTROSPECTION_PASSWORD: password } = env;
+  const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = env;
   return {
     port: Number(env.PORT ?? 4000),
     gatehouseUrl,
     audience: env.AUDIENCE || 'gatehouse',
-    introspection: username && password ? { username, password } : null,
+    introspection: clientId && clientSecret ? { clientId, clientSecret } : null,
     jwksCooldownMs: Number(env.JWKS_COOLDOWN_MS ?? 30_000),
     clockToleranceSeconds: Number(env.CLOCK_TOLERANCE_SECONDS ?? 5),
   };

@@ -20,7 +20,7 @@ export class GrantsController {
   @Get()
   @Auth()
   @ApiOperation({ operationId: 'listGrants', summary: 'The applications you allowed, and the scopes' })
-  @ApiOkResponse({ type: ConsentResponseDto, isArray: true, description: 'The applications, most recently allowed first' })
+  @ApiOkResponse({ type: ConsentResponseDto, isArray: true, description: 'The applications you allowed, newest first (none: an empty list)' })
   async list(@CurrentUser() user: User): Promise<ConsentResponseDto[]> {
     const consents = await this.consents.list(user.id);
     return Promise.all(
