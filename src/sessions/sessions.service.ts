@@ -95,9 +95,15 @@ export class SessionsService implements OnModuleInit {
       .getOne();
   }
 
-  /** Every live session of this client's, of any user (a deleted client's), ended. */
+  /**
+   * Every live token session of this client's (of one user, or of all: a
+   * deleted client's), ended. Not the browser sessions that signed in
+   * through it: a browser session is the person's single sign-on with
+   * Gatehouse (its clientId only says where the login happened), and ending
+   * it would sign them out everywhere and revoke every other client's tokens.
+   */
   async endForClient(clientId: string, userId?: number): Promise<number> {
-    const targets = await this.sessions.find({ select: { id: true, userId: true }, where: { clientId, revokedAt: IsNull(), ...(userId === undefined ? {} : { userId }) } });
+    const targets = await this.sessions.find({ select: { id: true, userId: true }, where: { clientId, kind: 'token', revokedAt: IsNull(), ...(userId === undefined ? {} : { userId }) } });
     let ended = 0;
     for (const owner of new Set(targets.map((target) => target.userId))) {
       ended += await this.endWhere(owner, { id: In(targets.filter((target) => target.userId === owner).map((target) => target.id)), revokedAt: IsNull() });
