@@ -97,7 +97,7 @@ export class TokenEndpointController {
   @Post('introspect')
   @HttpCode(200)
   @Auth('admin', 'service')
-  @ClientAuthentication()
+  @ClientAuthentication({ confidential: true })
   @ClientsAllowed()
   @ApiOperation({
     operationId: 'introspect',

@@ -97,6 +97,16 @@ describe('ClientAuthenticationService', () => {
     expect(body.error_description).toBe('The client is registered for client_secret_basic, not none.');
   });
 
+  it('confidentialOnly (introspection): a public client is refused, since anyone can send its client_id; a confidential one passes', async () => {
+    const { service, register, audited } = await setUp();
+    const { client } = await register({ tokenEndpointAuthMethod: 'none' });
+    const { body } = await refusal(service.authenticate(request(), { client_id: client.clientId }, { confidentialOnly: true }));
+    expect(body).toMatchObject({ error: 'invalid_client', error_description: 'A public client cannot use this endpoint: it needs a confidential client with its secret.' });
+    expect(audited.at(-1)).toMatchObject({ type: 'client.authentication-failed', details: { clientId: client.clientId, reason: 'public-client' } });
+    const confidential = await register();
+    expect((await service.authenticate(request(basic(confidential.client.clientId, confidential.clientSecret!)), {}, { confidentialOnly: true }))?.clientId).toBe(confidential.client.clientId);
+  });
+
   it('refuses with 401 invalid_client, the Basic challenge when Basic was sent, and audits without the secret', async () => {
     const { service, register, audited } = await setUp();
     const { client, clientSecret } = await register();

@@ -26,10 +26,12 @@ export interface ClientAuthenticationOptions {
    * than `invalid_client`. Only when Basic is all the request presents.
    */
   basicMayBeUser?: boolean;
+  /** A public client (`none`) is refused: its client_id proves nothing (introspection, RFC 7662 §2.1). */
+  confidentialOnly?: boolean;
 }
 
 /** Why an authentication failed, as the audit trail records it. */
-type FailureReason = 'malformed' | 'multiple-methods' | 'client-id-mismatch' | 'unknown-client' | 'method-not-registered' | 'wrong-secret';
+type FailureReason = 'malformed' | 'multiple-methods' | 'client-id-mismatch' | 'unknown-client' | 'method-not-registered' | 'wrong-secret' | 'public-client';
 
 /** The method that found credentials, and what it found. */
 interface Presentation {
@@ -97,6 +99,11 @@ export class ClientAuthenticationService {
     }
     if (!(await chosen.method.verify(client, presented))) {
       throw failure('wrong-secret', 'Client authentication failed: unknown client or wrong secret.', client.clientId);
+    }
+    // Anyone can name a public client (the built-in gatehouse-docs is in every install): where the
+    // endpoint would tell them about any token, naming one is no authentication at all.
+    if (options.confidentialOnly && client.tokenEndpointAuthMethod === 'none') {
+      throw failure('public-client', 'A public client cannot use this endpoint: it needs a confidential client with its secret.', client.clientId);
     }
     await this.limits.giveBack(counted);
     return client;
