@@ -94,10 +94,15 @@ export class ClientAuthenticationService {
     // Counted before the secret is checked, so guesses sent all at once are limited too; a success gives it back.
     const counted = await this.limits.countAll([[this.failuresByAddress, request.ip, 'client-address']], 'Too many failed client authentications from this address', contextOf(request));
     if (!client) throw failure('unknown-client', 'Client authentication failed: unknown client or wrong secret.', presented.clientId);
-    if (client.tokenEndpointAuthMethod !== chosen.method.name) {
+    // A public client's client_id in Basic with an empty password is what Swagger UI's password form
+    // sends (its client_id prefilled with gatehouse-docs by initOAuth, "Authorization header" by
+    // default): it proves as little as `none`'s client_id in the body, and is taken as that. A
+    // password sent for a public client is still refused below: a secret it cannot have.
+    const publicClientInBasic = client.tokenEndpointAuthMethod === 'none' && chosen.method.name === 'client_secret_basic' && presented.secret === '';
+    if (!publicClientInBasic && client.tokenEndpointAuthMethod !== chosen.method.name) {
       throw failure('method-not-registered', `The client is registered for ${client.tokenEndpointAuthMethod}, not ${chosen.method.name}.`, client.clientId);
     }
-    if (!(await chosen.method.verify(client, presented))) {
+    if (!publicClientInBasic && !(await chosen.method.verify(client, presented))) {
       throw failure('wrong-secret', 'Client authentication failed: unknown client or wrong secret.', client.clientId);
     }
     // Anyone can name a public client (the built-in gatehouse-docs is in every install): where the
