@@ -179,6 +179,32 @@ describe('consent for a client that is not first-party', () => {
     expect((await browser.get(authorizePath(thirdParty, {}, 'https://third.example/cb').path).expect(200)).text).toContain('name="decision"');
   });
 
+  it('withdrawing a consent, or deleting a client, ends only that client\'s tokens: the browser that signed in through it stays signed in, and other clients\' tokens live on', async () => {
+    const username = await newUser();
+    const browser = agent();
+    const third = authorizePath(thirdParty, {}, 'https://third.example/cb');
+    // The login happens at the third-party client: the browser session starts there.
+    const thirdTokens = await exchange(thirdParty, paramsOf(await signInThroughPages(browser, third.path, username, PASSWORD)).code, third.verifier, 'https://third.example/cb').expect(200);
+    const first = authorizePath(firstParty);
+    const firstTokens = await exchange(firstParty, paramsOf((await browser.get(first.path).expect(303)).headers.location).code, first.verifier).expect(200);
+
+    await testApp.http().delete(`/auth/grants/${thirdParty.client_id}`).set('Authorization', basic(username, PASSWORD)).expect(204);
+    await testApp.http().get('/').set('Authorization', `Bearer ${thirdTokens.body.access_token}`).expect(401);
+    await testApp.http().get('/').set('Authorization', `Bearer ${firstTokens.body.access_token}`).expect(200);
+    await browser.get(authorizePath(firstParty).path).expect(303);
+
+    // The same when an admin deletes the client the browser signed in through.
+    const doomed = (await testApp.http().post('/clients').set('Authorization', asAdmin).send({ client_name: 'Doomed', redirect_uris: ['https://doomed.example/cb'], grant_types: ['authorization_code'], skip_consent: true }).expect(201)).body as Client;
+    const other = agent();
+    const viaDoomed = authorizePath(doomed, {}, 'https://doomed.example/cb');
+    await signInThroughPages(other, viaDoomed.path, username, PASSWORD);
+    const later = authorizePath(firstParty);
+    const laterTokens = await exchange(firstParty, paramsOf((await other.get(later.path).expect(303)).headers.location).code, later.verifier).expect(200);
+    await testApp.http().delete(`/clients/${doomed.client_id}`).set('Authorization', asAdmin).expect(204);
+    await testApp.http().get('/').set('Authorization', `Bearer ${laterTokens.body.access_token}`).expect(200);
+    await other.get(authorizePath(firstParty).path).expect(303);
+  });
+
   it('deny sends access_denied to the client; prompt=none without consent is consent_required', async () => {
     const username = await newUser();
     const denied = await signInThroughPages(agent(), authorizePath(thirdParty, {}, 'https://third.example/cb').path, username, PASSWORD, { decision: 'deny' });

@@ -23,8 +23,6 @@ export interface ClientPrincipal {
   kind: 'client';
   clientId: string;
   scopes: string[];
-  /** Whether it proved who it is (a secret, a client_credentials token); a public client only names itself (`none`). */
-  proven: boolean;
 }
 
 /**

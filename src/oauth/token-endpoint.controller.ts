@@ -23,7 +23,6 @@ import { TokenEndpointService } from './grants/token-endpoint.service.js';
 import { IntrospectionResponseDto } from './introspection/dto/introspection-response.dto.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { OAuthRequestBody } from './oauth-request-body.decorator.js';
-import { oauthError } from './oauth-error.exception.js';
 import { RevocationService } from './revocation/revocation.service.js';
 
 /** The summary Swagger UI shows; the list of grants and their parameters are added from the registered handlers (OpenApiGrants). */
@@ -97,7 +96,7 @@ export class TokenEndpointController {
   @Post('introspect')
   @HttpCode(200)
   @Auth('admin', 'service')
-  @ClientAuthentication()
+  @ClientAuthentication({ confidential: true })
   @ApiOperation({
     operationId: 'introspect',
     summary: 'Is this token active? (RFC 7662)',
@@ -111,9 +110,7 @@ export class TokenEndpointController {
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ type: IntrospectionResponseDto, description: '{active: false}, or active with the claims' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
-  introspect(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto, @Req() http: FastifyRequest): Promise<IntrospectionResponseDto> {
-    // RFC 7662 §2.1 and §4: only a client that proves who it is may ask; a public client (`none`) only names itself.
-    if (http.principal?.kind === 'client' && !http.principal.proven) throw oauthError('invalid_client', 'Introspection needs a confidential client (client_secret_basic or client_secret_post), or a Bearer token.');
+  introspect(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<IntrospectionResponseDto> {
     return this.introspection.introspect(body.token, body.token_type_hint);
   }
 }

@@ -96,9 +96,11 @@ export class SessionsService implements OnModuleInit {
   }
 
   /**
-   * Every live session whose tokens the client holds, of one user (a consent
-   * withdrawn) or of all (a client deleted). Browser sessions stay: the one
-   * that signed in for the client serves the person's other clients too.
+   * Every live token session of this client's (of one user, or of all: a
+   * deleted client's), ended. Not the browser sessions that signed in
+   * through it: a browser session is the person's single sign-on with
+   * Gatehouse (its clientId only says where the login happened), and ending
+   * it would sign them out everywhere and revoke every other client's tokens.
    */
   async endForClient(clientId: string, userId?: number): Promise<number> {
     const targets = await this.sessions.find({ select: { id: true, userId: true }, where: { clientId, kind: 'token', revokedAt: IsNull(), ...(userId === undefined ? {} : { userId }) } });

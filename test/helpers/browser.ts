@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium: the tests never download a browser. */
@@ -7,6 +7,9 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** Where browser tests leave their screenshots; `.ci/run` prints it. */
 export const ARTIFACTS_DIRECTORY = resolve(process.env.ARTIFACTS_DIR ?? 'test-artifacts');
+
+/** The hosted pages' screenshots (login, second factor, consent, Swagger UI's Authorize), inside the artefacts. */
+export const SCREENSHOTS_DIRECTORY = join(ARTIFACTS_DIRECTORY, 'screenshots');
 
 /** Locally a missing Chromium skips the browser suites (saying so); in CI it fails them. */
 export function chromiumSkipReason(): string | null {
@@ -16,10 +19,16 @@ export function chromiumSkipReason(): string | null {
   return reason;
 }
 
+/**
+ * Headless Debian Chromium, quiet: no sandbox (CI runs as root in a
+ * container), no GPU, no QUIC, and none of the background traffic a fresh
+ * profile starts (first-run, component updates, sync), so a test talks only
+ * to the servers it started.
+ */
 export function launchChromium(): Promise<Browser> {
-  mkdirSync(ARTIFACTS_DIRECTORY, { recursive: true });
+  mkdirSync(SCREENSHOTS_DIRECTORY, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }

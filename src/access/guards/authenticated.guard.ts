@@ -8,7 +8,7 @@ import { readAuthorizationHeader } from '../authorization-header.js';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator.js';
 import { CLIENTS_ALLOWED_KEY } from '../decorators/clients-allowed.decorator.js';
 import { actsAsPerson, GATEHOUSE_API_SCOPE } from '../principal.js';
-import { CLIENT_AUTHENTICATION_KEY, CLIENT_AUTHENTICATOR, type ClientAuthenticator } from '../client-authenticator.js';
+import { CLIENT_AUTHENTICATION_KEY, CLIENT_AUTHENTICATOR, type ClientAuthenticationOptions, type ClientAuthenticator } from '../client-authenticator.js';
 import { InsufficientScopeException } from '../../http/insufficient-scope.exception.js';
 
 const JwtGuard = AuthGuard('jwt');
@@ -33,11 +33,12 @@ export class AuthenticatedGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
-    if (this.clients && this.reflector.getAllAndOverride<boolean>(CLIENT_AUTHENTICATION_KEY, [context.getHandler(), context.getClass()])) {
+    const clientAuthentication = this.reflector.getAllAndOverride<ClientAuthenticationOptions | undefined>(CLIENT_AUTHENTICATION_KEY, [context.getHandler(), context.getClass()]);
+    if (this.clients && clientAuthentication) {
       // Basic of a user (role service or admin) still works here for existing installs.
-      const client = await this.clients.authenticate(request, (request.body ?? {}) as Record<string, unknown>, { basicMayBeUser: true });
+      const client = await this.clients.authenticate(request, (request.body ?? {}) as Record<string, unknown>, { basicMayBeUser: true, confidentialOnly: clientAuthentication.confidential });
       if (client) {
-        request.principal = { kind: 'client', clientId: client.clientId, scopes: [], proven: client.tokenEndpointAuthMethod !== 'none' };
+        request.principal = { kind: 'client', clientId: client.clientId, scopes: [] };
         return true;
       }
     }

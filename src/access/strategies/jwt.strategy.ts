@@ -53,8 +53,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(_request: Request, claims: AccessTokenClaims): Promise<Principal | false> {
     if (!this.accessTokens.isForThisApi(claims) || this.accessTokens.isRefused(claims) || (claims.sid && this.sessions.isEnded(claims.sid))) return false;
     const scopes = claims.client_id === undefined ? undefined : scopesOf(claims.scope);
-    // client_credentials tokens go only to confidential clients, which proved themselves to get one.
-    if (claims.cv === undefined) return { kind: 'client', clientId: claims.client_id!, scopes: scopes!, proven: true };
+    if (claims.cv === undefined) return { kind: 'client', clientId: claims.client_id!, scopes: scopes! };
     const user = await this.usersService.findById(Number(claims.sub));
     if (!user || user.credentialsVersion !== claims.cv) return false;
     return { kind: 'person', user, sessionId: claims.sid, clientId: claims.client_id, scopes };

@@ -97,6 +97,29 @@ describe('ClientAuthenticationService', () => {
     expect(body.error_description).toBe('The client is registered for client_secret_basic, not none.');
   });
 
+  it('none: a public client_id in Basic with an empty password (Swagger UI\'s password form) is taken as none; with a password it is refused', async () => {
+    const { service, register } = await setUp();
+    const { client } = await register({ tokenEndpointAuthMethod: 'none' });
+    expect((await service.authenticate(request(basic(client.clientId, '')), {}))?.clientId).toBe(client.clientId);
+    const { body } = await refusal(service.authenticate(request(basic(client.clientId, 'a-secret-it-cannot-have')), {}));
+    expect(body.error_description).toBe('The client is registered for none, not client_secret_basic.');
+    // A confidential client's empty password is a wrong secret, as ever.
+    const confidential = await register();
+    expect((await refusal(service.authenticate(request(basic(confidential.client.clientId, '')), {}))).body.error).toBe('invalid_client');
+    // Where only confidential clients may come (introspection), it is refused like none.
+    expect((await refusal(service.authenticate(request(basic(client.clientId, '')), {}, { confidentialOnly: true }))).body.error_description).toContain('A public client cannot use this endpoint');
+  });
+
+  it('confidentialOnly (introspection): a public client is refused, since anyone can send its client_id; a confidential one passes', async () => {
+    const { service, register, audited } = await setUp();
+    const { client } = await register({ tokenEndpointAuthMethod: 'none' });
+    const { body } = await refusal(service.authenticate(request(), { client_id: client.clientId }, { confidentialOnly: true }));
+    expect(body).toMatchObject({ error: 'invalid_client', error_description: 'A public client cannot use this endpoint: it needs a confidential client with its secret.' });
+    expect(audited.at(-1)).toMatchObject({ type: 'client.authentication-failed', details: { clientId: client.clientId, reason: 'public-client' } });
+    const confidential = await register();
+    expect((await service.authenticate(request(basic(confidential.client.clientId, confidential.clientSecret!)), {}, { confidentialOnly: true }))?.clientId).toBe(confidential.client.clientId);
+  });
+
   it('refuses with 401 invalid_client, the Basic challenge when Basic was sent, and audits without the secret', async () => {
     const { service, register, audited } = await setUp();
     const { client, clientSecret } = await register();

@@ -26,10 +26,12 @@ export interface ClientAuthenticationOptions {
    * than `invalid_client`. Only when Basic is all the request presents.
    */
   basicMayBeUser?: boolean;
+  /** A public client (`none`) is refused: its client_id proves nothing (introspection, RFC 7662 §2.1). */
+  confidentialOnly?: boolean;
 }
 
 /** Why an authentication failed, as the audit trail records it. */
-type FailureReason = 'malformed' | 'multiple-methods' | 'client-id-mismatch' | 'unknown-client' | 'method-not-registered' | 'wrong-secret';
+type FailureReason = 'malformed' | 'multiple-methods' | 'client-id-mismatch' | 'unknown-client' | 'method-not-registered' | 'wrong-secret' | 'public-client';
 
 /** The method that found credentials, and what it found. */
 interface Presentation {
@@ -92,14 +94,21 @@ export class ClientAuthenticationService {
     // Counted before the secret is checked, so guesses sent all at once are limited too; a success gives it back.
     const counted = await this.limits.countAll([[this.failuresByAddress, request.ip, 'client-address']], 'Too many failed client authentications from this address', contextOf(request));
     if (!client) throw failure('unknown-client', 'Client authentication failed: unknown client or wrong secret.', presented.clientId);
-    // A public client named in Basic with an empty secret identifies itself as `none` would: what Swagger UI's
-    // password form sends with its client_id (and some libraries for public clients). It proves nothing either way.
-    const namesPublicClient = client.tokenEndpointAuthMethod === 'none' && chosen.method.name === 'client_secret_basic' && 'secret' in presented && presented.secret === '';
-    if (!namesPublicClient && client.tokenEndpointAuthMethod !== chosen.method.name) {
+    // A public client's client_id in Basic with an empty password is what Swagger UI's password form
+    // sends (its client_id prefilled with gatehouse-docs by initOAuth, "Authorization header" by
+    // default): it proves as little as `none`'s client_id in the body, and is taken as that. A
+    // password sent for a public client is still refused below: a secret it cannot have.
+    const publicClientInBasic = client.tokenEndpointAuthMethod === 'none' && chosen.method.name === 'client_secret_basic' && presented.secret === '';
+    if (!publicClientInBasic && client.tokenEndpointAuthMethod !== chosen.method.name) {
       throw failure('method-not-registered', `The client is registered for ${client.tokenEndpointAuthMethod}, not ${chosen.method.name}.`, client.clientId);
     }
-    if (!namesPublicClient && !(await chosen.method.verify(client, presented))) {
+    if (!publicClientInBasic && !(await chosen.method.verify(client, presented))) {
       throw failure('wrong-secret', 'Client authentication failed: unknown client or wrong secret.', client.clientId);
+    }
+    // Anyone can name a public client (the built-in gatehouse-docs is in every install): where the
+    // endpoint would tell them about any token, naming one is no authentication at all.
+    if (options.confidentialOnly && client.tokenEndpointAuthMethod === 'none') {
+      throw failure('public-client', 'A public client cannot use this endpoint: it needs a confidential client with its secret.', client.clientId);
     }
     await this.limits.giveBack(counted);
     return client;
