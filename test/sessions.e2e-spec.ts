@@ -55,7 +55,9 @@ describe('GET /auth/sessions', () => {
     expect(fromPhone[1]).toMatchObject({ createdAddress: '203.0.113.1', createdUserAgent: 'Laptop/1.0', current: false });
     expect(fromPhone[0].id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(fromPhone[0].expiresAt)).toBeGreaterThan(Date.now());
-    expect(Object.keys(fromPhone[0]).sort()).toEqual(['createdAddress', 'createdAt', 'createdUserAgent', 'current', 'expiresAt', 'id', 'lastAddress', 'lastUsedAt', 'lastUserAgent']);
+    expect(Object.keys(fromPhone[0]).sort()).toEqual(['clientId', 'clientName', 'createdAddress', 'createdAt', 'createdUserAgent', 'current', 'expiresAt', 'id', 'kind', 'lastAddress', 'lastUsedAt', 'lastUserAgent']);
+    // A first-party login: no application, a token session.
+    expect(fromPhone[0]).toMatchObject({ kind: 'token', clientId: null, clientName: null });
     expect((await list(laptop)).map((session) => session.current)).toEqual([false, true]);
   });
 
