@@ -27,6 +27,8 @@ let firstParty: Client;
 let thirdParty: Client;
 let publicNative: Client;
 let machine: Client;
+/** Another client registered for the very same redirect URI: a code must still not cross to it. */
+let twin: Client;
 
 beforeAll(async () => {
   testApp = await createTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, THROTTLE_LOGIN_FAILURES: '5' });
@@ -35,6 +37,7 @@ beforeAll(async () => {
   firstParty = await create({ client_name: 'First app', redirect_uris: [REDIRECT, 'https://app.example.com/other'], grant_types: ['authorization_code', 'refresh_token'], skip_consent: true, scope: 'openid profile gatehouse' });
   thirdParty = await create({ client_name: 'Third <b>app</b>', redirect_uris: ['https://third.example/cb'], grant_types: ['authorization_code', 'refresh_token'] });
   publicNative = await create({ client_name: 'CLI', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code', 'refresh_token'] });
+  twin = await create({ client_name: 'Twin app', redirect_uris: [REDIRECT], grant_types: ['authorization_code'], skip_consent: true });
   machine = await create({ client_name: 'Resource server', grant_types: ['client_credentials'], scope: 'reports:read', resources: ['https://api.example.com'] });
 });
 afterAll(() => testApp.close());
@@ -279,6 +282,7 @@ describe('the hosted pages resist attack', () => {
     const username = await newUser();
     const { code, verifier } = await codeFor(firstParty, username);
     expect((await exchange(thirdParty, code, verifier, 'https://third.example/cb')).body.error).toBe('invalid_grant');
+    expect((await exchange(twin, code, verifier)).body.error).toBe('invalid_grant');
     expect((await exchange(firstParty, code, verifier, 'https://app.example.com/other')).body.error).toBe('invalid_grant');
     expect((await exchange(firstParty, code, pkcePair().verifier)).body.error).toBe('invalid_grant');
     await exchange(firstParty, code, verifier).expect(200);
