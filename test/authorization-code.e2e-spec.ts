@@ -165,6 +165,7 @@ describe('consent for a client that is not first-party', () => {
     const consentPage = await browser.post(form.action).type('form').send({ ...form.fields, username, password: PASSWORD }).expect(200);
     expect(consentPage.text).toContain('name="decision"');
     expect(consentPage.text).toContain('See your username');
+    expect(consentPage.text).toContain(`Signed in as <strong>${username}</strong>`);
     const consent = formOf(consentPage.text);
     const allowed = await browser.post(consent.action).type('form').send({ ...consent.fields, decision: 'allow' }).expect(303);
     const { code } = paramsOf(allowed.headers.location);

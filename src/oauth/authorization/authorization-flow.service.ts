@@ -111,9 +111,11 @@ export class AuthorizationFlowService {
     );
   }
 
-  private consentPage(authorization: ValidatedAuthorization, _session: Session, reply: FastifyReply): Promise<void> {
+  /** Says who is signed in, so a person on a shared browser does not allow an application in someone else's name. */
+  private async consentPage(authorization: ValidatedAuthorization, session: Session, reply: FastifyReply): Promise<void> {
     const scopes = authorization.scopes.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? `Use “${name}”` }));
-    return this.pages.render(reply, 'consent', { ...this.clientOf(authorization), scopes, action: '/authorize/consent', hiddenFields: authorization.parameters }, this.sources(authorization));
+    const username = (await this.usersService.findById(session.userId))?.username;
+    return this.pages.render(reply, 'consent', { ...this.clientOf(authorization), username, scopes, action: '/authorize/consent', hiddenFields: authorization.parameters }, this.sources(authorization));
   }
 
   private clientOf({ client }: ValidatedAuthorization) {
