@@ -16,7 +16,7 @@ import { checkRequestBodies } from './http/request-bodies.js';
 import { serveMetrics } from './metrics/metrics-endpoint.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { recordRequestDurations } from './metrics/request-durations.js';
-import { DOCS_CLIENT_ID } from './oauth/clients/docs-client.service.js';
+import { DOCS_CLIENT_ID, docsRedirectUri } from './oauth/clients/docs-client.service.js';
 import { TokenEndpointService } from './oauth/grants/token-endpoint.service.js';
 import { TOKEN_OPERATION_ID } from './oauth/token-endpoint.controller.js';
 import { GATEHOUSE_API_SCOPE } from './access/principal.js';
@@ -61,11 +61,21 @@ function packageVersion(): string {
  * Browser code, run by Swagger UI once it has rendered (onComplete; @nestjs/swagger writes
  * functions into swagger-ui-init.js, a file the Content-Security-Policy allows). Swagger UI
  * focuses the last form of the Authorize dialog, Basic, which scrolls the OAuth2 form the page
- * recommends out of sight: this focuses the OAuth2 username whenever the dialog opens. A string
+ * recommends out of sight: this focuses the OAuth2 username whenever the dialog opens; and it
+ * points the code flow's redirect at /docs/oauth2-redirect.html when PUBLIC_URL did not. A string
  * made a function, since this code is the browser's, not Node's.
  */
-const FOCUS_OAUTH2_FORM = new Function(`
+const FOCUS_OAUTH2_FORM_AND_REDIRECT = new Function(`
+  // Without PUBLIC_URL, Swagger UI's own default would send the code flow back to /oauth2-redirect.html
+  // (the folder of /docs); the page, and gatehouse-docs' redirect, is /docs/oauth2-redirect.html.
+  function redirectToDocs() {
+    var configs = window.ui && window.ui.getConfigs && window.ui.getConfigs();
+    var page = location.origin + '/docs/oauth2-redirect.html';
+    if (configs && !/\\/docs\\/oauth2-redirect\\.html$/.test(configs.oauth2RedirectUrl || '')) configs.oauth2RedirectUrl = page;
+  }
+  redirectToDocs();
   new MutationObserver(function () {
+    redirectToDocs();
     var username = document.querySelector('.modal-ux #oauth_username');
     if (username && !username.dataset.focused) {
       username.dataset.focused = 'yes';
@@ -126,7 +136,9 @@ function setUpSwagger(app: NestFastifyApplication, config: AppConfiguration): vo
     // Kept across reloads in localStorage, Basic and OAuth2 passwords and tokens included, in plain text: off in production unless asked for.
     swaggerOptions: {
       persistAuthorization: docs.persistAuthorization,
-      onComplete: FOCUS_OAUTH2_FORM,
+      onComplete: FOCUS_OAUTH2_FORM_AND_REDIRECT,
+      // The redirect registered for gatehouse-docs (DocsClientService); with PORT=0 and no PUBLIC_URL, the browser's origin (above).
+      ...(config.publicUrlAwaitsPort ? {} : { oauth2RedirectUrl: docsRedirectUri(config.publicUrl) }),
       initOAuth: { clientId: DOCS_CLIENT_ID, usePkceWithAuthorizationCodeGrant: true, scopes: ['openid', GATEHOUSE_API_SCOPE] },
     },
   });
