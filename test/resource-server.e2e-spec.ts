@@ -143,12 +143,12 @@ describe('the resource-server example', () => {
     } finally {
       await elsewhere.stop();
     }
-    // The same issuer, tokens that live one second.
-    const shortLived = await startServer({ ...env, JWT_ISSUER: claims.iss, ACCESS_TOKEN_TTL: '1s' });
+    // The same issuer, tokens that live three seconds (one second was sometimes spent before the first call, under CI's load).
+    const shortLived = await startServer({ ...env, JWT_ISSUER: claims.iss, ACCESS_TOKEN_TTL: '3s' });
     try {
       const expiring = await tokenFrom(shortLived, 'reader', 'reads-between-lines');
       expect((await hello(expiring)).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 4100));
       expect((await hello(expiring)).status).toBe(401);
       // Expired past Gatehouse's own 5 s of clock tolerance: introspection says inactive too.
       await new Promise((resolve) => setTimeout(resolve, 5000));
