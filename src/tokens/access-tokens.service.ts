@@ -143,7 +143,7 @@ export class AccessTokensService implements OnModuleInit {
    * null: a wrong or unknown key, another algorithm than the key's, a wrong
    * issuer, expired, `typ` neither JWT nor at+jwt, an unknown `crit`, `iat` in
    * the future, a lifetime beyond ACCESS_TOKEN_TTL. Revocation is not checked
-   * here (see isRevoked).
+   * here (see isRefused).
    */
   async verify(token: string): Promise<AccessTokenClaims | null> {
     return this.remembered(token) ?? this.verifySignature(token);
@@ -204,16 +204,6 @@ export class AccessTokensService implements OnModuleInit {
     }
   }
 
-  /** Refused by this instance: revoked here, on another instance (heard through Redis) or before it started. */
-  isRevoked(jti: string): boolean {
-    return this.revokedJtis.has(jti);
-  }
-
-  /** The database's word, for introspection: true even when this instance has not heard of the revocation yet. */
-  async isRevokedInDatabase(jti: string): Promise<boolean> {
-    return this.isRevoked(jti) || (await this.revokedTokens.existsBy({ jti }));
-  }
-
   /** RFC 7009 for an access token: refused by `jti` until its `exp`. Its claims, or null when it is no token of ours (nothing to do). */
   async revoke(token: string): Promise<AccessTokenClaims | null> {
     const claims = await this.verify(token);
@@ -244,7 +234,7 @@ export class AccessTokensService implements OnModuleInit {
     await this.events.emitAsync(ACCESS_TOKEN_REVOKED, new AccessTokenRevokedEvent(jti, expiresAt));
   }
 
-  /** Refused by this instance: the token's jti was revoked, or the client it was issued to was deleted. */
+  /** Refused by this instance: its jti was revoked, or its client deleted, here, on another instance (heard through Redis) or before this one started. */
   isRefused(claims: AccessTokenClaims): boolean {
     return this.revokedJtis.has(claims.jti) || (claims.client_id !== undefined && this.revokedJtis.has(clientRevocationKey(claims.client_id)));
   }

@@ -38,10 +38,6 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
     private readonly events: EventEmitter2,
   ) {}
 
-  isEnabled(): boolean {
-    return true;
-  }
-
   async handle({ code: presented, code_verifier: verifier, redirect_uri: redirectUri, resource }: AuthorizationCodeGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
     const code = await this.codes.find(presented);
     const bound =

@@ -24,10 +24,6 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsGra
     private readonly events: EventEmitter2,
   ) {}
 
-  isEnabled(): boolean {
-    return true;
-  }
-
   async handle({ scope, resource }: ClientCredentialsGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
     const scopes = grantedScopes(client!, scope, false);
     const audience = grantedResource(client!, resource);

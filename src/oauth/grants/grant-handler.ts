@@ -27,7 +27,7 @@ export interface GrantHandler<Parameters extends object = object> {
   readonly withoutClient: boolean;
   /** One line for Swagger UI's description of the token endpoint. */
   readonly summary: string;
-  /** False when configuration turns the grant off (PASSWORD_GRANT=false): then it is neither served nor advertised. */
-  isEnabled(): boolean;
+  /** False when configuration turns the grant off (PASSWORD_GRANT=false): then it is neither served nor advertised. Without it, always on. */
+  isEnabled?(): boolean;
   handle(parameters: Parameters, context: GrantContext): Promise<TokenResponseDto>;
 }

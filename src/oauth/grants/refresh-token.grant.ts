@@ -34,10 +34,6 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenGrantDto> {
     private readonly events: EventEmitter2,
   ) {}
 
-  isEnabled(): boolean {
-    return true;
-  }
-
   async handle({ refresh_token: refreshToken, scope }: RefreshTokenGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
     const asked = scope === undefined ? undefined : scopesOf(scope);
     const accepts = (session: Session) => (session.clientId ?? null) === (client?.clientId ?? null) && (!asked || covers(session, asked));

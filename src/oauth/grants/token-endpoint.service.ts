@@ -27,7 +27,7 @@ export class TokenEndpointService {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clientAuthentication: ClientAuthenticationService,
   ) {
-    this.handlers = new Map(handlers.filter((handler) => handler.isEnabled()).map((handler) => [handler.grantType, handler]));
+    this.handlers = new Map(handlers.filter((handler) => handler.isEnabled?.() ?? true).map((handler) => [handler.grantType, handler]));
   }
 
   /** The grant types served, for discovery and Swagger UI. */
