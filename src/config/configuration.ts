@@ -78,6 +78,7 @@ export interface AppConfiguration {
   mail: MailConfiguration;
   oauth: OAuthConfiguration;
   clients: ClientsConfiguration;
+  backchannelLogout: BackchannelLogoutConfiguration;
   pages: PagesConfiguration;
 }
 
@@ -93,6 +94,26 @@ export interface OAuthConfiguration {
 export interface ClientsConfiguration {
   /** How long a client's previous secret still works after a rotation (0: not at all), so its deployments can take the new one without downtime. */
   secretGraceSeconds: number;
+  /**
+   * ALLOW_PRIVATE_CLIENT_URIS (default false): in production, URIs Gatehouse
+   * itself calls (`backchannel_logout_uri`, later `jwks_uri`) may name
+   * loopback and private addresses. Off, they may not (SSRF: a client must not
+   * turn Gatehouse into a proxy into the operator's network); outside
+   * production loopback is always allowed.
+   */
+  allowPrivateUris: boolean;
+}
+
+/** OpenID Connect Back-Channel Logout 1.0: how the outbox retries a client that did not take its logout token. */
+export interface BackchannelLogoutConfiguration {
+  /** BACKCHANNEL_LOGOUT_RETRY_BASE: the wait before the first retry; each further one doubles it. */
+  retryBaseSeconds: number;
+  /** BACKCHANNEL_LOGOUT_RETRY_MAX: the longest wait between two tries. */
+  retryMaxSeconds: number;
+  /** BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: tries before a notification is given up (failed). */
+  maxAttempts: number;
+  /** BACKCHANNEL_LOGOUT_MAX_AGE: a notification not delivered this long after the session ended is given up. */
+  maxAgeSeconds: number;
 }
 
 /** The hosted pages (the e-mail links, and the login and consent pages): their templates and branding. */
@@ -613,6 +634,18 @@ function readMetricsToken(env: Environment, production: boolean): string | null 
   return token;
 }
 
+function readBackchannelLogout(env: Environment): BackchannelLogoutConfiguration {
+  const retryBaseSeconds = readDurationSeconds(env, 'BACKCHANNEL_LOGOUT_RETRY_BASE', '2s');
+  const retryMaxSeconds = readDurationSeconds(env, 'BACKCHANNEL_LOGOUT_RETRY_MAX', '60s');
+  if (retryMaxSeconds < retryBaseSeconds) invalid('BACKCHANNEL_LOGOUT_RETRY_MAX', `must be at least BACKCHANNEL_LOGOUT_RETRY_BASE (${retryBaseSeconds} s)`);
+  return {
+    retryBaseSeconds,
+    retryMaxSeconds,
+    maxAttempts: readInteger(env, 'BACKCHANNEL_LOGOUT_MAX_ATTEMPTS', 20, 1, 1000),
+    maxAgeSeconds: readDurationSeconds(env, 'BACKCHANNEL_LOGOUT_MAX_AGE', '24h'),
+  };
+}
+
 /**
  * With PORT=0 (any free port) and no PUBLIC_URL, the default base URL, and the
  * issuer when it follows it, can name the port only once the service listens.
@@ -674,7 +707,8 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
     oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60 },
-    clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h') },
+    clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h'), allowPrivateUris: readBoolean(env, 'ALLOW_PRIVATE_CLIENT_URIS', false) },
+    backchannelLogout: readBackchannelLogout(env),
     pages: readPages(env),
   };
 }
