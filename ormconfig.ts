@@ -6,6 +6,7 @@ import { RefreshToken } from './src/oauth/refresh-tokens/entities/refresh-token.
 import { OAuthClient } from './src/oauth/clients/entities/oauth-client.entity.js';
 import { AuthorizationCode } from './src/oauth/authorization/entities/authorization-code.entity.js';
 import { Consent } from './src/oauth/authorization/entities/consent.entity.js';
+import { LogoutNotification } from './src/oauth/backchannel-logout/entities/logout-notification.entity.js';
 import { RevokedAccessToken } from './src/tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from './src/tokens/entities/signing-key.entity.js';
 import { Session } from './src/sessions/entities/session.entity.js';
@@ -18,4 +19,4 @@ import { User } from './src/users/entities/user.entity.js';
 loadDotEnv();
 const database = readDatabaseConfiguration();
 prepareDataDirectory({ database, dataDirectory: database.type === 'sqlite' ? dirname(database.file) : resolve('data') });
-export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken, SigningKey, RevokedAccessToken, AuditEvent, OAuthClient, AuthorizationCode, Consent]));
+export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken, SigningKey, RevokedAccessToken, AuditEvent, OAuthClient, AuthorizationCode, Consent, LogoutNotification]));

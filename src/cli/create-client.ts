@@ -3,7 +3,7 @@ import type { GrantType } from '../oauth/clients/client-metadata.js';
 import { configurationOrExit, contextOrExit, failureOf, parseCommandLine } from './cli-exit.js';
 
 const USAGE =
-  'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party]';
+  'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
 const HELP = `Usage: ${USAGE}
 Registers an OAuth client, as POST /clients does, and prints its client_id and, for a confidential client, its secret: shown this once, Gatehouse keeps only its hash.
   --name           the application's name, shown on the login and consent pages (required)
@@ -14,7 +14,10 @@ Registers an OAuth client, as POST /clients does, and prints its client_id and, 
   --native         application_type native: private-use redirect schemes, loopback redirects on any port
   --scope          the scopes it may ask for, space-separated (default: openid profile email offline_access)
   --resource       a resource indicator (RFC 8707) it may ask tokens for; repeat for several
-  --first-party    skip the consent page`;
+  --first-party    skip the consent page
+  --backchannel-logout-uri
+                   where Gatehouse POSTs a logout_token when a session the client took part in ends
+                   (OpenID Connect Back-Channel Logout; https, or http on a loopback host outside production)`;
 
 const fail: (message: string) => never = failureOf('client:create');
 const misuse = (problem: string): never => fail(`${problem}; usage: ${USAGE}`);
@@ -31,6 +34,7 @@ const { values, positionals } = parseCommandLine(
       scope: { type: 'string' },
       resource: { type: 'string', multiple: true },
       'first-party': { type: 'boolean', default: false },
+      'backchannel-logout-uri': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   },
@@ -63,6 +67,7 @@ try {
       scope: values.scope,
       resources: values.resource,
       skipConsent: values['first-party'],
+      backchannelLogoutUri: values['backchannel-logout-uri'],
     },
     { actorId: null, request: null },
   );

@@ -48,6 +48,11 @@ export class MetricsService implements OnModuleInit {
   readonly refreshRotations = this.counter('gatehouse_refresh_token_rotations_total', 'Refresh tokens spent for a new pair (refresh_token grants that succeeded).');
   readonly refreshReuses = this.counter('gatehouse_refresh_token_reuse_detected_total', 'Spent refresh tokens presented again: each revoked its session.');
   readonly securityEvents = this.counter('gatehouse_security_events_total', 'Security events raised (the audit trail), by type and outcome.', ['type', 'outcome']);
+  readonly backchannelLogoutDeliveries = this.counter(
+    'gatehouse_backchannel_logout_deliveries_total',
+    'Back-channel logout tokens POSTed to clients, by outcome: delivered, retry (a failed try that will be tried again), failed (given up).',
+    ['outcome'],
+  );
   readonly auditEventsLost = this.counter('gatehouse_audit_events_lost_total', 'Security events the audit trail could not store (they were still logged), by reason.', ['reason']);
 
   readonly passwordHashWait = new Histogram({
@@ -94,14 +99,14 @@ export class MetricsService implements OnModuleInit {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A gauge whose value is read when Prometheus scrapes. */
-  gaugeOf(name: string, help: string, read: () => number): void {
+  /** A gauge whose value is read when Prometheus scrapes (a promise for what the database must count). */
+  gaugeOf(name: string, help: string, read: () => number | Promise<number>): void {
     new Gauge({
       name,
       help,
       registers: [this.registry],
-      collect() {
-        this.set(read());
+      async collect() {
+        this.set(await read());
       },
     });
   }

@@ -6,6 +6,7 @@ import { MfaModule } from '../mfa/mfa.module.js';
 import { PagesModule } from '../pages/pages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { OutboundHttpModule } from '../outbound-http/outbound-http.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodesService } from './authorization/authorization-codes.service.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
@@ -16,6 +17,11 @@ import { ConsentsService } from './authorization/consents.service.js';
 import { AuthorizationCode } from './authorization/entities/authorization-code.entity.js';
 import { Consent } from './authorization/entities/consent.entity.js';
 import { GrantsController } from './authorization/grants.controller.js';
+import { BackchannelLogoutDispatcher } from './backchannel-logout/backchannel-logout.dispatcher.js';
+import { BackchannelLogoutListener } from './backchannel-logout/backchannel-logout.listener.js';
+import { LogoutNotification } from './backchannel-logout/entities/logout-notification.entity.js';
+import { LogoutOutboxService } from './backchannel-logout/logout-outbox.service.js';
+import { LogoutTokenService } from './backchannel-logout/logout-token.service.js';
 import { ClientAuthenticationService } from './client-authentication/client-authentication.service.js';
 import { ClientTokensListener } from './client-tokens.listener.js';
 import { ClientsModule } from './clients/clients.module.js';
@@ -41,13 +47,13 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 /**
  * The authorization server: clients, the authorization endpoint and its
  * hosted pages, the token endpoint and its grants, revocation,
- * introspection, discovery. Global only for CLIENT_AUTHENTICATOR: the global
+ * introspection, discovery, back-channel logout. Global only for CLIENT_AUTHENTICATOR: the global
  * guard (AccessModule) authenticates clients on introspection and
  * revocation without importing this module.
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule],
+  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule],
   controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController],
   providers: [
     ...GRANTS,
@@ -65,6 +71,10 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     BrowserSessionService,
     ClientTokensListener,
     DocsClientService,
+    LogoutOutboxService,
+    LogoutTokenService,
+    BackchannelLogoutDispatcher,
+    BackchannelLogoutListener,
   ],
   exports: [TokenEndpointService, CLIENT_AUTHENTICATOR],
 })

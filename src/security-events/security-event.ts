@@ -38,6 +38,7 @@ export const SECURITY_EVENT_TYPES = [
   'authorization-code.replayed',
   'consent.granted',
   'consent.withdrawn',
+  'backchannel-logout.failed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

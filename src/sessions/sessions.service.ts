@@ -13,6 +13,13 @@ import { raiseSecurityEvent, type Actor } from '../security-events/security-even
 
 export const NO_SUCH_SESSION = 'No such session.';
 
+/**
+ * How long a session past its absolute end is kept before purgeExpired
+ * deletes it: whatever must notice that a session ended by its lifetime, which
+ * nobody announces (back-channel logout's sweep), looks back this far.
+ */
+export const EXPIRED_SESSION_RETENTION_MS = 60 * 60 * 1000;
+
 /** Longer user agents are cut: they are for a person to recognise a device, not evidence (the column holds 512). */
 const MAX_USER_AGENT_LENGTH = 512;
 const userAgentOf = (request: RequestContext) => request.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null;
@@ -162,9 +169,9 @@ export class SessionsService implements OnModuleInit {
     return this.isEnded(sessionId) || (await this.sessions.existsBy({ id: sessionId, revokedAt: Not(IsNull()) }));
   }
 
-  /** Ended sessions past their absolute end are of no more use to anyone. */
+  /** Sessions past their absolute end are of no more use to anyone, once EXPIRED_SESSION_RETENTION_MS has let the sweeps see them end. */
   async purgeExpired(): Promise<void> {
-    await this.sessions.delete({ expiresAt: LessThan(new Date()) });
+    await this.sessions.delete({ expiresAt: LessThan(new Date(Date.now() - EXPIRED_SESSION_RETENTION_MS)) });
   }
 
   @OnEvent(SESSIONS_ENDED)

@@ -120,6 +120,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return signing;
   }
 
+  /** Always an asymmetric key, even with JWT_ALGORITHM=HS256 (placeholder: the oidc-tokens branch brings the real one). */
+  async asymmetricSigningKey(): Promise<UsableKey> {
+    return this.signingKey();
+  }
+
   private loadedSigningKey(): UsableKey | undefined {
     const now = Date.now();
     return this.keys.filter((key) => key.algorithm === this.config.jwt.algorithm && signsAt(key, now)).at(-1);

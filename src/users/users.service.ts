@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../database/database-errors.js';
 import { emailKey, usernameKey, type Role } from '../account-rules/account-rules.js';
 import { User } from './entities/user.entity.js';
 import { ANY_USER_EVENT, USER_EVENTS, UserChangedEvent, type UserEventName } from './events/user-changed.event.js';
+import { ACCOUNT_DELETING, AccountDeletingEvent } from './events/account-deleting.event.js';
 import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
 import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
 
@@ -216,9 +217,21 @@ export class UsersService {
     return (await this.findById(id)) ?? this.notFound(id);
   }
 
-  /** Deletes the account; its sessions and refresh tokens go with it (ON DELETE CASCADE). */
+  /**
+   * Deletes the account; its sessions and refresh tokens go with it (ON
+   * DELETE CASCADE). ACCOUNT_DELETING's subscribers hear of it first, once the
+   * deletion is known to be allowed, and record through the deletion's own
+   * transaction (PostgreSQL) what must outlive the sessions. SQLite has no
+   * transaction here (see withAdminsLocked), so a concurrent change making
+   * this the last admin between the check and the DELETE could leave their
+   * records behind a refused deletion; SQLite runs one instance.
+   */
   async delete(id: number, by: Actor): Promise<void> {
-    const affected = await this.withAdminsLocked((users) => {
+    const affected = await this.withAdminsLocked(async (users) => {
+      const allowed = users.createQueryBuilder().where({ id });
+      notTheLastAdmin(allowed);
+      if (!(await allowed.getExists())) return { raw: [], affected: 0 };
+      await this.events.emitAsync(ACCOUNT_DELETING, new AccountDeletingEvent(id, users.manager));
       const deletion = users.createQueryBuilder().delete().where({ id });
       notTheLastAdmin(deletion);
       return deletion.execute();

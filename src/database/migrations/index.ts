@@ -10,6 +10,7 @@ import { VerifiedEmailUnique1764950000000 } from './1764950000000-verified-email
 import { AddTotpConfirmationAttempts1765000000000 } from './1765000000000-add-totp-confirmation-attempts.js';
 import { CreateOAuthClients1765100000000 } from './1765100000000-create-oauth-clients.js';
 import { CreateAuthorization1765200000000 } from './1765200000000-create-authorization.js';
+import { BackchannelLogout1765400000000 } from './1765400000000-backchannel-logout.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   AddTotpConfirmationAttempts1765000000000,
   CreateOAuthClients1765100000000,
   CreateAuthorization1765200000000,
+  BackchannelLogout1765400000000,
 ];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { addressPolicyOf } from '../../outbound-http/address-policy.js';
 import { clientMetadataProblem, DEFAULT_CLIENT_SCOPE, withDefaults, type ClientMetadata } from './client-metadata.js';
+
+const DEVELOPMENT = addressPolicyOf({ production: false, clients: { allowPrivateUris: false } });
+const PRODUCTION = addressPolicyOf({ production: true, clients: { allowPrivateUris: false } });
+const PRODUCTION_PRIVATE_ALLOWED = addressPolicyOf({ production: true, clients: { allowPrivateUris: true } });
 
 const webApp = (changes: Partial<ClientMetadata> = {}): ClientMetadata => ({ ...withDefaults({ clientName: 'Web app', redirectUris: ['https://app.example.com/cb'] }), ...changes });
 
@@ -18,6 +23,8 @@ describe('withDefaults', () => {
       applicationType: 'web',
       skipConsent: false,
       resources: [],
+      backchannelLogoutUri: null,
+      backchannelLogoutSessionRequired: false,
     });
     expect(withDefaults({ clientName: 'Machine', grantTypes: ['client_credentials'] }).responseTypes).toEqual([]);
   });
@@ -33,7 +40,7 @@ describe('clientMetadataProblem', () => {
     ['no scope at all', webApp({ scope: '' })],
     ['a device', webApp({ grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'], responseTypes: [], redirectUris: [], tokenEndpointAuthMethod: 'none' })],
   ])('accepts %s', (_, metadata) => {
-    expect(clientMetadataProblem(metadata, 'admin')).toBeNull();
+    expect(clientMetadataProblem(metadata, 'admin', DEVELOPMENT)).toBeNull();
   });
 
   it.each([
@@ -60,12 +67,45 @@ describe('clientMetadataProblem', () => {
     ['a resource with a fragment', webApp({ resources: ['https://api.example.com#x'] }), /^invalid_client_metadata: resources\[0\] .* fragment/],
     ['redirect URIs that are not a list', webApp({ redirectUris: null as never }), /redirect_uris must be an array/],
   ])('refuses %s', (_, metadata, problem) => {
-    expect(clientMetadataProblem(metadata, 'admin')).toMatch(problem);
+    expect(clientMetadataProblem(metadata, 'admin', DEVELOPMENT)).toMatch(problem);
   });
 
   it('lets only an admin allow the password grant or skip consent', () => {
-    expect(clientMetadataProblem(webApp({ grantTypes: ['authorization_code', 'password'] }), 'self')).toMatch(/only an admin may allow the password grant/);
-    expect(clientMetadataProblem(webApp({ skipConsent: true }), 'self')).toMatch(/only an admin may make a client first-party/);
-    expect(clientMetadataProblem(webApp(), 'self')).toBeNull();
+    expect(clientMetadataProblem(webApp({ grantTypes: ['authorization_code', 'password'] }), 'self', DEVELOPMENT)).toMatch(/only an admin may allow the password grant/);
+    expect(clientMetadataProblem(webApp({ skipConsent: true }), 'self', DEVELOPMENT)).toMatch(/only an admin may make a client first-party/);
+    expect(clientMetadataProblem(webApp(), 'self', DEVELOPMENT)).toBeNull();
+  });
+});
+
+describe('backchannel_logout_uri', () => {
+  const withUri = (backchannelLogoutUri: string) => webApp({ backchannelLogoutUri, backchannelLogoutSessionRequired: true });
+
+  it('takes https anywhere public, and http on a loopback host outside production', () => {
+    expect(clientMetadataProblem(withUri('https://app.example.com/bcl?x=1'), 'admin', PRODUCTION)).toBeNull();
+    for (const uri of ['http://127.0.0.1:8080/bcl', 'http://[::1]/bcl', 'http://localhost:3000/bcl']) expect(clientMetadataProblem(withUri(uri), 'admin', DEVELOPMENT)).toBeNull();
+  });
+
+  it.each([
+    ['a fragment', 'https://app.example.com/bcl#x', DEVELOPMENT, /backchannel_logout_uri must not contain a fragment/],
+    ['a relative URI', '/bcl', DEVELOPMENT, /backchannel_logout_uri must be an absolute URI/],
+    ['http on a public host', 'http://app.example.com/bcl', DEVELOPMENT, /backchannel_logout_uri must use https; http only on a loopback host/],
+    ['http on loopback in production', 'http://127.0.0.1/bcl', PRODUCTION, /backchannel_logout_uri must use https$/],
+    ['https on loopback in production', 'https://127.0.0.1/bcl', PRODUCTION, /must not name a loopback, private/],
+    ['localhost in production', 'https://localhost/bcl', PRODUCTION, /must not name a loopback, private/],
+    ['a private address in production', 'https://10.0.0.5/bcl', PRODUCTION, /must not name a loopback, private/],
+    ['the metadata service', 'https://169.254.169.254/latest', DEVELOPMENT, /must not name a loopback, private/],
+    ['an IPv4-mapped private address', 'https://[::ffff:192.168.0.1]/bcl', PRODUCTION, /must not name a loopback, private/],
+    ['user information', 'https://good@evil.example/bcl', PRODUCTION, /must not contain user information/],
+  ])('refuses %s', (_, uri, policy, problem) => {
+    expect(clientMetadataProblem(withUri(uri), 'admin', policy)).toMatch(problem);
+  });
+
+  it('ALLOW_PRIVATE_CLIENT_URIS lets production name private and loopback addresses', () => {
+    expect(clientMetadataProblem(withUri('https://10.0.0.5/bcl'), 'admin', PRODUCTION_PRIVATE_ALLOWED)).toBeNull();
+    expect(clientMetadataProblem(withUri('http://127.0.0.1/bcl'), 'admin', PRODUCTION_PRIVATE_ALLOWED)).toBeNull();
+  });
+
+  it('backchannel_logout_session_required is a boolean', () => {
+    expect(clientMetadataProblem(webApp({ backchannelLogoutSessionRequired: 'yes' as never }), 'admin', DEVELOPMENT)).toMatch(/backchannel_logout_session_required must be true or false/);
   });
 });

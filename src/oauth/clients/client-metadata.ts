@@ -1,4 +1,5 @@
-import { redirectUriProblem, resourceUriProblem, webUriProblem } from './redirect-uris.js';
+import type { AddressPolicy } from '../../outbound-http/address-policy.js';
+import { calledUriProblem, redirectUriProblem, resourceUriProblem, webUriProblem } from './redirect-uris.js';
 
 /** The grants a client may be registered for (RFC 7591 §2 `grant_types`). */
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password'] as const;
@@ -48,6 +49,10 @@ export interface ClientMetadata {
   skipConsent: boolean;
   /** The resource indicators (RFC 8707) the client may ask tokens for: their audiences. */
   resources: string[];
+  /** OpenID Connect Back-Channel Logout 1.0 §2.2: where logout tokens go; null: none are sent. */
+  backchannelLogoutUri: string | null;
+  /** §2.2: whether the client needs `sid` in logout tokens (Gatehouse always includes it). */
+  backchannelLogoutSessionRequired: boolean;
 }
 
 /** A change (PATCH): the fields given replace the stored ones; undefined ones stay. */
@@ -82,6 +87,8 @@ export function withDefaults(given: Partial<ClientMetadata> & Pick<ClientMetadat
     applicationType: given.applicationType ?? 'web',
     skipConsent: given.skipConsent ?? false,
     resources: given.resources ?? [],
+    backchannelLogoutUri: given.backchannelLogoutUri ?? null,
+    backchannelLogoutSessionRequired: given.backchannelLogoutSessionRequired ?? false,
   };
 }
 
@@ -109,7 +116,7 @@ function enumProblem(field: string, value: unknown, allowed: readonly string[]):
 }
 
 /** The fields one at a time: types, forms and sizes. */
-function fieldProblem(metadata: ClientMetadata): string | null {
+function fieldProblem(metadata: ClientMetadata, addresses: AddressPolicy): string | null {
   const { clientName, logoUri, clientUri, scope, applicationType } = metadata;
   if (typeof clientName !== 'string' || clientName.trim() !== clientName || clientName === '' || [...clientName].length > MAX_CLIENT_NAME_LENGTH || /[\p{Cc}\p{Cf}]/u.test(clientName)) {
     return `invalid_client_metadata: client_name must be 1 to ${MAX_CLIENT_NAME_LENGTH} characters, without control characters or surrounding spaces`;
@@ -118,6 +125,9 @@ function fieldProblem(metadata: ClientMetadata): string | null {
     const problem = uri === null ? null : webUriProblem(uri);
     if (problem) return `invalid_client_metadata: ${field} ${problem}`;
   }
+  const backchannelProblem = metadata.backchannelLogoutUri === null ? null : calledUriProblem(metadata.backchannelLogoutUri, addresses);
+  if (backchannelProblem) return `invalid_client_metadata: backchannel_logout_uri ${backchannelProblem}`;
+  if (typeof metadata.backchannelLogoutSessionRequired !== 'boolean') return 'invalid_client_metadata: backchannel_logout_session_required must be true or false';
   if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {
     return `invalid_client_metadata: scope must be scope tokens (printable ASCII without " or \\) separated by single spaces, at most ${MAX_SCOPE_LENGTH} characters (RFC 6749 §3.3)`;
   }
@@ -154,7 +164,8 @@ function combinationProblem(metadata: ClientMetadata, registrar: Registrar): str
  * the RFC 7591 §3.2.2 error code (`invalid_redirect_uri` or
  * `invalid_client_metadata`) and names the field. Used by the admin API, the
  * CLI and (later) dynamic registration, for new clients and every change.
+ * `addresses` is what URIs Gatehouse itself calls may name (addressPolicyOf).
  */
-export function clientMetadataProblem(metadata: ClientMetadata, registrar: Registrar): string | null {
-  return fieldProblem(metadata) ?? combinationProblem(metadata, registrar);
+export function clientMetadataProblem(metadata: ClientMetadata, registrar: Registrar, addresses: AddressPolicy): string | null {
+  return fieldProblem(metadata, addresses) ?? combinationProblem(metadata, registrar);
 }

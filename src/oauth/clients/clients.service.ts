@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import { raiseSecurityEvent, type Actor } from '../../security-events/security-event.js';
 import { hashOpaqueToken, mintOpaqueToken, opaqueTokenMatches } from '../../tokens/opaque-token.js';
+import { addressPolicyOf, type AddressPolicy } from '../../outbound-http/address-policy.js';
 import { clientMetadataProblem, isConfidential, responseTypesFor, withDefaults, type ClientChanges, type ClientMetadata } from './client-metadata.js';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 import { CLIENT_DELETED, ClientDeletedEvent } from './events/client-events.js';
@@ -32,6 +33,8 @@ const FIELD_NAMES: Record<keyof ClientMetadata, string> = {
   applicationType: 'application_type',
   skipConsent: 'skip_consent',
   resources: 'resources',
+  backchannelLogoutUri: 'backchannel_logout_uri',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
 const METADATA_FIELDS = Object.keys(FIELD_NAMES) as (keyof ClientMetadata)[];
 
@@ -72,6 +75,8 @@ function changedFields(before: ClientMetadata, after: ClientMetadata): (keyof Cl
 @Injectable()
 export class ClientsService {
   private readonly secretGraceSeconds: number;
+  /** What the URIs Gatehouse calls may name (ALLOW_PRIVATE_CLIENT_URIS, NODE_ENV). */
+  private readonly addresses: AddressPolicy;
 
   constructor(
     @InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>,
@@ -79,6 +84,7 @@ export class ClientsService {
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
   ) {
     this.secretGraceSeconds = config.clients.secretGraceSeconds;
+    this.addresses = addressPolicyOf(config);
   }
 
   /**
@@ -88,7 +94,7 @@ export class ClientsService {
    */
   async create(given: NewClient, by: Actor): Promise<IssuedClient> {
     const metadata = withDefaults(given);
-    refuseProblems(metadata);
+    this.refuseProblems(metadata);
     const clientSecret = isConfidential(metadata) ? mintOpaqueToken() : null;
     const client = this.clients.create({
       ...metadata,
@@ -115,7 +121,7 @@ export class ClientsService {
    */
   async ensureBuiltIn(clientId: string, given: NewClient): Promise<OAuthClient> {
     const metadata = withDefaults(given);
-    refuseProblems(metadata);
+    this.refuseProblems(metadata);
     if (isConfidential(metadata)) throw new Error('a built-in client is public');
     const existing = await this.findActive(clientId);
     if (existing && changedFields(metadataOf(existing), metadata).length === 0) return existing;
@@ -167,7 +173,7 @@ export class ClientsService {
       const before = metadataOf(current);
       const after: ClientMetadata = { ...before, ...given };
       if (given.grantTypes !== undefined && given.responseTypes === undefined && Array.isArray(after.grantTypes)) after.responseTypes = responseTypesFor(after.grantTypes);
-      refuseProblems(after);
+      this.refuseProblems(after);
       const fields = changedFields(before, after);
       if (fields.length === 0) return { client: current, clientSecret: null };
 
@@ -214,6 +220,11 @@ export class ClientsService {
     return { client: await this.findOrThrow(clientId), clientSecret, previousSecretExpiresAt };
   }
 
+  private refuseProblems(metadata: ClientMetadata): void {
+    const problem = clientMetadataProblem(metadata, 'admin', this.addresses);
+    if (problem) throw new BadRequestException(problem);
+  }
+
   /** Deletes the client; CLIENT_DELETED's subscribers end what it held before this returns. */
   async delete(clientId: string, by: Actor): Promise<void> {
     if (!CLIENT_ID_PATTERN.test(clientId)) notFound(clientId);
@@ -224,10 +235,6 @@ export class ClientsService {
   }
 }
 
-function refuseProblems(metadata: ClientMetadata): void {
-  const problem = clientMetadataProblem(metadata, 'admin');
-  if (problem) throw new BadRequestException(problem);
-}
 
 /** The secret columns after a change of token_endpoint_auth_method between public and confidential, and the new secret if one was made. */
 function secretChange(current: OAuthClient, after: ClientMetadata): { columns: Partial<OAuthClient>; clientSecret: string | null } {

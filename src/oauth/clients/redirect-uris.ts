@@ -1,3 +1,4 @@
+import { addressAllowed, ipLiteralOf, type AddressPolicy } from '../../outbound-http/address-policy.js';
 import type { ApplicationType, TokenEndpointAuthMethod } from './client-metadata.js';
 
 /** Longest URI kept (redirect, logo, resource…): far above any real one, and bounded before it is parsed or stored. */
@@ -42,6 +43,24 @@ export function redirectUriProblem(uri: unknown, applicationType: ApplicationTyp
 /** Why `uri` cannot be a logo or home page of a client (shown on the login and consent pages), or null: https, or http on a loopback host. */
 export function webUriProblem(uri: unknown): string | null {
   return redirectUriProblem(uri, 'web');
+}
+
+/**
+ * Why `uri` cannot be a URI Gatehouse itself calls (`backchannel_logout_uri`;
+ * OAUTH.md, "Clients"), or null: absolute, no fragment (Back-Channel Logout
+ * §2.2), `https`, or `http` on a loopback host where loopback is allowed (not
+ * in production, unless ALLOW_PRIVATE_CLIENT_URIS), and no address literal
+ * the policy refuses. A name is checked again, on every address it resolves
+ * to, when it is called (OutboundHttpService).
+ */
+export function calledUriProblem(uri: unknown, addresses: AddressPolicy): string | null {
+  const problem = redirectUriProblem(uri, 'web');
+  if (problem) return problem.startsWith('must use https') ? `must use https${addresses.allowLoopback ? '; http only on a loopback host (127.0.0.1, [::1], localhost)' : ''}` : problem;
+  const { hostname, protocol } = new URL(uri as string);
+  if (protocol === 'http:' && !addresses.allowLoopback) return 'must use https';
+  const literal = ipLiteralOf(hostname) ?? (hostname === 'localhost' ? '127.0.0.1' : null);
+  if (literal && !addressAllowed(literal, addresses)) return 'must not name a loopback, private, link-local or reserved address (ALLOW_PRIVATE_CLIENT_URIS allows private ones)';
+  return null;
 }
 
 /** Why `uri` cannot be a resource indicator (RFC 8707 §2: an absolute URI without a fragment), or null. */

@@ -68,6 +68,9 @@ export class WellKnownController {
       grant_types_supported: this.tokenEndpoint.grantTypes(),
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      // OIDC Back-Channel Logout 1.0 §2.1: logout tokens, always with `sid`.
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
       token_endpoint_auth_methods_supported: authMethods,
       revocation_endpoint_auth_methods_supported: authMethods,
       introspection_endpoint_auth_methods_supported: [...confidentialMethods, 'bearer'],

@@ -44,6 +44,12 @@ export class ClientResponseDto {
   @ApiProperty({ type: [String], example: [] })
   resources: string[];
 
+  @ApiProperty({ type: String, nullable: true, example: null })
+  backchannel_logout_uri: string | null;
+
+  @ApiProperty({ example: false })
+  backchannel_logout_session_required: boolean;
+
   @ApiProperty({ example: 1767225600, description: 'When the client was registered, in seconds since the epoch.' })
   client_id_issued_at: number;
 
@@ -62,6 +68,8 @@ export class ClientResponseDto {
       application_type: client.applicationType,
       skip_consent: client.skipConsent,
       resources: client.resources,
+      backchannel_logout_uri: client.backchannelLogoutUri,
+      backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
       client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
     });
   }

@@ -113,11 +113,28 @@ export class CreateClientDto {
   @ArrayMaxSize(MAX_URIS)
   @IsString({ each: true })
   resources?: string[];
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'https://app.example.com/backchannel-logout',
+    description:
+      'OpenID Connect Back-Channel Logout 1.0: Gatehouse POSTs a signed `logout_token` here whenever a session the client took part in ends. `https://` (or `http://` on a loopback host outside production), no fragment; in production no loopback or private address unless `ALLOW_PRIVATE_CLIENT_URIS=true`. `null` removes it.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_URI_LENGTH)
+  backchannel_logout_uri?: string | null;
+
+  @ApiPropertyOptional({ default: false, example: true, description: 'Whether the client needs `sid` in logout tokens; Gatehouse always sends it.' })
+  @IsOptional()
+  @IsBoolean()
+  backchannel_logout_session_required?: boolean;
 }
 
 /**
  * The metadata a body gives, camel-cased; a field left out is undefined.
- * (`null` stays null: it clears `logo_uri` and `client_uri`, and is refused
+ * (`null` stays null: it clears `logo_uri`, `client_uri` and `backchannel_logout_uri`, and is refused
  * for the others.)
  */
 export function metadataOfBody(body: Partial<CreateClientDto>): ClientChanges {
@@ -134,5 +151,7 @@ export function metadataOfBody(body: Partial<CreateClientDto>): ClientChanges {
     applicationType: body.application_type,
     skipConsent: body.skip_consent,
     resources: body.resources,
+    backchannelLogoutUri: body.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
   } as ClientChanges;
 }

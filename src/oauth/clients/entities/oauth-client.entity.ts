@@ -49,6 +49,14 @@ export class OAuthClient implements ClientMetadata {
   @Column({ type: 'simple-json' })
   resources: string[];
 
+  /** OpenID Connect Back-Channel Logout 1.0 §2.2: where Gatehouse POSTs a logout_token when a session the client took part in ends. */
+  @Column({ name: 'backchannel_logout_uri', type: 'varchar', length: 2000, nullable: true })
+  backchannelLogoutUri: string | null;
+
+  /** §2.2: the client needs `sid` in its logout tokens (Gatehouse always sends it). */
+  @Column({ name: 'backchannel_logout_session_required', type: 'boolean', default: false })
+  backchannelLogoutSessionRequired: boolean;
+
   /** Hex SHA-256 of the secret (256 random bits: no slow hash needed); null for a public client. */
   @Column({ name: 'secret_hash', type: 'varchar', length: 64, nullable: true })
   secretHash: string | null;

@@ -1,0 +1,55 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * The outbox of OpenID Connect Back-Channel Logout 1.0: one row per client to
+ * tell that a browser session it took part in ended. Unique on (client, sid),
+ * so however many ways a session's end is noticed (the event, the sweep,
+ * several instances), the client is told once. A row lives on through
+ * restarts until it is delivered or given up; no foreign keys, so it outlives
+ * an account deleted with its sessions.
+ */
+@Entity({ name: 'logout_notifications' })
+@Index(['clientId', 'sid'], { unique: true })
+@Index(['nextAttemptAt'])
+export class LogoutNotification {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId: string;
+
+  /** The browser session that ended (or whose client session did): the logout token's `sid`. */
+  @Column({ type: 'varchar', length: 36 })
+  sid: string;
+
+  /** The user's id: the logout token's `sub`. */
+  @Column({ type: 'varchar', length: 64 })
+  sub: string;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'next_attempt_at', type: Date })
+  nextAttemptAt: Date;
+
+  /** A delivery in progress: the instance `claimedBy` holds the row until then; a lease past its end is anyone's again (a crashed instance). */
+  @Column({ name: 'claimed_until', type: Date, nullable: true })
+  claimedUntil: Date | null;
+
+  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
+  claimedBy: string | null;
+
+  @Column({ name: 'delivered_at', type: Date, nullable: true })
+  deliveredAt: Date | null;
+
+  /** Given up: too many tries, or too old (BACKCHANNEL_LOGOUT_MAX_ATTEMPTS, BACKCHANNEL_LOGOUT_MAX_AGE). */
+  @Column({ name: 'failed_at', type: Date, nullable: true })
+  failedAt: Date | null;
+
+  /** Why the last try failed, in a few words (an HTTP status or a failure kind): never a token or a URI. */
+  @Column({ name: 'last_error', type: 'varchar', length: 128, nullable: true })
+  lastError: string | null;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+}

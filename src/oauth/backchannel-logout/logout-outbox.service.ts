@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, In, IsNull, LessThan, MoreThan, Repository, type EntityManager } from 'typeorm';
+import { Session } from '../../sessions/entities/session.entity.js';
+import { EXPIRED_SESSION_RETENTION_MS } from '../../sessions/sessions.service.js';
+import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { LogoutNotification } from './entities/logout-notification.entity.js';
+
+/** A notification to record: the client to tell, the browser session (`sid`) and the user (`sub`). */
+interface Pending {
+  clientId: string;
+  sid: string;
+  sub: string;
+}
+
+/** Session ids per query: far below every driver's limit on bound parameters. */
+const IDS_PER_QUERY = 500;
+/** Delivered and given-up rows are kept this long (for an operator to look at), then purged. */
+const SETTLED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * How far back the sweep looks for sessions that ended, which is how long a
+ * session's end may go unrecorded (every instance down) and still be told.
+ * Within the time purgeExpired keeps an expired session.
+ */
+export const SWEEP_WINDOW_MS = EXPIRED_SESSION_RETENTION_MS - 5 * 60 * 1000;
+
+/**
+ * The outbox table of back-channel logout: what is recorded when sessions
+ * end, what an instance claims to deliver, and how each try settles. Every
+ * write that more than one instance may race on is one conditional
+ * statement: the unique (client_id, sid) index makes recording idempotent,
+ * and a claim takes only rows whose lease has run out.
+ */
+@Injectable()
+export class LogoutOutboxService {
+  constructor(@InjectRepository(LogoutNotification) private readonly notifications: Repository<LogoutNotification>) {}
+
+  /**
+   * Records the clients to tell that these sessions ended (OIDC Back-Channel
+   * Logout §2.5, "took part"): for an ended browser session, every client
+   * with a token session grown from it, ended or not; for a client's token
+   * session, that client, with its browser session as `sid`. Only clients
+   * with a backchannel_logout_uri. A token session with no browser session
+   * (the password grant) has no `sid` to send, so none is recorded. Returns
+   * how many were recorded or found recorded. `manager`: a transaction to record in.
+   */
+  async recordForSessions(sessionIds: string[], manager: EntityManager = this.notifications.manager): Promise<number> {
+    let recorded = 0;
+    for (let start = 0; start < sessionIds.length; start += IDS_PER_QUERY) {
+      const ids = sessionIds.slice(start, start + IDS_PER_QUERY);
+      const pending = await this.participants(manager)
+        .andWhere(new Brackets((either) => either.where('child.id IN (:...ids)', { ids }).orWhere('child.parent_id IN (:...ids)', { ids })))
+        .getRawMany<Pending>();
+      recorded += await this.insert(pending, manager);
+    }
+    return recorded;
+  }
+
+  /** Every live session of this user, about to be deleted with the account: recorded through the deletion's transaction. */
+  async recordForUser(userId: number, manager: EntityManager): Promise<number> {
+    const live = await manager.find(Session, { select: { id: true }, where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) } });
+    return this.recordForSessions(
+      live.map(({ id }) => id),
+      manager,
+    );
+  }
+
+  /**
+   * Sessions that ended within SWEEP_WINDOW_MS, by anyone or by their
+   * lifetime (expires_at passed: nobody announces that), whose clients have no
+   * row yet. Closes the gap a process leaves when it dies between ending a
+   * session and recording, and a code exchange that raced the end.
+   */
+  async sweep(): Promise<number> {
+    const now = new Date();
+    const since = new Date(now.getTime() - SWEEP_WINDOW_MS);
+    const ended = (alias: string) => `(${alias}.revoked_at > :since OR (${alias}.expires_at > :since AND ${alias}.expires_at <= :now))`;
+    const pending = await this.participants(this.notifications.manager)
+      .innerJoin(Session, 'parent', 'parent.id = child.parent_id')
+      .andWhere(`(${ended('parent')} OR ${ended('child')})`, { since, now })
+      .andWhere('NOT EXISTS (SELECT 1 FROM logout_notifications recorded WHERE recorded.client_id = child.client_id AND recorded.sid = child.parent_id)')
+      .getRawMany<Pending>();
+    return this.insert(pending, this.notifications.manager);
+  }
+
+  /**
+   * Takes up to `limit` due rows for `instance` until `leaseUntil`. The
+   * UPDATE repeats the conditions its candidates were picked by, so of two
+   * instances picking the same rows only one gets each (on PostgreSQL the
+   * second UPDATE waits for the first's row locks and re-checks them); the
+   * rows are then read back by who holds them and until when.
+   */
+  async claimDue(instance: string, limit: number, leaseUntil: Date): Promise<LogoutNotification[]> {
+    const now = new Date();
+    const claimable = 'delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)';
+    const candidates = await this.notifications.createQueryBuilder('n').select('n.id').where(claimable.replace(/(\w+_\w+)/g, 'n.$1'), { now }).orderBy('n.next_attempt_at').limit(limit).getMany();
+    if (!candidates.length) return [];
+    const ids = candidates.map(({ id }) => id);
+    await this.notifications.createQueryBuilder().update().set({ claimedUntil: leaseUntil, claimedBy: instance }).where({ id: In(ids) }).andWhere(claimable, { now }).execute();
+    return this.notifications.find({ where: { id: In(ids), claimedBy: instance, claimedUntil: leaseUntil } });
+  }
+
+  /** A try settled: written only while this instance still holds the row. */
+  async settle(row: LogoutNotification, instance: string, changes: Partial<Pick<LogoutNotification, 'deliveredAt' | 'failedAt' | 'nextAttemptAt' | 'lastError'>>): Promise<void> {
+    await this.notifications.update({ id: row.id, claimedBy: instance, claimedUntil: row.claimedUntil!, deliveredAt: IsNull() }, { ...changes, attempts: row.attempts + 1, claimedUntil: null });
+  }
+
+  /** Rows neither delivered nor given up: the pending gauge. */
+  async countPending(): Promise<number> {
+    return this.notifications.countBy({ deliveredAt: IsNull(), failedAt: IsNull() });
+  }
+
+  /** Delivered or given up long enough ago. */
+  async purgeSettled(): Promise<void> {
+    const before = new Date(Date.now() - SETTLED_RETENTION_MS);
+    await this.notifications.delete({ deliveredAt: LessThan(before) });
+    await this.notifications.delete({ failedAt: LessThan(before), deliveredAt: IsNull() });
+  }
+
+  /** Token sessions with a browser session (`sid`) whose client registered a backchannel_logout_uri: the candidates to tell. */
+  private participants(manager: EntityManager) {
+    return manager
+      .createQueryBuilder(Session, 'child')
+      .innerJoin(OAuthClient, 'client', 'client.client_id = child.client_id')
+      .select(['child.client_id AS "clientId"', 'child.parent_id AS "sid"', 'child.user_id AS "sub"'])
+      .where("child.kind = 'token' AND child.parent_id IS NOT NULL AND client.backchannel_logout_uri IS NOT NULL");
+  }
+
+  /** Insert-or-ignore on (client_id, sid): a row recorded by anyone else stays as it is. */
+  private async insert(pending: Pending[], manager: EntityManager): Promise<number> {
+    const unique = [...new Map(pending.map((row) => [`${row.clientId} ${row.sid}`, { clientId: row.clientId, sid: row.sid, sub: String(row.sub) }])).values()];
+    if (!unique.length) return 0;
+    const now = new Date();
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(LogoutNotification)
+      .values(unique.map((row) => ({ ...row, attempts: 0, nextAttemptAt: now, claimedUntil: null, claimedBy: null, deliveredAt: null, failedAt: null, lastError: null })))
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
+    return unique.length;
+  }
+}
