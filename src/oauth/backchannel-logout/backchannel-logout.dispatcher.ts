@@ -14,8 +14,8 @@ import { LogoutTokenService } from './logout-token.service.js';
 const POLL_INTERVAL_MS = 2_000;
 /** How often the sweep (sessions ended without a record, by their lifetime) and the purge run. */
 const SWEEP_INTERVAL_MS = 10_000;
-/** Rows claimed at a time; they are delivered together. */
-const BATCH_SIZE = 20;
+/** Deliveries in flight at once on one instance; a slow client holds one of them, never the others. */
+const MAX_IN_FLIGHT = 20;
 /** How long a claim holds a row: far beyond one delivery (OUTBOUND_TIMEOUT_MS), so it never runs out under a live delivery. */
 const LEASE_MS = 60_000;
 
@@ -37,6 +37,8 @@ export class BackchannelLogoutDispatcher implements OnApplicationBootstrap, OnMo
   private readonly instance = randomUUID();
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
+  /** Deliveries under way: a round claims only as many rows as there is room for, and does not wait for them. */
+  private readonly inFlight = new Set<Promise<void>>();
   /** A kick came while a round ran: another round follows at once. */
   private kicked = false;
   private stopped = false;
@@ -58,11 +60,12 @@ export class BackchannelLogoutDispatcher implements OnApplicationBootstrap, OnMo
     this.kick();
   }
 
-  /** Stops polling and waits for the round in progress; its claims run out on their own if it cannot finish. */
+  /** Stops polling and waits for the round and the deliveries in progress (each at most OUTBOUND_TIMEOUT_MS); unfinished claims run out on their own. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.round;
+    await Promise.all(this.inFlight);
   }
 
   /** Something was recorded here: deliver now rather than at the next poll. Never awaited by the caller. */
@@ -92,15 +95,27 @@ export class BackchannelLogoutDispatcher implements OnApplicationBootstrap, OnMo
         await this.outbox.sweep();
         await this.outbox.purgeSettled();
       }
-      while (!this.stopped) {
-        const claimed = await this.outbox.claimDue(this.instance, BATCH_SIZE, new Date(Date.now() + LEASE_MS));
-        await Promise.all(claimed.map((row) => this.deliver(row)));
-        if (claimed.length < BATCH_SIZE) break;
+      while (!this.stopped && this.inFlight.size < MAX_IN_FLIGHT) {
+        const room = MAX_IN_FLIGHT - this.inFlight.size;
+        const claimed = await this.outbox.claimDue(this.instance, room, new Date(Date.now() + LEASE_MS));
+        for (const row of claimed) this.start(row);
+        if (claimed.length < room) break;
       }
     } catch (error) {
       // The database is away: the next poll tries again; nothing was lost (the rows are still there).
       this.logger.warn(`back-channel logout round failed: ${(error as Error).message}`);
     }
+  }
+
+  /** One delivery, on its own: when it ends, a round looks for more (rows may have waited for room). */
+  private start(row: LogoutNotification): void {
+    const delivery = this.deliver(row)
+      .catch((error: Error) => this.logger.warn(`back-channel logout to client ${row.clientId} not settled (its lease will run out): ${error.message}`))
+      .finally(() => {
+        this.inFlight.delete(delivery);
+        if (this.inFlight.size === MAX_IN_FLIGHT - 1) this.kick();
+      });
+    this.inFlight.add(delivery);
   }
 
   private async deliver(row: LogoutNotification): Promise<void> {

@@ -7,7 +7,7 @@ import { User } from '../../users/entities/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from '../../sessions/entities/session.entity.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { SessionsService } from '../../sessions/sessions.service.js';
+import { EXPIRED_SESSION_RETENTION_MS, SessionsService } from '../../sessions/sessions.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
@@ -194,17 +194,21 @@ describe('RefreshTokensService', () => {
     expect(await service.rotate(token, CLIENT)).toEqual({ ok: false, reason: 'expired' });
   });
 
-  it('issue() purges expired tokens and sessions', async () => {
+  it('issue() purges expired tokens, and sessions expired longer ago than EXPIRED_SESSION_RETENTION_MS (the back-channel logout sweep must see them end first)', async () => {
     const { service, refreshTokens, sessions, addUser, issued, rowOf } = await setUp();
     const alice = await addUser('alice');
     const old = await rowOf(await issued(alice));
+    const recent = await rowOf(await issued(alice));
     await refreshTokens.update({ id: old.id }, { expiresAt: secondsFromNow(-1) });
-    await sessions.update({ id: old.sessionId }, { expiresAt: secondsFromNow(-1) });
+    await sessions.update({ id: old.sessionId }, { expiresAt: secondsFromNow(-EXPIRED_SESSION_RETENTION_MS / 1000 - 1) });
+    await refreshTokens.update({ id: recent.id }, { expiresAt: secondsFromNow(-1) });
+    await sessions.update({ id: recent.sessionId }, { expiresAt: secondsFromNow(-1) });
 
     const fresh = await issued(alice);
     expect((await refreshTokens.find()).map((row) => row.tokenHash)).toEqual([sha256(fresh)]);
     expect((await sessions.find()).map((row) => row.id)).not.toContain(old.sessionId);
-    expect(await sessions.count()).toBe(1);
+    expect((await sessions.find()).map((row) => row.id)).toContain(recent.sessionId);
+    expect(await sessions.count()).toBe(2);
     expect(await service.rotate(fresh, CLIENT)).toMatchObject({ ok: true });
   });
 
