@@ -79,19 +79,19 @@ type Target = Parameters<typeof request>[0];
 const mainApp = (): Target => app.app.getHttpServer();
 
 /** Signs the person in through the hosted pages for the first client, then (single sign-on) gets a code for each other one; every code is exchanged. */
-async function signIn(username: string, clients: Client[], server: Target = mainApp()): Promise<SignedIn> {
+async function signIn(username: string, clients: Client[], server: Target = mainApp(), password = PASSWORD): Promise<SignedIn> {
   const target = { http: () => request(server) };
   const browser = request.agent(server);
   const tokens = new Map<string, { access_token: string; refresh_token: string }>();
   for (const [index, client] of clients.entries()) {
     const { verifier, challenge } = pkcePair();
     const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's', scope: 'openid' });
-    const location = index === 0 ? await signInThroughPages(browser, `/authorize?${query}`, username, PASSWORD) : ((await browser.get(`/authorize?${query}`).expect(303)).headers.location as string);
+    const location = index === 0 ? await signInThroughPages(browser, `/authorize?${query}`, username, password) : ((await browser.get(`/authorize?${query}`).expect(303)).headers.location as string);
     const exchange = await target.http().post('/auth/token').set('Authorization', secretBasic(client)).type('form').send({ grant_type: 'authorization_code', code: paramsOf(location).code, code_verifier: verifier, redirect_uri: REDIRECT });
     expect(exchange.status, JSON.stringify(exchange.body)).toBe(200);
     tokens.set(client.client_id, exchange.body);
   }
-  const sessions = (await target.http().get('/auth/sessions').set('Authorization', basic(username, PASSWORD)).expect(200)).body as { id: string; kind: string; clientId: string }[];
+  const sessions = (await target.http().get('/auth/sessions').set('Authorization', basic(username, password)).expect(200)).body as { id: string; kind: string; clientId: string }[];
   const sid = sessions.find((session) => session.kind === 'browser')!.id;
   const children = new Map(sessions.filter((session) => session.kind === 'token').map((session) => [session.clientId, session.id]));
   return { sid, children, tokens };
@@ -157,16 +157,16 @@ beforeAll(async () => {
   await receiverDown.stop();
   await app.http().delete(`/auth/sessions/${sid}`).set('Authorization', basic(person.username, PASSWORD)).expect(204);
   const endedAt = Date.now();
-  const backAt = new Promise<number>((resolve) =>
-    setTimeout(() => {
-      // Refused connections for the first half, 500s for the second, then it works.
-      receiverDown.mode = { kind: 'error', status: 500 };
-      void receiverDown.start();
-    }, DOWN_FOR_MS / 2),
-  ).then(() => new Promise<number>((resolve) => setTimeout(() => {
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Refused connections for the first half, 500s for the second, then it works.
+  const backAt = (async () => {
+    await wait(DOWN_FOR_MS / 2);
+    receiverDown.mode = { kind: 'error', status: 500 };
+    await receiverDown.start();
+    await wait(DOWN_FOR_MS / 2);
     receiverDown.mode = { kind: 'ok' };
-    resolve(Date.now());
-  }, DOWN_FOR_MS / 2)));
+    return Date.now();
+  })();
   down = { sid, userId: person.id, endedAt, backAt };
 }, 60_000);
 
@@ -279,9 +279,11 @@ describe('every way a session ends tells each client that took part, once', () =
 
   it('a refused deletion (the last admin) records nothing, and the admin stays signed in everywhere', async () => {
     const admin = (await app.http().get('/auth/me').set('Authorization', asAdmin).expect(200)).body as { id: number };
-    const { sid } = await signIn(ADMIN.username, [clientA]);
+    const { sid } = await signIn(ADMIN.username, [clientA], mainApp(), ADMIN.password);
     await app.http().delete(`/users/${admin.id}`).set('Authorization', asAdmin).expect(409);
     expect(await database().query(`SELECT id FROM logout_notifications WHERE sid = '${sid}'`)).toEqual([]);
+    const sessions = (await app.http().get('/auth/sessions').set('Authorization', asAdmin).expect(200)).body as { id: string }[];
+    expect(sessions.map(({ id }) => id)).toContain(sid);
     await expectExactlyOnce(sid, []);
   });
 
