@@ -92,11 +92,12 @@ export class LogoutOutboxService {
    */
   async claimDue(instance: string, limit: number, leaseUntil: Date): Promise<LogoutNotification[]> {
     const now = new Date();
-    const claimable = 'delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)';
-    const candidates = await this.notifications.createQueryBuilder('n').select('n.id').where(claimable.replace(/(\w+_\w+)/g, 'n.$1'), { now }).orderBy('n.next_attempt_at').limit(limit).getMany();
+    const claimable = (alias: string) =>
+      `${alias}delivered_at IS NULL AND ${alias}failed_at IS NULL AND ${alias}next_attempt_at <= :now AND (${alias}claimed_until IS NULL OR ${alias}claimed_until < :now)`;
+    const candidates = await this.notifications.createQueryBuilder('n').select('n.id').where(claimable('n.'), { now }).orderBy('n.next_attempt_at').limit(limit).getMany();
     if (!candidates.length) return [];
     const ids = candidates.map(({ id }) => id);
-    await this.notifications.createQueryBuilder().update().set({ claimedUntil: leaseUntil, claimedBy: instance }).where({ id: In(ids) }).andWhere(claimable, { now }).execute();
+    await this.notifications.createQueryBuilder().update().set({ claimedUntil: leaseUntil, claimedBy: instance }).where({ id: In(ids) }).andWhere(claimable(''), { now }).execute();
     return this.notifications.find({ where: { id: In(ids), claimedBy: instance, claimedUntil: leaseUntil } });
   }
 
