@@ -9,7 +9,7 @@ import { runBuilt } from './helpers/server.js';
 // These run the built program (npm test builds first), as a user would, on the database of the app below.
 const DATABASE_URL = `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-client-cli-')), 'app.sqlite')}`;
 const createClient = (args: string[]) => runBuilt('dist/src/cli/create-client.js', args, { DATABASE_URL });
-const USAGE = 'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party]';
+const USAGE = 'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
 
 const ROOT = { username: 'cli-admin', password: 'command-line-keeper' };
 const asRoot = basic(ROOT.username, ROOT.password);
@@ -52,6 +52,7 @@ describe('npm run client:create', () => {
     const { code, stdout } = await createClient([
       '--name', 'Desktop app', '--redirect-uri', 'http://127.0.0.1/callback', '--redirect-uri', 'com.example.desktop:/callback',
       '--public', '--native', '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid offline_access', '--resource', 'https://api.example.com', '--first-party',
+      '--backchannel-logout-uri', 'http://127.0.0.1:4000/backchannel-logout',
     ]);
     expect(code).toBe(0);
     const [, clientId] = /^Created public client "Desktop app"\.\nclient_id: {5}([A-Za-z0-9_-]{22})\n$/.exec(stdout)!;
@@ -63,6 +64,7 @@ describe('npm run client:create', () => {
       scope: 'openid offline_access',
       resources: ['https://api.example.com'],
       skip_consent: true,
+      backchannel_logout_uri: 'http://127.0.0.1:4000/backchannel-logout',
     });
   });
 

@@ -7,9 +7,11 @@ export class BackchannelLogout1765400000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const timestamp = timestampType(queryRunner);
+    // The driver's own spelling of false (SQLite 0, PostgreSQL false), as the entity's default is compared.
+    const no = queryRunner.connection.driver.normalizeDefault({ default: false } as Parameters<typeof queryRunner.connection.driver.normalizeDefault>[0]);
     await queryRunner.addColumns('oauth_clients', [
       new TableColumn({ name: 'backchannel_logout_uri', type: 'varchar', length: '2000', isNullable: true }),
-      new TableColumn({ name: 'backchannel_logout_session_required', type: 'boolean', default: false }),
+      new TableColumn({ name: 'backchannel_logout_session_required', type: 'boolean', default: no }),
     ]);
     await queryRunner.createTable(
       new Table({
