@@ -250,28 +250,14 @@ describe('every way a session ends tells each client that took part, once', () =
     await expectExactlyOnce(second.sid, [receiverA, receiverB]);
   });
 
-  it('a password change ends every session: both clients are told', async () => {
+  it.each([
+    ['a password change ends every session', (person: { id: number; username: string }) => app.http().put('/auth/password').set('Authorization', basic(person.username, PASSWORD)).send({ currentPassword: PASSWORD, newPassword: 'a-new-backchannel-password-2' })],
+    ['an admin ends every session of the account (DELETE /users/{id}/sessions)', (person: { id: number }) => app.http().delete(`/users/${person.id}/sessions`).set('Authorization', asAdmin)],
+    ['an admin deletes the account (its sessions go with it, ON DELETE CASCADE)', (person: { id: number }) => app.http().delete(`/users/${person.id}`).set('Authorization', asAdmin)],
+  ])('%s: both clients are told, with the account as sub', async (_, end) => {
     const person = await newUser();
     const { sid } = await signIn(person.username, [clientA, clientB]);
-    await app.http().put('/auth/password').set('Authorization', basic(person.username, PASSWORD)).send({ currentPassword: PASSWORD, newPassword: 'a-new-backchannel-password-2' }).expect(204);
-    await logoutTokenFor(receiverA, clientA, sid);
-    await logoutTokenFor(receiverB, clientB, sid);
-    await expectExactlyOnce(sid, [receiverA, receiverB]);
-  });
-
-  it("an admin ending every session of an account (DELETE /users/{id}/sessions): both clients are told", async () => {
-    const person = await newUser();
-    const { sid } = await signIn(person.username, [clientA, clientB]);
-    await app.http().delete(`/users/${person.id}/sessions`).set('Authorization', asAdmin).expect(204);
-    await logoutTokenFor(receiverA, clientA, sid);
-    await logoutTokenFor(receiverB, clientB, sid);
-    await expectExactlyOnce(sid, [receiverA, receiverB]);
-  });
-
-  it('deleting the account (its sessions go with it): both clients are told, with the deleted account as sub', async () => {
-    const person = await newUser();
-    const { sid } = await signIn(person.username, [clientA, clientB]);
-    await app.http().delete(`/users/${person.id}`).set('Authorization', asAdmin).expect(204);
+    await end(person).expect(204);
     expect((await logoutTokenFor(receiverA, clientA, sid)).sub).toBe(String(person.id));
     expect((await logoutTokenFor(receiverB, clientB, sid)).sub).toBe(String(person.id));
     await expectExactlyOnce(sid, [receiverA, receiverB]);
