@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { RefreshToken } from '../src/oauth/refresh-tokens/entities/refresh-token.entity.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
+import { EXPIRED_SESSION_RETENTION_MS } from '../src/sessions/sessions.service.js';
 import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/app.js';
 
 let testApp: TestApp;
@@ -104,11 +105,12 @@ describe('refresh tokens', () => {
     expect(response.body).toMatchObject({ error: 'invalid_request', error_description: 'refresh_token is required' });
   });
 
-  it('are purged from the table once expired, with their sessions once those end, when new ones are written', async () => {
+  it('are purged from the table once expired, with their sessions once those ended long enough ago (EXPIRED_SESSION_RETENTION_MS), when new ones are written', async () => {
     const { user, password } = await registerAndLogin(testApp, 'sam');
     const sessions = testApp.app.get<Repository<Session>>(getRepositoryToken(Session));
     const past = new Date(Date.now() - 60_000);
-    await sessions.insert({ id: 'ended-session', userId: user.id, credentialsVersion: 1, expiresAt: past, lastUsedAt: past });
+    const longPast = new Date(Date.now() - EXPIRED_SESSION_RETENTION_MS - 60_000);
+    await sessions.insert({ id: 'ended-session', userId: user.id, credentialsVersion: 1, expiresAt: longPast, lastUsedAt: longPast });
     await refreshTokens().insert({ userId: user.id, sessionId: 'ended-session', parentId: null, tokenHash: 'f'.repeat(64), expiresAt: past });
     const live = (await login('sam', password).expect(200)).body.refresh_token as string;
     await refreshTokens().update({ tokenHash: createHash('sha256').update(live).digest('hex') }, { expiresAt: past });
