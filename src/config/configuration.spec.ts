@@ -270,6 +270,19 @@ describe('loadConfiguration', () => {
     expect(() => loadConfiguration({ DATABASE_URL: database, CLIENT_SECRET_GRACE: 'a day' })).toThrow(/^CLIENT_SECRET_GRACE must be a duration/);
   });
 
+  it('reads ALLOW_PRIVATE_CLIENT_URIS and the back-channel logout retries, with the defaults of API.md', () => {
+    const database = `sqlite:${temp()}/a.sqlite`;
+    expect(loadConfiguration({ DATABASE_URL: database })).toMatchObject({
+      clients: { allowPrivateUris: false },
+      backchannelLogout: { retryBaseSeconds: 2, retryMaxSeconds: 60, maxAttempts: 20, maxAgeSeconds: 86_400 },
+    });
+    const custom = { DATABASE_URL: database, ALLOW_PRIVATE_CLIENT_URIS: 'true', BACKCHANNEL_LOGOUT_RETRY_BASE: '1s', BACKCHANNEL_LOGOUT_RETRY_MAX: '5m', BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: '8', BACKCHANNEL_LOGOUT_MAX_AGE: '2h' };
+    expect(loadConfiguration(custom)).toMatchObject({ clients: { allowPrivateUris: true }, backchannelLogout: { retryBaseSeconds: 1, retryMaxSeconds: 300, maxAttempts: 8, maxAgeSeconds: 7_200 } });
+    expect(() => loadConfiguration({ DATABASE_URL: database, BACKCHANNEL_LOGOUT_RETRY_BASE: '2m', BACKCHANNEL_LOGOUT_RETRY_MAX: '1m' })).toThrow(/^BACKCHANNEL_LOGOUT_RETRY_MAX must be at least BACKCHANNEL_LOGOUT_RETRY_BASE/);
+    expect(() => loadConfiguration({ DATABASE_URL: database, BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: '0' })).toThrow(/^BACKCHANNEL_LOGOUT_MAX_ATTEMPTS must be a whole number from 1 to 1000/);
+    expect(() => loadConfiguration({ DATABASE_URL: database, ALLOW_PRIVATE_CLIENT_URIS: 'yes' })).toThrow(/^ALLOW_PRIVATE_CLIENT_URIS must be true or false/);
+  });
+
   it('reads AUDIT_RETENTION and METRICS_TOKEN', () => {
     const token = randomBytes(32).toString('base64url');
     const config = loadConfiguration({ DATABASE_URL: `sqlite:${temp()}/a.sqlite`, AUDIT_RETENTION: '30d', METRICS_TOKEN: token });
