@@ -29,6 +29,9 @@ import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenEndpointService } from './grants/token-endpoint.service.js';
 import { TokenIssuer } from './grants/token-issuer.service.js';
+import { EndSessionService } from './logout/end-session.service.js';
+import { LogoutFlowService } from './logout/logout-flow.service.js';
+import { LogoutController } from './logout/logout.controller.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { RefreshToken } from './refresh-tokens/entities/refresh-token.entity.js';
 import { RefreshTokensService } from './refresh-tokens/refresh-tokens.service.js';
@@ -40,7 +43,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 
 /**
  * The authorization server: clients, the authorization endpoint and its
- * hosted pages, the token endpoint and its grants, revocation,
+ * hosted pages, RP-initiated logout, the token endpoint and its grants, revocation,
  * introspection, discovery. Global only for CLIENT_AUTHENTICATOR: the global
  * guard (AccessModule) authenticates clients on introspection and
  * revocation without importing this module.
@@ -48,7 +51,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule],
-  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, LogoutController],
   providers: [
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
@@ -63,6 +66,8 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     AuthorizationCodesService,
     ConsentsService,
     BrowserSessionService,
+    EndSessionService,
+    LogoutFlowService,
     ClientTokensListener,
     DocsClientService,
   ],
