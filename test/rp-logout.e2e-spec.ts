@@ -261,7 +261,7 @@ describe('bad requests are 400 pages and end nothing', () => {
     expect(await isAlive(person)).toBe(true);
   });
 
-  it('a forged hint (another key, the same kid), an unsigned one, another issuer, an access token, or garbage', async () => {
+  it('a forged hint (another key, the same kid), an unsigned one, another issuer, an access token (RFC 9068 or the password grant’s), or garbage', async () => {
     const person = await signedIn();
     const key = await testApp.app.get(SigningKeysService).signingKey();
     const claims = { sub: person.sub, sid: person.sessionId, aud: app.client_id };
@@ -270,7 +270,8 @@ describe('bad requests are 400 pages and end nothing', () => {
     const unsigned = `${encode({ alg: 'none', kid: key.kid })}.${encode({ ...claims, iss: issuer })}.`;
     const foreignIssuer = await new SignJWT(claims).setProtectedHeader({ alg: key.algorithm, kid: key.kid }).setIssuer('https://elsewhere.example').setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
     const numericTyp = await new SignJWT(claims).setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 7 as unknown as string }).setIssuer(issuer).setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
-    for (const hint of [forged, unsigned, foreignIssuer, numericTyp, person.tokens.access_token, 'not-a-jwt', 'a.b.c']) {
+    const passwordGrantToken = (await testApp.http().post('/auth/token').type('form').send({ username: person.username, password: PASSWORD }).expect(200)).body.access_token as string;
+    for (const hint of [forged, unsigned, foreignIssuer, numericTyp, person.tokens.access_token, passwordGrantToken, 'not-a-jwt', 'a.b.c']) {
       expectPage(await person.browser.get(logoutPath({ id_token_hint: hint, post_logout_redirect_uri: AFTER_LOGOUT })), 400, 'not an ID token this server issued');
     }
     expect(await isAlive(person)).toBe(true);

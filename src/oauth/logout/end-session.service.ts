@@ -134,6 +134,8 @@ export class EndSessionService {
     }
     const { iss, sub, sid, aud, azp } = claims ?? {};
     if (iss !== this.config.jwt.issuer || typeof sub !== 'string' || (sid !== undefined && typeof sid !== 'string')) throw new BadRequestException(BAD_HINT);
+    // Our access tokens are signed by the same keys; theirs are claims an ID token never has (the password grant's are typed plain JWT).
+    if ('scope' in claims || 'cv' in claims || 'client_id' in claims) throw new BadRequestException(BAD_HINT);
     // OIDC Core §2: azp names the party the token was issued to; without it, a single audience is that party.
     const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((value) => typeof value === 'string') : [];
     const clientId = typeof azp === 'string' ? azp : audiences.length === 1 ? audiences[0] : undefined;
