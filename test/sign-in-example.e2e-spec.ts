@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExample, type RunningExample } from './helpers/example-app.js';
 import { formOf } from './helpers/hosted-login.js';
 import { createTemporaryDatabase, onPostgres, type TemporaryDatabase } from './helpers/postgres.js';
 import { runBuilt, startServer, type RunningServer } from './helpers/server.js';
@@ -65,9 +65,8 @@ function browser() {
 
 let database: TemporaryDatabase | null;
 let gatehouse: RunningServer;
-let application: ChildProcess | undefined;
+let application: RunningExample | undefined;
 let appUrl: string;
-let output = '';
 
 beforeAll(async () => {
   database = onPostgres() ? await createTemporaryDatabase() : null;
@@ -86,24 +85,11 @@ beforeAll(async () => {
   expect(created.code, created.stderr).toBe(0);
   const [, clientId, clientSecret] = /client_id: +(\S+)\nclient_secret: (\S+)/.exec(created.stdout)!;
 
-  application = spawn(process.execPath, [APP], { env: { ...process.env, GATEHOUSE_URL: gatehouse.baseUrl, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the example did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('listens on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    application!.stdout!.on('data', onData);
-    application!.stderr!.on('data', onData);
-    application!.once('exit', (code) => reject(new Error(`the example exited with ${code}:\n${output}`)));
-  });
+  application = await startExample(APP, { GATEHOUSE_URL: gatehouse.baseUrl, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, PORT: port });
   appUrl = `http://127.0.0.1:${port}`;
 }, 90_000);
 afterAll(async () => {
-  application?.kill();
+  application?.stop();
   await gatehouse?.stop();
   await database?.drop();
 });

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
-import { chromiumSkipReason, launchChromium, SCREENSHOTS_DIRECTORY } from './helpers/browser.js';
+import { apiOf, chromiumSkipReason, freshPage, launchChromium, screenshot } from './helpers/browser.js';
+import { startExample, type RunningExample } from './helpers/example-app.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
 
 /**
@@ -23,18 +22,12 @@ const APP = 'examples/web-app/app.mjs';
 const SIGNED_OUT_WITHIN_MS = 15_000;
 
 let gatehouse: ListeningApp;
-let application: ChildProcess | undefined;
+let application: RunningExample | undefined;
 let appUrl: string;
 let clientId: string;
 let browser: Browser;
-let output = '';
 
-async function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-  const { json, ...rest } = init;
-  const headers = new Headers(rest.headers);
-  if (json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${gatehouse.baseUrl}${path}`, { ...rest, headers, body: json === undefined ? rest.body : JSON.stringify(json) });
-}
+const api = apiOf(() => gatehouse.baseUrl);
 
 async function newPerson(username: string): Promise<void> {
   const response = await api('/auth', { method: 'POST', json: { username, password: PASSWORD, email: `${username}@example.com` } });
@@ -57,37 +50,6 @@ async function browserSessionsOf(username: string): Promise<ListedSession[]> {
   const response = await api('/auth/sessions', { headers: { authorization: basic(username, PASSWORD) } });
   expect(response.status).toBe(200);
   return ((await response.json()) as ListedSession[]).filter((session) => session.kind === 'browser');
-}
-
-async function startApplication(env: Record<string, string>): Promise<void> {
-  application = spawn(process.execPath, [APP], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the web app did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('listens on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    application!.stdout!.on('data', onData);
-    application!.stderr!.on('data', onData);
-    application!.once('exit', (code) => reject(new Error(`the web app exited with ${code}:\n${output}`)));
-  });
-}
-
-const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS_DIRECTORY, `${name}.png`), fullPage: true });
-
-/** A fresh browser profile (no cookies); what the pages' CSP refuses is collected, so a test can say none happened. */
-async function freshPage(): Promise<{ context: BrowserContext; page: Page; blocked: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const blocked: string[] = [];
-  context.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) blocked.push(message.text());
-  });
-  return { context, page, blocked };
 }
 
 /** From the application's home page through Gatehouse's login (and consent, the first time) back to the home page, signed in. */
@@ -125,19 +87,19 @@ describe.skipIf(chromiumSkipReason())('the web-app example in Chromium', () => {
     expect(registered.status, await registered.clone().text()).toBe(201);
     const client = (await registered.json()) as { client_id: string; client_secret: string };
     clientId = client.client_id;
-    await startApplication({ GATEHOUSE_URL: gatehouse.baseUrl, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret, PORT: new URL(appUrl).port });
+    application = await startExample(APP, { GATEHOUSE_URL: gatehouse.baseUrl, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret, PORT: new URL(appUrl).port });
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    application?.kill();
+    application?.stop();
     await gatehouse?.close();
   });
 
   it("signs in through Gatehouse's pages and shows the name and e-mail; a session ended in Gatehouse signs the application out within seconds (back-channel logout)", async () => {
     await newPerson('ada');
-    const { context, page, blocked } = await freshPage();
+    const { context, page, blocked } = await freshPage(browser);
     try {
       await signIn(page, 'ada');
       await expect(page.locator('#name').textContent()).resolves.toBe('ada');
@@ -159,7 +121,7 @@ describe.skipIf(chromiumSkipReason())('the web-app example in Chromium', () => {
         signedOut = await page.getByRole('link', { name: 'Sign in with Gatehouse' }).isVisible();
         if (!signedOut) await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      expect(signedOut, `still signed in after ${SIGNED_OUT_WITHIN_MS} ms; the web app said:\n${output}`).toBe(true);
+      expect(signedOut, `still signed in after ${SIGNED_OUT_WITHIN_MS} ms; the web app said:\n${application!.output()}`).toBe(true);
       expect(blocked).toEqual([]);
     } finally {
       await context.close();
@@ -168,7 +130,7 @@ describe.skipIf(chromiumSkipReason())('the web-app example in Chromium', () => {
 
   it("the application's Sign out button ends the Gatehouse session (RP-initiated logout, no question asked) and comes back to the application", async () => {
     await newPerson('grace');
-    const { context, page, blocked } = await freshPage();
+    const { context, page, blocked } = await freshPage(browser);
     try {
       await signIn(page, 'grace');
       await expect(page.locator('#name').textContent()).resolves.toBe('grace');

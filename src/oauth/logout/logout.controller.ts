@@ -4,9 +4,8 @@ import { Public } from '../../access/decorators/public.decorator.js';
 import { CurrentRequest, type RequestContext } from '../../http/request-context.js';
 import { CsrfProtected } from '../../pages/csrf.js';
 import { HostedPage } from '../../pages/hosted-page.decorator.js';
+import { fieldsOf } from '../../pages/page-params.js';
 import { LogoutFlowService } from './logout-flow.service.js';
-
-const fieldsOf = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
 /**
  * The end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0 §2: GET
