@@ -1,9 +1,12 @@
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { apiOf, chromiumSkipReason, freshPage, launchChromium, screenshot } from './helpers/browser.js';
 import { startExample, type RunningExample } from './helpers/example-app.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
+import { SigningKeysService } from '../src/tokens/signing-keys.service.js';
 
 /**
  * examples/web-app, the README's sign-in example, as a person uses it in
@@ -13,7 +16,9 @@ import { createListeningApp, freePort, type ListeningApp } from './helpers/liste
  * ended in Gatehouse (DELETE /auth/sessions/{id}), which reaches the
  * application by back-channel logout within seconds; and the application's
  * "Sign out" button (RP-initiated logout), which ends the Gatehouse session
- * and comes back to the application.
+ * and comes back to the application. Before those, the application's
+ * back-channel endpoint alone, with logout tokens signed here by Gatehouse's
+ * key store: what it accepts and what it refuses.
  */
 const ADMIN = { username: 'web-app-admin', password: 'web-app-keeper-of-clients-1' };
 const PASSWORD = 'web-app-person-password-1';
@@ -28,6 +33,8 @@ let clientId: string;
 let browser: Browser;
 
 const api = apiOf(() => gatehouse.baseUrl);
+const asAdmin = basic(ADMIN.username, ADMIN.password);
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 async function newPerson(username: string): Promise<void> {
   const response = await api('/auth', { method: 'POST', json: { username, password: PASSWORD, email: `${username}@example.com` } });
@@ -68,33 +75,71 @@ async function signIn(page: Page, username: string): Promise<void> {
   await page.waitForURL(`${appUrl}/`);
 }
 
+beforeAll(async () => {
+  gatehouse = await createListeningApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
+  appUrl = `http://127.0.0.1:${await freePort()}`;
+  // A confidential web application, registered as the README's step 1 says.
+  const registered = await api('/clients', {
+    method: 'POST',
+    headers: { authorization: asAdmin },
+    json: { client_name: 'My web app', redirect_uris: [`${appUrl}/callback`], post_logout_redirect_uris: [`${appUrl}/`], grant_types: ['authorization_code'] },
+  });
+  expect(registered.status, await registered.clone().text()).toBe(201);
+  const client = (await registered.json()) as { client_id: string; client_secret: string };
+  clientId = client.client_id;
+  application = await startExample(APP, { GATEHOUSE_URL: gatehouse.baseUrl, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret, PORT: new URL(appUrl).port });
+}, 60_000);
+
+afterAll(async () => {
+  application?.stop();
+  await gatehouse?.close();
+});
+
+/** A logout token as Back-Channel Logout 1.0 §2.4 has it, signed by Gatehouse's key store unless `key` says otherwise; `claims` override, or remove (undefined). */
+async function logoutToken(claims: Record<string, unknown> = {}, { typ = 'logout+jwt', key }: { typ?: string; key?: KeyObject } = {}): Promise<string> {
+  const signing = await gatehouse.app.get(SigningKeysService).signingKey();
+  const now = Math.floor(Date.now() / 1000);
+  const payload: Record<string, unknown> = { iss: gatehouse.baseUrl, aud: clientId, iat: now, exp: now + 120, jti: randomUUID(), sid: randomUUID(), events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...claims };
+  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete payload[name];
+  return new SignJWT(payload).setProtectedHeader({ alg: signing.algorithm, kid: signing.kid, typ }).sign(key ?? signing.privateKey);
+}
+const deliver = (token: string) =>
+  fetch(`${appUrl}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: token }) });
+
+describe("the application's back-channel logout endpoint (its checks, with tokens signed by Gatehouse's keys)", () => {
+  it('takes a valid logout token (200), once: the same jti again is refused', async () => {
+    const token = await logoutToken();
+    expect((await deliver(token)).status).toBe(200);
+    expect((await deliver(token)).status).toBe(400);
+    expect((await deliver(await logoutToken({ sid: undefined, sub: '42' }))).status).toBe(200);
+  });
+
+  it.each([
+    ['another audience', () => logoutToken({ aud: 'another-client' })],
+    ['another issuer', () => logoutToken({ iss: 'https://elsewhere.example' })],
+    ['an expiry passed', () => logoutToken({ iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 300 })],
+    ['a nonce (an id_token, not a logout token)', () => logoutToken({ nonce: 'n' })],
+    ['no events', () => logoutToken({ events: undefined })],
+    ['another event', () => logoutToken({ events: { 'http://schemas.openid.net/event/other': {} } })],
+    ['neither sid nor sub', () => logoutToken({ sid: undefined })],
+    ['no jti', () => logoutToken({ jti: undefined })],
+    ['the typ of an id_token', () => logoutToken({}, { typ: 'JWT' })],
+    ['another key under the same kid', () => logoutToken({}, { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey })],
+  ])('refuses a token with %s (400)', async (_case, make) => {
+    expect((await deliver(await make())).status).toBe(400);
+  });
+});
+
 describe.skipIf(chromiumSkipReason())('the web-app example in Chromium', () => {
   beforeAll(async () => {
-    gatehouse = await createListeningApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
-    appUrl = `http://127.0.0.1:${await freePort()}`;
-    // A confidential web application, registered as README's step 1 says, with both ways of hearing about a logout.
-    const registered = await api('/clients', {
-      method: 'POST',
-      headers: { authorization: basic(ADMIN.username, ADMIN.password) },
-      json: {
-        client_name: 'My web app',
-        redirect_uris: [`${appUrl}/callback`],
-        post_logout_redirect_uris: [`${appUrl}/`],
-        backchannel_logout_uri: `${appUrl}/backchannel-logout`,
-        grant_types: ['authorization_code'],
-      },
-    });
-    expect(registered.status, await registered.clone().text()).toBe(201);
-    const client = (await registered.json()) as { client_id: string; client_secret: string };
-    clientId = client.client_id;
-    application = await startExample(APP, { GATEHOUSE_URL: gatehouse.baseUrl, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret, PORT: new URL(appUrl).port });
+    // Back-channel logout on (as the README says, with PATCH): Gatehouse tells the application when a session it took part in ends.
+    const patched = await api(`/clients/${clientId}`, { method: 'PATCH', headers: { authorization: asAdmin }, json: { backchannel_logout_uri: `${appUrl}/backchannel-logout` } });
+    expect(patched.status, await patched.clone().text()).toBe(200);
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    application?.stop();
-    await gatehouse?.close();
   });
 
   it("signs in through Gatehouse's pages and shows the name and e-mail; a session ended in Gatehouse signs the application out within seconds (back-channel logout)", async () => {
