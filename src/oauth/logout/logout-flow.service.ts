@@ -51,10 +51,14 @@ export class LogoutFlowService {
   private async finish({ redirectUri, state, client }: ValidatedLogout, reply: FastifyReply): Promise<void> {
     this.browserSessions.clear(reply);
     if (redirectUri) {
-      const location = new URL(redirectUri);
-      // §3: state is passed back as a query parameter when it was sent.
-      if (state !== undefined) location.searchParams.append('state', state);
-      reply.status(303).header('Location', location.href).send();
+      // The URI as registered, to the letter; §3: state is passed back as a query parameter when it was sent.
+      let location = redirectUri;
+      if (state !== undefined) {
+        const withState = new URL(redirectUri);
+        withState.searchParams.append('state', state);
+        location = withState.href;
+      }
+      reply.status(303).header('Location', location).send();
       return;
     }
     const message = client ? `You have signed out of Gatehouse. You can close this page, or go back to ${client.clientName}.` : 'You have signed out of Gatehouse. You can close this page.';
