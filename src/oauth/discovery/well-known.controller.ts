@@ -24,7 +24,7 @@ export class WellKnownController {
 
   @Get('jwks.json')
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
-  @ApiOperation({ operationId: 'jwks', summary: 'The public keys that verify access tokens (RFC 7517)', description: 'Empty with JWT_ALGORITHM=HS256: a shared secret is never published.' })
+  @ApiOperation({ operationId: 'jwks', summary: 'The public keys that verify access tokens and id tokens (RFC 7517)', description: 'With JWT_ALGORITHM=HS256 only the RS256 keys that sign id tokens and logout tokens: the shared secret JWT_SECRET is never published.' })
   @ApiOkResponse({ description: 'The key set', schema: { example: { keys: [{ kty: 'RSA', n: '…', e: 'AQAB', kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', alg: 'RS256', use: 'sig' }] } } })
   async jwks(): Promise<{ keys: unknown[] }> {
     return { keys: await this.signingKeys.publishedKeys() };
