@@ -29,6 +29,9 @@ import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenEndpointService } from './grants/token-endpoint.service.js';
 import { TokenIssuer } from './grants/token-issuer.service.js';
+import { IdTokensService } from './openid/id-tokens.service.js';
+import { UserinfoController } from './openid/userinfo.controller.js';
+import { UserinfoService } from './openid/userinfo.service.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { RefreshToken } from './refresh-tokens/entities/refresh-token.entity.js';
 import { RefreshTokensService } from './refresh-tokens/refresh-tokens.service.js';
@@ -48,13 +51,15 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule],
-  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController],
   providers: [
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
     { provide: CLIENT_AUTHENTICATOR, useExisting: ClientAuthenticationService },
     TokenEndpointService,
     TokenIssuer,
+    IdTokensService,
+    UserinfoService,
     RefreshTokensService,
     IntrospectionService,
     RevocationService,
