@@ -456,6 +456,6 @@ describe('discovery', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     });
     expect(body.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials', 'password']));
-    expect(body.id_token_signing_alg_values_supported).toBeUndefined();
+    expect(body).toMatchObject({ userinfo_endpoint: `${issuer}/auth/userinfo`, subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] });
   });
 });
