@@ -83,7 +83,7 @@ describe('the code flow of a first-party client', () => {
     expect(state).toBe('xyz-state');
     expect(iss).toBe(issuer);
     const { body } = await exchange(firstParty, code, verifier).expect(200);
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: expect.any(Number), refresh_token: expect.any(String), scope: 'openid profile' });
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: expect.any(Number), refresh_token: expect.any(String), scope: 'openid profile', id_token: expect.any(String) });
     expect(decodeProtectedHeader(body.access_token).typ).toBe('at+jwt');
     expect(decodeJwt(body.access_token)).toMatchObject({ client_id: firstParty.client_id, scope: 'openid profile', iss: issuer, aud: 'gatehouse', amr: ['pwd'], auth_time: expect.any(Number) });
     // Without Gatehouse's own scope the token reaches only routes open to clients.
