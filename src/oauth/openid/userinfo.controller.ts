@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../../access/decorators/auth.decorator.js';
 import { ClientsAllowed } from '../../access/decorators/clients-allowed.decorator.js';
@@ -11,7 +11,15 @@ const DESCRIPTION =
   'OIDC Core §5.3, with an access token issued to a client with `openid` (Authorization: Bearer). `sub`; with `profile` `preferred_username`; ' +
   'with `email` `email` and `email_verified`. A bad or expired token: 401 with `WWW-Authenticate: Bearer error="invalid_token"`; ' +
   'a token without `openid`, or a client_credentials token: 403 with `error="insufficient_scope"`.';
-const FORBIDDEN = 'insufficient_scope: the token was not issued with `openid`, or to no person (client_credentials)';
+
+/** What GET and POST share: the answer, its documentation, and no-store (claims about a person: no cache along the way keeps them, RFC 9111 §5.2.2.5). */
+const UserinfoOperation = (operationId: string, summary: string) =>
+  applyDecorators(
+    Header('Cache-Control', 'no-store'),
+    ApiOperation({ operationId, summary, description: DESCRIPTION }),
+    ApiOkResponse({ type: UserinfoResponseDto, description: 'The claims the token’s scopes release' }),
+    ApiForbiddenResponse({ description: 'insufficient_scope: the token was not issued with `openid`, or to no person (client_credentials)' }),
+  );
 
 /** The UserInfo endpoint (OIDC Core §5.3): GET and POST (§5.3.1), the token in the Authorization header (RFC 6750 §2.1). */
 @ApiTags('openid')
@@ -22,21 +30,14 @@ export class UserinfoController {
   constructor(private readonly userinfo: UserinfoService) {}
 
   @Get()
-  // Claims about a person: no cache along the way keeps them (RFC 9111 §5.2.2.5).
-  @Header('Cache-Control', 'no-store')
-  @ApiOperation({ operationId: 'userinfo', summary: 'The signed-in person’s claims (OpenID Connect UserInfo)', description: DESCRIPTION })
-  @ApiOkResponse({ type: UserinfoResponseDto, description: 'The claims the token’s scopes release' })
-  @ApiForbiddenResponse({ description: FORBIDDEN })
+  @UserinfoOperation('userinfo', 'The signed-in person’s claims (OpenID Connect UserInfo)')
   get(@CurrentPrincipal() principal: Principal): UserinfoResponseDto {
     return this.userinfo.claimsOf(principal);
   }
 
   @Post()
   @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @ApiOperation({ operationId: 'userinfoPost', summary: 'The same claims, by POST (OIDC Core §5.3.1)', description: DESCRIPTION })
-  @ApiOkResponse({ type: UserinfoResponseDto, description: 'The claims the token’s scopes release' })
-  @ApiForbiddenResponse({ description: FORBIDDEN })
+  @UserinfoOperation('userinfoPost', 'The same claims, by POST (OIDC Core §5.3.1)')
   post(@CurrentPrincipal() principal: Principal): UserinfoResponseDto {
     return this.userinfo.claimsOf(principal);
   }
