@@ -79,6 +79,7 @@ export class WellKnownController {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [this.signingKeys.storeAlgorithm],
       claims_supported: [...ID_TOKEN_CLAIMS],
+      // OIDC Core §5.5 and §6 (the claims parameter, request objects by value or by reference) are not served; Discovery's default for request_uri is true, so it is said.
       claims_parameter_supported: false,
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
