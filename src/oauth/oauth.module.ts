@@ -32,6 +32,9 @@ import { TokenIssuer } from './grants/token-issuer.service.js';
 import { EndSessionService } from './logout/end-session.service.js';
 import { LogoutFlowService } from './logout/logout-flow.service.js';
 import { LogoutController } from './logout/logout.controller.js';
+import { IdTokensService } from './openid/id-tokens.service.js';
+import { UserinfoController } from './openid/userinfo.controller.js';
+import { UserinfoService } from './openid/userinfo.service.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { RefreshToken } from './refresh-tokens/entities/refresh-token.entity.js';
 import { RefreshTokensService } from './refresh-tokens/refresh-tokens.service.js';
@@ -51,13 +54,15 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule],
-  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, LogoutController],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController],
   providers: [
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
     { provide: CLIENT_AUTHENTICATOR, useExisting: ClientAuthenticationService },
     TokenEndpointService,
     TokenIssuer,
+    IdTokensService,
+    UserinfoService,
     RefreshTokensService,
     IntrospectionService,
     RevocationService,
