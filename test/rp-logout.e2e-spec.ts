@@ -11,9 +11,10 @@ import { formOf, paramsOf, pkcePair, signInThroughPages } from './helpers/hosted
  * OpenID Connect RP-Initiated Logout 1.0 at the end_session_endpoint
  * (OAUTH.md, "OpenID Connect"; the hosted "logout" page): a hint that proves
  * the browser's session ends it at once; anything else asks first; a
- * post_logout_redirect_uri must be registered exactly. ID tokens are made
- * here as Gatehouse makes them (its signing key, iss, sub, aud = client_id,
- * sid = the browser session), so the endpoint is tested on its own.
+ * post_logout_redirect_uri must be registered exactly. Besides the id_token
+ * of a real code exchange, hints are made here as Gatehouse makes them (its
+ * signing key, iss, sub, aud = client_id, sid = the browser session), so
+ * each claim can be varied.
  */
 let testApp: TestApp;
 const ADMIN = { username: 'logout-admin', password: 'keeper-of-the-logout-1' };
@@ -58,7 +59,7 @@ async function signedIn() {
       .type('form')
       .send({ grant_type: 'authorization_code', code: paramsOf(location).code, code_verifier: verifier, redirect_uri: REDIRECT })
       .expect(200)
-  ).body as { access_token: string };
+  ).body as { access_token: string; id_token: string };
   const sessions = (await testApp.http().get('/auth/sessions').set('Authorization', basic(username, PASSWORD)).expect(200)).body as { id: string; kind: string }[];
   const sessionId = sessions.find((session) => session.kind === 'browser')!.id;
   return { username, browser, tokens, sessionId, sub: decodeJwt(tokens.access_token).sub! };
@@ -68,7 +69,7 @@ type Person = Awaited<ReturnType<typeof signedIn>>;
 
 /** An ID token as Gatehouse signs one: its signing key (kid in the header), iss, sub, aud = client_id, sid. */
 async function idToken(claims: { sub: string; sid?: string; aud?: string | string[]; azp?: string }, { expiresIn = '5m', iat }: { expiresIn?: string | number; iat?: number } = {}) {
-  const key = await testApp.app.get(SigningKeysService).signingKey();
+  const key = await testApp.app.get(SigningKeysService).asymmetricSigningKey();
   return new SignJWT({ ...claims, aud: claims.aud ?? app.client_id })
     .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
     .setIssuer(issuer)
@@ -121,6 +122,14 @@ describe('a hint that proves the session', () => {
     const audit = await testApp.http().get('/audit?type=session.ended').set('Authorization', basic(ADMIN.username, ADMIN.password)).expect(200);
     const items = (audit.body.items ?? audit.body) as { details: Record<string, unknown> }[];
     expect(items.find((event) => event.details.sessionId === person.sessionId)?.details).toMatchObject({ reason: 'rp-logout', clientId: app.client_id });
+  });
+
+  it('the id_token of the code exchange itself is such a hint (aud and azp the client, sid the browser session)', async () => {
+    const person = await signedIn();
+    expect(decodeJwt(person.tokens.id_token)).toMatchObject({ aud: app.client_id, sid: person.sessionId, sub: person.sub });
+    const response = await person.browser.get(logoutPath({ id_token_hint: person.tokens.id_token, post_logout_redirect_uri: AFTER_LOGOUT, state: 'real' })).expect(303);
+    expect(response.headers.location).toBe(`${AFTER_LOGOUT}?state=real`);
+    expect(await isAlive(person)).toBe(false);
   });
 
   it('keeps a query the registered URI has, and adds no state when none was sent', async () => {
@@ -263,7 +272,7 @@ describe('bad requests are 400 pages and end nothing', () => {
 
   it('a forged hint (another key, the same kid), an unsigned one, another issuer, an access token (RFC 9068 or the password grant’s), or garbage', async () => {
     const person = await signedIn();
-    const key = await testApp.app.get(SigningKeysService).signingKey();
+    const key = await testApp.app.get(SigningKeysService).asymmetricSigningKey();
     const claims = { sub: person.sub, sid: person.sessionId, aud: app.client_id };
     const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' }).setIssuer(issuer).setIssuedAt().setExpirationTime('5m').sign(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -97,7 +97,7 @@ afterAll(async () => {
 
 /** A logout token as Back-Channel Logout 1.0 §2.4 has it, signed by Gatehouse's key store unless `key` says otherwise; `claims` override, or remove (undefined). */
 async function logoutToken(claims: Record<string, unknown> = {}, { typ = 'logout+jwt', key }: { typ?: string; key?: KeyObject } = {}): Promise<string> {
-  const signing = await gatehouse.app.get(SigningKeysService).signingKey();
+  const signing = await gatehouse.app.get(SigningKeysService).asymmetricSigningKey();
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { iss: gatehouse.baseUrl, aud: clientId, iat: now, exp: now + 120, jti: randomUUID(), sid: randomUUID(), events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...claims };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete payload[name];
