@@ -35,6 +35,7 @@ const EXPOSED_HEADERS = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'];
 /** Tags in the order a person meets them in Swagger UI, each with what it holds. */
 const DOCS_TAGS: [name: string, description: string][] = [
   ['auth', 'Register, log in (the OAuth2 token endpoint), refresh, log out; the signed-in account and its password; introspection for services.'],
+  ['openid', 'OpenID Connect for applications: the UserInfo endpoint, the claims about the signed-in person that a token issued with openid releases.'],
   ['sessions', 'Where you are logged in: your sessions (one per login), and ending one or all the others.'],
   ['two-factor', 'TOTP two-factor authentication: enrol (secret and QR code), turn on with a first code, turn off. The login with it is POST /auth/token.'],
   ['e-mail', 'Your e-mail address: set or change it (with the password), and verify it with the mailed link or code.'],

@@ -83,7 +83,7 @@ describe('the code flow of a first-party client', () => {
     expect(state).toBe('xyz-state');
     expect(iss).toBe(issuer);
     const { body } = await exchange(firstParty, code, verifier).expect(200);
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: expect.any(Number), refresh_token: expect.any(String), scope: 'openid profile' });
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: expect.any(Number), refresh_token: expect.any(String), scope: 'openid profile', id_token: expect.any(String) });
     expect(decodeProtectedHeader(body.access_token).typ).toBe('at+jwt');
     expect(decodeJwt(body.access_token)).toMatchObject({ client_id: firstParty.client_id, scope: 'openid profile', iss: issuer, aud: 'gatehouse', amr: ['pwd'], auth_time: expect.any(Number) });
     // Without Gatehouse's own scope the token reaches only routes open to clients.
@@ -456,6 +456,6 @@ describe('discovery', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     });
     expect(body.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials', 'password']));
-    expect(body.id_token_signing_alg_values_supported).toBeUndefined();
+    expect(body).toMatchObject({ userinfo_endpoint: `${issuer}/auth/userinfo`, subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] });
   });
 });

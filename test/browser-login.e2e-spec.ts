@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
-import { chromiumSkipReason, launchChromium, SCREENSHOTS_DIRECTORY } from './helpers/browser.js';
+import { apiOf, chromiumSkipReason, freshPage, launchChromium, screenshot, SCREENSHOTS_DIRECTORY } from './helpers/browser.js';
 import { startClientApp, type ClientApp } from './helpers/client-app.js';
 import { pkcePair } from './helpers/hosted-login.js';
 import { createListeningApp, type ListeningApp } from './helpers/listening-app.js';
@@ -33,12 +33,7 @@ let thirdParty: RegisteredClient;
 const firstPartyRedirect = () => `${clientApp.baseUrl}/first/callback`;
 const thirdPartyRedirect = () => `${clientApp.baseUrl}/third/callback`;
 
-async function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-  const { json, ...rest } = init;
-  const headers = new Headers(rest.headers);
-  if (json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${gatehouse.baseUrl}${path}`, { ...rest, headers, body: json === undefined ? rest.body : JSON.stringify(json) });
-}
+const api = apiOf(() => gatehouse.baseUrl);
 
 async function register(body: object): Promise<RegisteredClient> {
   const response = await api('/clients', { method: 'POST', headers: { authorization: basic(ADMIN.username, ADMIN.password) }, json: body });
@@ -84,21 +79,6 @@ async function greets(accessToken: string, username: string): Promise<void> {
   expect(((await response.json()) as { message: string }).message).toMatch(new RegExp(`^Hello, ${username} with ID: \\d+!$`));
 }
 
-const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS_DIRECTORY, `${name}.png`), fullPage: true });
-
-/** A fresh browser profile (no cookies) with a page that fails fast. */
-async function freshPage(): Promise<{ context: BrowserContext; page: Page; blocked: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  // Whatever the CSP refuses shows as a console error, in this page or a popup it opens: collected, so a test can say none happened.
-  const blocked: string[] = [];
-  context.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) blocked.push(message.text());
-  });
-  return { context, page, blocked };
-}
-
 /** Swagger UI's Try it out on GET /auth/me, with whatever it is authorized with: the status and the body shown. */
 async function tryGetMe(page: Page): Promise<{ status: string; text: string }> {
   const operation = page.locator('[id$="-me"]').first();
@@ -128,7 +108,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
   it('without TOTP: the login page, then the client receives code, state and iss, and the code buys tokens', async () => {
     await newPerson('ada');
     const { verifier, challenge } = pkcePair();
-    const { context, page, blocked } = await freshPage();
+    const { context, page, blocked } = await freshPage(browser);
     try {
       await page.goto(authorizationUrl(firstParty, firstPartyRedirect(), challenge, 'state-ada'));
       await expect(page.title()).resolves.toBe('Sign in · Gatehouse');
@@ -160,7 +140,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
     await newPerson('grace');
     const secret = await enableTotp('grace');
     const { verifier, challenge } = pkcePair();
-    const { context, page, blocked } = await freshPage();
+    const { context, page, blocked } = await freshPage(browser);
     try {
       await page.goto(authorizationUrl(thirdParty, thirdPartyRedirect(), challenge, 'state-grace'));
       await page.getByLabel('Username').fill('grace');
@@ -196,7 +176,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
 
   it("Swagger UI: Authorize with the authorization code flow (gatehouse-docs, PKCE) through a popup login, then Try it out GET /auth/me answers 200", async () => {
     await newPerson('linus');
-    const { context, page, blocked } = await freshPage();
+    const { context, page, blocked } = await freshPage(browser);
     try {
       // Tall enough that the screenshot of the dialog shows the scopes, gatehouse included.
       await page.setViewportSize({ width: 1280, height: 1000 });
@@ -245,7 +225,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
 
   it("Swagger UI's password form still signs in: its client_id, prefilled with gatehouse-docs, goes as Basic with no secret, which is the public client", async () => {
     await newPerson('margaret');
-    const { context, page } = await freshPage();
+    const { context, page } = await freshPage(browser);
     try {
       await page.goto(`${gatehouse.baseUrl}/docs`);
       await page.locator('.scheme-container button.authorize').click();

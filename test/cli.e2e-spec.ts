@@ -119,3 +119,12 @@ describe('start-up with bad configuration', () => {
     expect(rotation.stderr).toBe('keys:rotate: configuration error: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
   });
 });
+
+describe('npm run keys:rotate', () => {
+  it('with JWT_ALGORITHM=HS256 rotates the RS256 keys that sign id tokens (JWT_SECRET is not a stored key)', async () => {
+    const database = `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-keys-')), 'app.sqlite')}`;
+    const hs256 = { ...env, DATABASE_URL: database, JWT_ALGORITHM: 'HS256', JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!!', KEY_ENCRYPTION_SECRET: 'the-first-secret-of-at-least-32-bytes!!' };
+    const rotation = await run('node', ['dist/src/cli/rotate-keys.js'], { env: hs256 });
+    expect(rotation.stdout).toMatch(/^Published signing key [A-Za-z0-9_-]{43} \(RS256, generation 2\)/);
+  });
+});

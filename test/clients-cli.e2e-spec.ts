@@ -9,7 +9,7 @@ import { runBuilt } from './helpers/server.js';
 // These run the built program (npm test builds first), as a user would, on the database of the app below.
 const DATABASE_URL = `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-client-cli-')), 'app.sqlite')}`;
 const createClient = (args: string[]) => runBuilt('dist/src/cli/create-client.js', args, { DATABASE_URL });
-const USAGE = 'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
+const USAGE = 'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
 
 const ROOT = { username: 'cli-admin', password: 'command-line-keeper' };
 const asRoot = basic(ROOT.username, ROOT.password);
@@ -25,7 +25,7 @@ const clientCount = async () => (await testApp.http().get('/clients').set('Autho
 
 describe('npm run client:create', () => {
   it('registers a confidential client and prints its client_id and secret once; the service knows it and takes the secret', async () => {
-    const { code, stdout, stderr } = await createClient(['--name', 'My app', '--redirect-uri', 'http://127.0.0.1:3000/callback']);
+    const { code, stdout, stderr } = await createClient(['--name', 'My app', '--redirect-uri', 'http://127.0.0.1:3000/callback', '--post-logout-redirect-uri', 'http://127.0.0.1:3000/']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const match = /^Created confidential client "My app"\.\nclient_id: {5}([A-Za-z0-9_-]{22})\nclient_secret: ([A-Za-z0-9_-]{43})\nThe secret is shown this once: Gatehouse keeps only its hash\. A new one: POST \/clients\/\{client_id\}\/secret\.\n$/.exec(stdout);
     expect(match, stdout).not.toBeNull();
@@ -33,6 +33,7 @@ describe('npm run client:create', () => {
     expect(await clientOf(clientId)).toMatchObject({
       client_name: 'My app',
       redirect_uris: ['http://127.0.0.1:3000/callback'],
+      post_logout_redirect_uris: ['http://127.0.0.1:3000/'],
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_basic',
       application_type: 'web',

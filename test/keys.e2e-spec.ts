@@ -58,8 +58,8 @@ describe('signing keys and the key set', () => {
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp'],
       response_types_supported: ['code'],
     });
-    // No id tokens yet: nothing about them is claimed.
-    expect(oauth.body.id_token_signing_alg_values_supported).toBeUndefined();
+    // Id tokens are signed by the key store: its one algorithm, the truth.
+    expect(oauth.body.id_token_signing_alg_values_supported).toEqual(['RS256']);
     expect(oauth.headers['cache-control']).toBe('public, max-age=300');
     expect((await testApp.http().get('/.well-known/jwks.json')).headers['cache-control']).toBe('public, max-age=300');
   });
@@ -194,7 +194,8 @@ describe.each([
       const token = ((await (await fetch(`${server.baseUrl}/auth/token`, { method: 'POST', body: new URLSearchParams({ username: 'curved', password: 'elliptic-and-smooth' }) })).json()) as { access_token: string }).access_token;
       const keySet = (await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
       expect(keySet.keys).toEqual([expect.objectContaining({ kty, alg: algorithm, use: 'sig', kid: kidOf(token) })]);
-      const { issuer } = (await (await fetch(`${server.baseUrl}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+      const { issuer, id_token_signing_alg_values_supported: idTokenAlgorithms } = (await (await fetch(`${server.baseUrl}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; id_token_signing_alg_values_supported: string[] };
+      expect(idTokenAlgorithms).toEqual([algorithm]);
       await expect(jwtVerify(token, createLocalJWKSet(keySet), { issuer, audience: 'gatehouse', algorithms: [algorithm] })).resolves.toBeTruthy();
       expect((await fetch(`${server.baseUrl}/`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {

@@ -26,7 +26,7 @@ export class KeysController {
   @ApiOperation({
     operationId: 'rotateKeys',
     summary: 'Add the next signing key',
-    description: 'Published at once; it starts signing after KEY_PUBLISH_AHEAD. The current key keeps verifying until every token it signed has expired. 400 with HS256 (rotate JWT_SECRET instead).',
+    description: 'Published at once; it starts signing after KEY_PUBLISH_AHEAD. The current key keeps verifying until every token it signed has expired. With JWT_ALGORITHM=HS256 the stored keys are RS256 and sign id tokens and logout tokens only (access tokens: JWT_SECRET, rotated by hand).',
   })
   @ApiOkResponse({ type: SigningKeyDto, description: 'The new key' })
   rotate(@CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<KeyDescription> {

@@ -3,11 +3,13 @@ import type { GrantType } from '../oauth/clients/client-metadata.js';
 import { configurationOrExit, contextOrExit, failureOf, parseCommandLine } from './cli-exit.js';
 
 const USAGE =
-  'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
+  'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
 const HELP = `Usage: ${USAGE}
 Registers an OAuth client, as POST /clients does, and prints its client_id and, for a confidential client, its secret: shown this once, Gatehouse keeps only its hash.
   --name           the application's name, shown on the login and consent pages (required)
   --redirect-uri   where the authorization code goes back to; repeat for several (required for authorization_code)
+  --post-logout-redirect-uri
+                   where RP-initiated logout may send the browser back to (exact match); repeat for several
   --grant          authorization_code (the default), refresh_token, client_credentials, password,
                    urn:ietf:params:oauth:grant-type:device_code; repeat for several
   --public         a public client (token_endpoint_auth_method none): no secret, for browser and mobile apps
@@ -28,6 +30,7 @@ const { values, positionals } = parseCommandLine(
     options: {
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
       grant: { type: 'string', multiple: true },
       public: { type: 'boolean', default: false },
       native: { type: 'boolean', default: false },
@@ -61,6 +64,7 @@ try {
     {
       clientName: values.name!,
       redirectUris: values['redirect-uri'],
+      postLogoutRedirectUris: values['post-logout-redirect-uri'],
       grantTypes: values.grant as GrantType[] | undefined,
       tokenEndpointAuthMethod: values.public ? 'none' : undefined,
       applicationType: values.native ? 'native' : undefined,

@@ -6,14 +6,14 @@ import { CliModule } from './cli.module.js';
 /**
  * npm run keys:rotate: adds the next signing key to the database, with the
  * environment of the service (DATABASE_URL, JWT_ALGORITHM,
- * KEY_ENCRYPTION_SECRET, KEY_PUBLISH_AHEAD). Running instances publish it
+ * KEY_ENCRYPTION_SECRET, KEY_PUBLISH_AHEAD). With HS256 the stored keys are
+ * the RS256 ones that sign id tokens (JWT_SECRET is rotated by hand). Running instances publish it
  * within 30 s (at once on an unknown kid) and sign with it from its time on.
  */
 const fail: (message: string) => never = failureOf('keys:rotate');
 
 if (process.argv.length > 2) fail('takes no arguments; it uses the service\'s environment');
 const config = configurationOrExit(fail);
-if (config.jwt.algorithm === 'HS256') fail('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET, there are no keys to rotate');
 
 // Loading the keys already decrypts them: a wrong KEY_ENCRYPTION_SECRET is one line, not a stack trace.
 const app = await contextOrExit(CliModule.forRoot(config, 'keys'), fail);

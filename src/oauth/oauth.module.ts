@@ -35,6 +35,12 @@ import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenEndpointService } from './grants/token-endpoint.service.js';
 import { TokenIssuer } from './grants/token-issuer.service.js';
+import { EndSessionService } from './logout/end-session.service.js';
+import { LogoutFlowService } from './logout/logout-flow.service.js';
+import { LogoutController } from './logout/logout.controller.js';
+import { IdTokensService } from './openid/id-tokens.service.js';
+import { UserinfoController } from './openid/userinfo.controller.js';
+import { UserinfoService } from './openid/userinfo.service.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { RefreshToken } from './refresh-tokens/entities/refresh-token.entity.js';
 import { RefreshTokensService } from './refresh-tokens/refresh-tokens.service.js';
@@ -46,7 +52,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 
 /**
  * The authorization server: clients, the authorization endpoint and its
- * hosted pages, the token endpoint and its grants, revocation,
+ * hosted pages, RP-initiated logout, the token endpoint and its grants, revocation,
  * introspection, discovery, back-channel logout. Global only for CLIENT_AUTHENTICATOR: the global
  * guard (AccessModule) authenticates clients on introspection and
  * revocation without importing this module.
@@ -54,13 +60,15 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule],
-  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController],
   providers: [
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
     { provide: CLIENT_AUTHENTICATOR, useExisting: ClientAuthenticationService },
     TokenEndpointService,
     TokenIssuer,
+    IdTokensService,
+    UserinfoService,
     RefreshTokensService,
     IntrospectionService,
     RevocationService,
@@ -69,6 +77,8 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     AuthorizationCodesService,
     ConsentsService,
     BrowserSessionService,
+    EndSessionService,
+    LogoutFlowService,
     ClientTokensListener,
     DocsClientService,
     LogoutOutboxService,

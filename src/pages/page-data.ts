@@ -48,3 +48,9 @@ export interface MessagePage {
   /** Shown only when the href is http(s) or a path. */
   link?: { href: string; text: string };
 }
+
+/** logout.eta: one button ("Sign out") that confirms an RP-initiated logout. */
+export interface LogoutPage extends Partial<ClientOnPage>, FormPage {
+  /** Who is signed in, when a session is. */
+  username?: string;
+}

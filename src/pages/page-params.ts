@@ -34,6 +34,9 @@ export class PageValidationPipe extends ValidationPipe {
   }
 }
 
+/** A page's query or form as named parameters, read one by one by its service: anything but an object (an array, nothing) has none. */
+export const fieldsOf = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+
 const queryOf = createParamDecorator((_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<FastifyRequest>().query);
 const bodyOf = createParamDecorator((_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<FastifyRequest>().body);
 

@@ -1,5 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SignJWT } from 'jose';
 import type { Repository } from 'typeorm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfiguration } from '../config/configuration.js';
@@ -58,6 +59,19 @@ describe('AccessTokensService', () => {
     expect(expiresIn).toBeLessThanOrEqual(20);
     // A session far from its end leaves ACCESS_TOKEN_TTL as it is.
     expect((await service.sign(alice, SESSION)).expiresIn).toBe(60);
+  });
+
+  it('refuses an id token or a logout token signed with the same key: one claim of theirs (nonce, at_hash, azp, events) makes it no access token', async () => {
+    const { service, signingKeys } = setUp();
+    const key = await signingKeys.signingKey();
+    const grant = { clientId: 'client-1', scope: 'openid', resource: null };
+    const { accessToken } = await service.sign(alice, SESSION, grant);
+    const claims = (await service.verify(accessToken))!;
+    expect(claims).toMatchObject({ client_id: 'client-1' });
+    for (const extra of [{ nonce: 'n' }, { at_hash: 'h' }, { azp: 'client-1' }, { events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }]) {
+      const lookalike = await new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+      expect(await service.verify(lookalike)).toBeNull();
+    }
   });
 
   it('does not serve a cached token past its exp (and the clock tolerance)', async () => {

@@ -60,6 +60,9 @@ export interface SignedAccessToken {
   expiresIn: number;
 }
 
+/** Claims only an id token (`nonce`, `at_hash`, `azp`) or a logout token (`events`) carries. */
+const NOT_ACCESS_TOKEN_CLAIMS = ['nonce', 'at_hash', 'azp', 'events'];
+
 /** Verified tokens remembered, so the Bearer path pays for a signature check once per token, not per request. */
 const MAX_VERIFIED_TOKENS = 10_000;
 
@@ -177,6 +180,8 @@ export class AccessTokensService implements OnModuleInit {
     const keySetVersion = this.signingKeys.keySetVersion;
     const key = kid ? await this.signingKeys.verificationKey(kid) : null;
     if (!key || !kid) return null;
+    // With HS256 the stored keys sign only id tokens and logout tokens: an access token is one JWT_SECRET signed.
+    if (this.signingKeys.symmetric && key.algorithm !== 'HS256') return null;
     const { issuer } = this.config.jwt;
     let claims: AccessTokenClaims;
     try {
@@ -258,7 +263,10 @@ export class AccessTokensService implements OnModuleInit {
     return Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience;
   }
 
-  private hasPlausibleClaims({ iat, exp, sub, cv, sid, client_id, scope }: AccessTokenClaims): boolean {
+  private hasPlausibleClaims(claims: AccessTokenClaims): boolean {
+    const { iat, exp, sub, cv, sid, client_id, scope } = claims;
+    // The same keys sign id tokens (OIDC Core §2) and logout tokens (Back-Channel Logout §2.4): neither is ever an access token.
+    if (NOT_ACCESS_TOKEN_CLAIMS.some((claim) => claim in claims)) return false;
     if (typeof iat !== 'number' || typeof exp !== 'number') return false;
     if (sid !== undefined && (typeof sid !== 'string' || sid.length > 64)) return false;
     if (client_id !== undefined && (typeof client_id !== 'string' || client_id.length > 64)) return false;

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { BadRequestException, Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, EventEmitterReadinessWatcher, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -50,14 +50,20 @@ const KEY_PAIR_OPTIONS = {
   EdDSA: () => generateKeyPairSync('ed25519'),
 };
 
+/** The algorithm of the key store: JWT_ALGORITHM when asymmetric; RS256 beside HS256 (id tokens must be verifiable by clients, OIDC Core §10.1). */
+export type StoreAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
+
 /**
- * The keys that sign and verify access tokens. Asymmetric keys live in the
+ * The keys that sign and verify tokens. Asymmetric keys live in the
  * database (signing_keys), shared by every instance: the first start creates
  * one; a rotation publishes the next one KEY_PUBLISH_AHEAD before it signs;
  * the old one verifies until its last token has expired; a revoked key ends
  * its tokens at once, and the key that signs after it is a new one: a key
  * that a later one replaced never signs again, whatever happens to the later
- * one. With HS256 there is one key, JWT_SECRET, never published.
+ * one. The store always runs, with JWT_ALGORITHM, or RS256 when that is
+ * HS256: id tokens and logout tokens are signed by it in every mode
+ * (asymmetricSigningKey). With HS256, access tokens are signed with
+ * JWT_SECRET (signingKey), which is never published.
  */
 @Injectable()
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
@@ -74,6 +80,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private reloadApplied = 0;
   private lastReload = 0;
   private timer?: NodeJS.Timeout;
+  /** JWT_SECRET with HS256 (it verifies beside the stored keys, and is never published); null otherwise. */
+  private readonly sharedSecret: UsableKey | null;
 
   constructor(
     @InjectRepository(SigningKey) private readonly signingKeys: Repository<SigningKey>,
@@ -81,17 +89,21 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventEmitter2,
     private readonly eventsReady: EventEmitterReadinessWatcher,
     private readonly keyEncryption: KeyEncryption = new KeyEncryption(config),
-  ) {}
+  ) {
+    this.sharedSecret = this.sharedSecretKey();
+  }
 
+  /** Whether access tokens are signed with the shared secret JWT_SECRET (JWT_ALGORITHM=HS256). */
   get symmetric(): boolean {
     return this.config.jwt.algorithm === 'HS256';
   }
 
+  /** The algorithm of the stored keys, which sign id tokens and logout tokens in every mode, and access tokens unless HS256. */
+  get storeAlgorithm(): StoreAlgorithm {
+    return this.config.jwt.algorithm === 'HS256' ? 'RS256' : this.config.jwt.algorithm;
+  }
+
   async onModuleInit(): Promise<void> {
-    if (this.symmetric) {
-      this.useKeys([this.sharedSecretKey()]);
-      return;
-    }
     await this.ensureSigningKey();
     await this.reload();
     this.timer = setInterval(() => void this.tick(), this.config.keys.reloadIntervalSeconds * 1000);
@@ -102,38 +114,38 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /**
-   * The key that signs now: the newest one whose time has come and that no
-   * later key has replaced. When this instance has none (it read the set
-   * between a revocation elsewhere and the successor's arrival), it makes sure
-   * one exists, as the revoking instance does, and reads the set again.
-   */
+  /** The key that signs access tokens: JWT_SECRET with HS256, else the store's current key (asymmetricSigningKey). */
   async signingKey(): Promise<UsableKey> {
+    return this.sharedSecret ?? this.asymmetricSigningKey();
+  }
+
+  /**
+   * The store's key that signs now, whatever JWT_ALGORITHM says: what signs
+   * id tokens and logout tokens, which clients verify from jwks_uri. The
+   * newest key whose time has come and that no later key has replaced. When
+   * this instance has none (it read the set between a revocation elsewhere
+   * and the successor's arrival), it makes sure one exists, as the revoking
+   * instance does, and reads the set again.
+   */
+  async asymmetricSigningKey(): Promise<UsableKey> {
     const loaded = this.loadedSigningKey();
     if (loaded) return loaded;
-    if (!this.symmetric) {
-      await this.ensureSigningKey();
-      await this.reload();
-    }
+    await this.ensureSigningKey();
+    await this.reload();
     const signing = this.loadedSigningKey();
     if (!signing) throw new Error('no signing key is loaded');
     return signing;
   }
 
-  /** Always an asymmetric key, even with JWT_ALGORITHM=HS256 (placeholder: the oidc-tokens branch brings the real one). */
-  async asymmetricSigningKey(): Promise<UsableKey> {
-    return this.signingKey();
-  }
-
   private loadedSigningKey(): UsableKey | undefined {
     const now = Date.now();
-    return this.keys.filter((key) => key.algorithm === this.config.jwt.algorithm && signsAt(key, now)).at(-1);
+    return this.keys.filter((key) => key.algorithm === this.storeAlgorithm && signsAt(key, now)).at(-1);
   }
 
   /** The key a token names, while it is in the key set; an unknown kid reads the set again first (a rotation elsewhere). */
   async verificationKey(kid: string): Promise<UsableKey | null> {
     const known = this.verifyingKey(kid);
-    if (known || this.symmetric || Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return known ?? null;
+    if (known || Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return known ?? null;
     await this.reload();
     return this.verifyingKey(kid) ?? null;
   }
@@ -150,7 +162,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /** The database's word, for introspection: the key exists and is not revoked, even if this instance has not reloaded since. */
   async isLiveInDatabase(kid: string): Promise<boolean> {
-    return this.symmetric ? this.verifies(kid) : this.signingKeys.existsBy({ kid, revokedAt: IsNull() });
+    return kid === this.sharedSecret?.kid ? this.verifies(kid) : this.signingKeys.existsBy({ kid, revokedAt: IsNull() });
   }
 
   private verifyingKey(kid: string): UsableKey | undefined {
@@ -158,9 +170,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return key && !this.hasRetired(key) ? key : undefined;
   }
 
-  /** RFC 7517: the public keys of the set, read from the database, so every instance publishes the same. */
+  /** RFC 7517: the public keys of the set, read from the database, so every instance publishes the same (JWT_SECRET never is). */
   async publishedKeys(): Promise<JWK[]> {
-    if (this.symmetric) return [];
     const succession = await this.succession();
     return succession
       .live()
@@ -183,7 +194,6 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    * set are deleted on the way.
    */
   async rotate(by: Actor = {}): Promise<KeyDescription> {
-    if (this.symmetric) throw new BadRequestException('JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET, there are no keys to rotate.');
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.addKey(((await this.newestRow())?.generation ?? 0) + 1, false, 'request', by);
@@ -196,7 +206,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /** The key of `generation`: a concurrent addition of the same generation fails on its unique index, so only one lands. */
   private async addKey(generation: number, immediately: boolean, trigger: RotationTrigger, by: Actor = {}): Promise<KeyDescription> {
-    const algorithm = this.config.jwt.algorithm as Exclude<JwtAlgorithm, 'HS256'>;
+    const algorithm = this.storeAlgorithm;
     const { publicKey, privateKey } = KEY_PAIR_OPTIONS[algorithm]();
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(jwk);
@@ -230,14 +240,14 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    */
   @OnEvent(SIGNING_KEYS_CHANGED)
   async reload(): Promise<void> {
-    if (this.symmetric) return;
     const reload = ++this.reloadsStarted;
     this.lastReload = Date.now();
     const succession = await this.succession();
     if (reload < this.reloadApplied) return;
     this.reloadApplied = reload;
     this.newestGeneration = succession.rows.at(-1)?.generation ?? 0;
-    this.useKeys(succession.live().map((row) => this.usableKey(row, succession)));
+    const stored = succession.live().map((row) => this.usableKey(row, succession));
+    this.useKeys(this.sharedSecret ? [this.sharedSecret, ...stored] : stored);
   }
 
   /** A row as a key this instance uses; the key material of a kid never changes, so keys already loaded are not parsed again. */
@@ -267,7 +277,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.reload();
       const interval = this.config.keys.rotationIntervalSeconds;
-      const newest = this.keys.at(-1);
+      const newest = this.keys.filter((key) => key !== this.sharedSecret).at(-1);
       // The generation after the newest in the table (revoked ones too): instances that find the rotation due at once try the same one, and one adds it.
       if (interval && newest && newest.signsFrom.getTime() + interval * 1000 <= Date.now()) await this.addKey(this.newestGeneration + 1, false, 'schedule');
     } catch (error) {
@@ -286,7 +296,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       // One read for both the check and the next generation: two instances that find no signing key try the same generation, and one loses.
       const succession = await this.succession();
       const now = Date.now();
-      if (succession.live().some((row) => row.algorithm === this.config.jwt.algorithm && signsAt({ signsFrom: row.signsFrom, supersededAt: succession.supersededAt(row) }, now))) return;
+      if (succession.live().some((row) => row.algorithm === this.storeAlgorithm && signsAt({ signsFrom: row.signsFrom, supersededAt: succession.supersededAt(row) }, now))) return;
       try {
         await this.addKey((succession.rows.at(-1)?.generation ?? 0) + 1, true, 'no-signing-key');
         return;
@@ -328,9 +338,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     await this.events.emitAsync(SIGNING_KEYS_CHANGED, new SigningKeysChangedEvent());
   }
 
-  /** HS256: JWT_SECRET as a KeyObject (given a string, jsonwebtoken-style libraries try PEM parsing first), with a kid derived from it. */
-  private sharedSecretKey(): UsableKey {
-    const secret = this.config.jwt.secret!;
+  /** HS256: JWT_SECRET as a KeyObject (given a string, jsonwebtoken-style libraries try PEM parsing first), with a kid derived from it; null otherwise. */
+  private sharedSecretKey(): UsableKey | null {
+    const secret = this.config.jwt.secret;
+    if (this.config.jwt.algorithm !== 'HS256' || !secret) return null;
     const key = createSecretKey(Buffer.from(secret, 'utf8'));
     const kid = `hs256-${createHash('sha256').update(secret).digest('base64url').slice(0, 16)}`;
     return { kid, generation: 0, algorithm: 'HS256', publicKey: key, privateKey: key, signsFrom: new Date(0), supersededAt: null, retiresAt: null };

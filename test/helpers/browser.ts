@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium: the tests never download a browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -31,4 +31,30 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** A page's full screenshot, `name`.png in SCREENSHOTS_DIRECTORY. */
+export const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS_DIRECTORY, `${name}.png`), fullPage: true });
+
+/** A fresh browser profile (no cookies) with a page that fails fast. */
+export async function freshPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; blocked: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  // Whatever the CSP refuses shows as a console error, in this page or a popup it opens: collected, so a test can say none happened.
+  const blocked: string[] = [];
+  context.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) blocked.push(message.text());
+  });
+  return { context, page, blocked };
+}
+
+/** fetch on a server's paths, with `json` as a JSON body: what a test's back end calls alongside the browser. */
+export function apiOf(baseUrl: () => string) {
+  return (path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> => {
+    const { json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${baseUrl()}${path}`, { ...rest, headers, body: json === undefined ? rest.body : JSON.stringify(json) });
+  };
 }

@@ -4,11 +4,9 @@ import { Public } from '../../access/decorators/public.decorator.js';
 import { CurrentRequest, type RequestContext } from '../../http/request-context.js';
 import { CsrfProtected } from '../../pages/csrf.js';
 import { HostedPage } from '../../pages/hosted-page.decorator.js';
-import { PageBody } from '../../pages/page-params.js';
+import { fieldsOf, PageBody } from '../../pages/page-params.js';
 import { AuthorizationFlowService } from './authorization-flow.service.js';
 import { ConsentFormDto, LoginFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
-
-const fieldsOf = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, GET and POST) and the hosted

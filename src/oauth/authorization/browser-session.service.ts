@@ -50,4 +50,9 @@ export class BrowserSessionService {
     reply.setCookie(this.cookieName, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure, expires: session.expiresAt });
     return session;
   }
+
+  /** The cookie removed from the browser (a logout: the session it named has ended). */
+  clear(reply: FastifyReply): void {
+    reply.clearCookie(this.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure });
+  }
 }

@@ -8,6 +8,9 @@ import { TOKEN_ENDPOINT_AUTH_METHODS } from '../clients/client-metadata.js';
 import { GATEHOUSE_API_SCOPE } from '../../access/principal.js';
 import { Public } from '../../access/decorators/public.decorator.js';
 
+/** The claims Gatehouse can put in an id token or userinfo (Discovery §3 `claims_supported`). */
+const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'amr', 'azp', 'preferred_username', 'email', 'email_verified'] as const;
+
 /** How long verifiers may cache the key set and the metadata: well inside KEY_PUBLISH_AHEAD (10 minutes by default). */
 const MAX_AGE_SECONDS = 300;
 
@@ -24,7 +27,7 @@ export class WellKnownController {
 
   @Get('jwks.json')
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
-  @ApiOperation({ operationId: 'jwks', summary: 'The public keys that verify access tokens (RFC 7517)', description: 'Empty with JWT_ALGORITHM=HS256: a shared secret is never published.' })
+  @ApiOperation({ operationId: 'jwks', summary: 'The public keys that verify access tokens and id tokens (RFC 7517)', description: 'With JWT_ALGORITHM=HS256 only the RS256 keys that sign id tokens and logout tokens: the shared secret JWT_SECRET is never published.' })
   @ApiOkResponse({ description: 'The key set', schema: { example: { keys: [{ kty: 'RSA', n: '…', e: 'AQAB', kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', alg: 'RS256', use: 'sig' }] } } })
   async jwks(): Promise<{ keys: unknown[] }> {
     return { keys: await this.signingKeys.publishedKeys() };
@@ -47,9 +50,10 @@ export class WellKnownController {
   }
 
   /**
-   * RFC 8414 §2: only what exists. The grants are the token endpoint's
-   * registered handlers; no id tokens are issued yet, so no OpenID Connect
-   * fields are claimed.
+   * RFC 8414 §2 and OpenID Connect Discovery 1.0 §3: only what exists. The
+   * grants are the token endpoint's registered handlers; id tokens are signed
+   * by the key store, whose one algorithm is the truth
+   * (RS256 when JWT_ALGORITHM=HS256).
    */
   private metadata(): Record<string, unknown> {
     const base = this.config.publicUrl;
@@ -59,9 +63,12 @@ export class WellKnownController {
       issuer: this.config.jwt.issuer,
       authorization_endpoint: `${base}/authorize`,
       token_endpoint: `${base}/auth/token`,
+      userinfo_endpoint: `${base}/auth/userinfo`,
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/auth/revoke`,
       introspection_endpoint: `${base}/auth/introspect`,
+      // OpenID Connect RP-Initiated Logout 1.0 §2.1.
+      end_session_endpoint: `${base}/logout`,
       scopes_supported: [...PERSON_SCOPES, GATEHOUSE_API_SCOPE],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
@@ -74,6 +81,13 @@ export class WellKnownController {
       token_endpoint_auth_methods_supported: authMethods,
       revocation_endpoint_auth_methods_supported: authMethods,
       introspection_endpoint_auth_methods_supported: [...confidentialMethods, 'bearer'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [this.signingKeys.storeAlgorithm],
+      claims_supported: [...ID_TOKEN_CLAIMS],
+      // OIDC Core §5.5 and §6 (the claims parameter, request objects by value or by reference) are not served; Discovery's default for request_uri is true, so it is said.
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
       service_documentation: `${base}/docs`,
     };
   }

@@ -15,6 +15,12 @@ export class TokenResponseDto {
 
   @ApiPropertyOptional({ description: 'The scopes granted, space-separated (tokens issued to a client).', example: 'openid profile' })
   scope?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With `openid` granted (code exchange, and refreshes of such a session): an OpenID Connect ID token, signed with the asymmetric key published at jwks_uri (RS256 when JWT_ALGORITHM=HS256). Never an access token.',
+  })
+  id_token?: string;
 }
 
 export class OAuthErrorDto {

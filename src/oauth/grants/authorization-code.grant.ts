@@ -72,6 +72,6 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
       throw grantError(INVALID_CODE, client);
     }
     const refreshToken = client!.grantTypes.includes('refresh_token') ? await this.refreshTokens.firstToken(session) : null;
-    return this.issuer.forSession(user, session, refreshToken);
+    return this.issuer.forSession(user, session, refreshToken, { nonce: code.nonce });
   }
 }

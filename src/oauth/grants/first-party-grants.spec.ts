@@ -10,6 +10,8 @@ import type { RequestContext } from '../../http/request-context.js';
 import { AuthService } from '../../auth/auth.service.js';
 import { LoginService } from '../../login/login.service.js';
 import { TokenEndpointService } from '../grants/token-endpoint.service.js';
+import { IdTokensService } from '../openid/id-tokens.service.js';
+import type { SigningKeysService } from '../../tokens/signing-keys.service.js';
 import { TokenIssuer } from '../grants/token-issuer.service.js';
 import { PasswordGrant } from '../grants/password.grant.js';
 import { RefreshTokenGrant } from '../grants/refresh-token.grant.js';
@@ -99,7 +101,9 @@ function setUp() {
     { mailVerification: vi.fn() } as unknown as EmailVerificationService,
     config,
   );
-  const issuer = new TokenIssuer(tokensService as unknown as AccessTokensService, refreshTokensService as unknown as RefreshTokensService);
+  // First-party sessions have no client, so no id token: the key store is never asked.
+  const idTokens = new IdTokensService({} as SigningKeysService, config);
+  const issuer = new TokenIssuer(tokensService as unknown as AccessTokensService, refreshTokensService as unknown as RefreshTokensService, idTokens);
   const grants = [
     new PasswordGrant(login, mfa as unknown as MfaService, issuer, config),
     new RefreshTokenGrant(refreshTokensService as unknown as RefreshTokensService, usersService as unknown as UsersService, issuer, events as unknown as EventEmitter2),

@@ -44,7 +44,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenGrantDto> {
     if (!rotation.ok && rotation.reason === 'not-accepted' && asked && client) throw oauthError('invalid_scope', 'A refresh may only narrow the scope of the session, or the token is not this client’s.');
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw grantError(INVALID_REFRESH_TOKEN, client);
-    return this.issuer.forSession(user, rotation.session, rotation.next, asked ? asked.join(' ') : rotation.session.scope);
+    // OIDC Core §12.2: a session granted `openid` gets a new id token, without a nonce.
+    return this.issuer.forSession(user, rotation.session, rotation.next, { scope: asked ? asked.join(' ') : rotation.session.scope });
   }
 }
 

@@ -9,6 +9,7 @@ import type { TokenResponseDto } from '../dto/token-response.dto.js';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { grantError } from '../oauth-error.exception.js';
+import { IdTokensService } from '../openid/id-tokens.service.js';
 
 /** How the session of a grant is started: for which client, scope and audience, from which browser session, and whether with a refresh token. */
 export interface SessionGrant {
@@ -17,6 +18,12 @@ export interface SessionGrant {
   refreshToken?: boolean;
   /** A client's session never outlives the browser session it grew from. */
   expiresAt?: Date;
+}
+
+/** What a response of an existing session may differ in: a narrower scope (RFC 6749 §6), and the nonce of the code it was exchanged for (OIDC Core §3.1.2.1). */
+export interface SessionResponseOptions {
+  scope?: string | null;
+  nonce?: string | null;
 }
 
 /**
@@ -29,6 +36,7 @@ export class TokenIssuer {
   constructor(
     private readonly accessTokens: AccessTokensService,
     private readonly refreshTokens: RefreshTokensService,
+    private readonly idTokens: IdTokensService,
   ) {}
 
   /** A new session and its tokens; the user may be deleted between the check and the session: then, too, no grant (`refusal`). */
@@ -42,9 +50,10 @@ export class TokenIssuer {
    * The tokens of a session: the access token never outlives it (`exp` and
    * `expires_in` stop at its absolute end). A client's session gets RFC 9068
    * tokens with its scope (`scope` may narrow it, RFC 6749 §6), audience and
-   * how the person signed in.
+   * how the person signed in. With `openid` granted, an id token beside it
+   * (OIDC Core §3.1.3.3, and §12.2 on a refresh).
    */
-  async forSession(user: User, session: Session, refreshToken: string | null, scope = session.scope): Promise<TokenResponseDto> {
+  async forSession(user: User, session: Session, refreshToken: string | null, { scope = session.scope, nonce = null }: SessionResponseOptions = {}): Promise<TokenResponseDto> {
     const grant: ClientGrant | undefined = session.clientId
       ? { clientId: session.clientId, scope: scope ?? '', resource: session.resource, authTime: session.authTime, amr: scopesOf(session.amr) }
       : undefined;
@@ -52,6 +61,7 @@ export class TokenIssuer {
     const response: TokenResponseDto = { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn };
     if (refreshToken) response.refresh_token = refreshToken;
     if (grant) response.scope = grant.scope;
+    if (this.idTokens.isDue(session, scope)) response.id_token = await this.idTokens.sign({ user, session, scope: scope!, accessToken, expiresIn, nonce });
     return response;
   }
 
