@@ -71,7 +71,9 @@ interface SignedIn {
   sid: string;
   /** Each client's token session, by client_id. */
   children: Map<string, string>;
-  tokens: Map<string, { access_token: string; refresh_token: string }>;
+  tokens: Map<string, { access_token: string; refresh_token: string; id_token?: string }>;
+  /** The browser (its cookie holds the browser session). */
+  browser: ReturnType<typeof request.agent>;
 }
 
 /** Where requests go: the in-process app, or a running server's URL. */
@@ -82,7 +84,7 @@ const mainApp = (): Target => app.app.getHttpServer();
 async function signIn(username: string, clients: Client[], server: Target = mainApp(), password = PASSWORD): Promise<SignedIn> {
   const target = { http: () => request(server) };
   const browser = request.agent(server);
-  const tokens = new Map<string, { access_token: string; refresh_token: string }>();
+  const tokens = new Map<string, { access_token: string; refresh_token: string; id_token?: string }>();
   for (const [index, client] of clients.entries()) {
     const { verifier, challenge } = pkcePair();
     const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's', scope: 'openid' });
@@ -94,7 +96,7 @@ async function signIn(username: string, clients: Client[], server: Target = main
   const sessions = (await target.http().get('/auth/sessions').set('Authorization', basic(username, password)).expect(200)).body as { id: string; kind: string; clientId: string }[];
   const sid = sessions.find((session) => session.kind === 'browser')!.id;
   const children = new Map(sessions.filter((session) => session.kind === 'token').map((session) => [session.clientId, session.id]));
-  return { sid, children, tokens };
+  return { sid, children, tokens, browser };
 }
 
 async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
@@ -219,6 +221,18 @@ describe('every way a session ends tells each client that took part, once', () =
     const logoutToken = tokensFor(receiverA, sid)[0].logoutToken;
     await app.http().get('/').set('Authorization', `Bearer ${logoutToken}`).expect(401);
     await app.http().get('/').set('Authorization', `Bearer ${tokens.get(clientA.client_id)!.access_token}`).expect(401);
+    await expectExactlyOnce(sid, [receiverA, receiverB]);
+  });
+
+  it('RP-initiated logout (GET /logout with the id_token as hint, whose sid is the logout token's): both clients are told', async () => {
+    const person = await newUser();
+    const { sid, tokens, browser } = await signIn(person.username, [clientA, clientB]);
+    const idToken = tokens.get(clientA.client_id)!.id_token!;
+    expect(decodeJwt(idToken).sid).toBe(sid);
+    const response = await browser.get(`/logout?${new URLSearchParams({ id_token_hint: idToken })}`);
+    expect(response.status).toBe(200);
+    await logoutTokenFor(receiverA, clientA, sid);
+    await logoutTokenFor(receiverB, clientB, sid);
     await expectExactlyOnce(sid, [receiverA, receiverB]);
   });
 
