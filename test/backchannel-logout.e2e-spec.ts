@@ -224,7 +224,7 @@ describe('every way a session ends tells each client that took part, once', () =
     await expectExactlyOnce(sid, [receiverA, receiverB]);
   });
 
-  it('RP-initiated logout (GET /logout with the id_token as hint, whose sid is the logout token's): both clients are told', async () => {
+  it('RP-initiated logout (GET /logout with the id_token as hint, whose sid the logout tokens carry): both clients are told', async () => {
     const person = await newUser();
     const { sid, tokens, browser } = await signIn(person.username, [clientA, clientB]);
     const idToken = tokens.get(clientA.client_id)!.id_token!;

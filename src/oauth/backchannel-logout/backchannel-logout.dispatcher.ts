@@ -16,6 +16,8 @@ const POLL_INTERVAL_MS = 2_000;
 const SWEEP_INTERVAL_MS = 10_000;
 /** Deliveries in flight at once on one instance; a slow client holds one of them, never the others. */
 const MAX_IN_FLIGHT = 20;
+/** How long a scrape of /metrics waits for the pending count. */
+const PENDING_COUNT_TIMEOUT_MS = 1_000;
 /** How long a claim holds a row: far beyond one delivery (OUTBOUND_TIMEOUT_MS), so it never runs out under a live delivery. */
 const LEASE_MS = 60_000;
 
@@ -53,7 +55,7 @@ export class BackchannelLogoutDispatcher implements OnApplicationBootstrap, OnMo
     private readonly events: EventEmitter2,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {
-    metrics.gaugeOf('gatehouse_backchannel_logout_pending', 'Back-channel logout notifications neither delivered nor given up yet (all instances).', () => this.outbox.countPending());
+    metrics.gaugeOf('gatehouse_backchannel_logout_pending', 'Back-channel logout notifications neither delivered nor given up yet (all instances; NaN when the database does not answer).', () => this.pendingOrUnknown());
   }
 
   onApplicationBootstrap(): void {
@@ -160,6 +162,12 @@ export class BackchannelLogoutDispatcher implements OnApplicationBootstrap, OnMo
       subjectId: Number.isSafeInteger(Number(row.sub)) ? Number(row.sub) : null,
       details: { clientId: row.clientId, attempt: row.attempts + 1, error, status, gaveUp },
     });
+  }
+
+  /** The pending rows, for a scrape: which must neither fail nor hang when the database does (then NaN, unknown). */
+  private pendingOrUnknown(): Promise<number> {
+    const unknown = new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), PENDING_COUNT_TIMEOUT_MS).unref());
+    return Promise.race([this.outbox.countPending().catch(() => Number.NaN), unknown]);
   }
 
   /** The wait after `attempts` failed tries: RETRY_BASE, doubled each time, at most RETRY_MAX. */
