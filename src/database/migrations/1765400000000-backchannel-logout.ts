@@ -20,6 +20,7 @@ export class BackchannelLogout1765400000000 implements MigrationInterface {
           { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
           { name: 'client_id', type: 'varchar', length: '64' },
           { name: 'sid', type: 'varchar', length: '36' },
+          { name: 'session_id', type: 'varchar', length: '36' },
           { name: 'sub', type: 'varchar', length: '64' },
           { name: 'attempts', type: 'integer', default: 0 },
           { name: 'next_attempt_at', type: timestamp },
@@ -30,7 +31,7 @@ export class BackchannelLogout1765400000000 implements MigrationInterface {
           { name: 'last_error', type: 'varchar', length: '128', isNullable: true },
           ...timestampColumns(queryRunner, ['created_at']),
         ],
-        indices: [new TableIndex({ columnNames: ['client_id', 'sid'], isUnique: true }), new TableIndex({ columnNames: ['next_attempt_at'] })],
+        indices: [new TableIndex({ columnNames: ['client_id', 'sid'] }), new TableIndex({ columnNames: ['session_id'], isUnique: true }), new TableIndex({ columnNames: ['next_attempt_at'] })],
       }),
     );
   }

@@ -59,6 +59,29 @@ describe('LogoutOutboxService', () => {
     expect((await rows()).map(({ sid }) => sid)).toEqual([browser.id]);
   });
 
+  it('tells a client again when it signed in anew in the same browser session after its first logout token, and not for what a token already covered', async () => {
+    const { session, sessions, outbox, rows } = await setUp();
+    const browser = await session({ kind: 'browser' });
+    const first = await session({ clientId: 'listening', parentId: browser.id, createdAt: new Date(Date.now() - 60_000) });
+    await outbox.recordForSessions([first.id]);
+    // Single sign-on: the same client, the same browser session, a new session born after the first token.
+    const again = await session({ clientId: 'listening', parentId: browser.id });
+    await outbox.recordForSessions([browser.id, again.id]);
+    await outbox.recordForSessions([browser.id, again.id, first.id]);
+    await outbox.sweep();
+    expect((await rows()).map(({ sid, sessionId }) => ({ sid, sessionId }))).toEqual([
+      { sid: browser.id, sessionId: first.id },
+      { sid: browser.id, sessionId: again.id },
+    ]);
+    // Two sessions of one client ending together are one token, keyed by the newer.
+    const other = await session({ kind: 'browser' });
+    const older = await session({ clientId: 'listening', parentId: other.id, createdAt: new Date(Date.now() - 30_000) });
+    const newer = await session({ clientId: 'listening', parentId: other.id });
+    await sessions.update({ id: older.id }, { revokedAt: new Date() });
+    await outbox.recordForSessions([other.id]);
+    expect((await rows()).filter(({ sid }) => sid === other.id).map(({ sessionId }) => sessionId)).toEqual([newer.id]);
+  });
+
   it('sweeps sessions that ended (by anyone, or by their lifetime) within the window and were not recorded, and no older ones', async () => {
     const { session, outbox, rows } = await setUp();
     const past = (ms: number) => new Date(Date.now() - ms);

@@ -6,11 +6,14 @@ import { EXPIRED_SESSION_RETENTION_MS } from '../../sessions/sessions.service.js
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { LogoutNotification } from './entities/logout-notification.entity.js';
 
-/** A notification to record: the client to tell, the browser session (`sid`) and the user (`sub`). */
+/** A client session whose end its client is to be told: the client, the browser session (`sid`), the user (`sub`). */
 interface Pending {
   clientId: string;
   sid: string;
   sub: string;
+  sessionId: string;
+  /** As the driver returns it (a Date on PostgreSQL, sortable text on SQLite): only compared with its kind. */
+  createdAt: Date | string;
 }
 
 /** Session ids per query: far below every driver's limit on bound parameters. */
@@ -28,8 +31,10 @@ export const SWEEP_WINDOW_MS = EXPIRED_SESSION_RETENTION_MS - 5 * 60 * 1000;
  * The outbox table of back-channel logout: what is recorded when sessions
  * end, what an instance claims to deliver, and how each try settles. Every
  * write that more than one instance may race on is one conditional
- * statement: the unique (client_id, sid) index makes recording idempotent,
- * and a claim takes only rows whose lease has run out.
+ * statement: a row is keyed by the newest client session it tells the end
+ * of (unique session_id), so recording the same end twice, here or on
+ * another instance, keeps one row; and a claim takes only rows whose lease
+ * has run out.
  */
 @Injectable()
 export class LogoutOutboxService {
@@ -40,9 +45,11 @@ export class LogoutOutboxService {
    * Logout §2.5, "took part"): for an ended browser session, every client
    * with a token session grown from it, ended or not; for a client's token
    * session, that client, with its browser session as `sid`. Only clients
-   * with a backchannel_logout_uri. A token session with no browser session
-   * (the password grant) has no `sid` to send, so none is recorded. Returns
-   * how many were recorded or found recorded. `manager`: a transaction to record in.
+   * with a backchannel_logout_uri, and only sessions no earlier logout token
+   * of that client and `sid` covered (see `told`). A token session with no
+   * browser session (the password grant) has no `sid` to send, so none is
+   * recorded. Returns how many were recorded or found recorded. `manager`: a
+   * transaction to record in.
    */
   async recordForSessions(sessionIds: string[], manager: EntityManager = this.notifications.manager): Promise<number> {
     let recorded = 0;
@@ -67,8 +74,8 @@ export class LogoutOutboxService {
 
   /**
    * Sessions that ended within SWEEP_WINDOW_MS, by anyone or by their
-   * lifetime (expires_at passed: nobody announces that), whose clients have no
-   * row yet. Closes the gap a process leaves when it dies between ending a
+   * lifetime (expires_at passed: nobody announces that), whose clients were
+   * not told yet. Closes the gap a process leaves when it dies between ending a
    * session and recording, and a code exchange that raced the end.
    */
   async sweep(): Promise<number> {
@@ -78,7 +85,6 @@ export class LogoutOutboxService {
     const pending = await this.participants(this.notifications.manager)
       .innerJoin(Session, 'parent', 'parent.id = child.parent_id')
       .andWhere(`(${ended('parent')} OR ${ended('child')})`, { since, now })
-      .andWhere('NOT EXISTS (SELECT 1 FROM logout_notifications recorded WHERE recorded.client_id = child.client_id AND recorded.sid = child.parent_id)')
       .getRawMany<Pending>();
     return this.insert(pending, this.notifications.manager);
   }
@@ -118,18 +124,41 @@ export class LogoutOutboxService {
     await this.notifications.delete({ failedAt: LessThan(before), deliveredAt: IsNull() });
   }
 
-  /** Token sessions with a browser session (`sid`) whose client registered a backchannel_logout_uri: the candidates to tell. */
+  /**
+   * Token sessions with a browser session (`sid`) whose client registered a
+   * backchannel_logout_uri and was not told yet: the candidates. A logout
+   * token for a `sid` ends, at the client, every session it has with that
+   * `sid` (§2.7), so it covers the client's sessions born up to the newest
+   * one it was recorded for; a session born after it (the person signed in
+   * to the client again, single sign-on, in the same browser session) is
+   * told anew when it ends.
+   */
   private participants(manager: EntityManager) {
     return manager
       .createQueryBuilder(Session, 'child')
       .innerJoin(OAuthClient, 'client', 'client.client_id = child.client_id')
-      .select(['child.client_id AS "clientId"', 'child.parent_id AS "sid"', 'child.user_id AS "sub"'])
-      .where("child.kind = 'token' AND child.parent_id IS NOT NULL AND client.backchannel_logout_uri IS NOT NULL");
+      .select(['child.client_id AS "clientId"', 'child.parent_id AS "sid"', 'child.user_id AS "sub"', 'child.id AS "sessionId"', 'child.created_at AS "createdAt"'])
+      .where("child.kind = 'token' AND child.parent_id IS NOT NULL AND client.backchannel_logout_uri IS NOT NULL")
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM logout_notifications told INNER JOIN sessions covered ON covered.id = told.session_id
+          WHERE told.client_id = child.client_id AND told.sid = child.parent_id AND covered.created_at >= child.created_at)`,
+      );
   }
 
-  /** Insert-or-ignore on (client_id, sid): a row recorded by anyone else stays as it is. */
+  /**
+   * One row per (client, sid) among the candidates, keyed by the newest of its
+   * sessions (ties: the greatest id), insert-or-ignore: whoever records the
+   * same end (the event, the sweep, another instance) finds the same newest
+   * session, and one row stays.
+   */
   private async insert(pending: Pending[], manager: EntityManager): Promise<number> {
-    const unique = [...new Map(pending.map((row) => [`${row.clientId} ${row.sid}`, { clientId: row.clientId, sid: row.sid, sub: String(row.sub) }])).values()];
+    const newest = new Map<string, Pending>();
+    for (const row of pending) {
+      const key = `${row.clientId} ${row.sid}`;
+      const known = newest.get(key);
+      if (!known || compareBirth(row, known) > 0) newest.set(key, row);
+    }
+    const unique = [...newest.values()].map(({ clientId, sid, sub, sessionId }) => ({ clientId, sid, sub: String(sub), sessionId }));
     if (!unique.length) return 0;
     const now = new Date();
     await manager
@@ -142,4 +171,12 @@ export class LogoutOutboxService {
       .execute();
     return unique.length;
   }
+}
+
+/** Which of two sessions was born later: by created_at (both from one driver, so both Dates or both sortable text), then by id. */
+function compareBirth(a: Pending, b: Pending): number {
+  const time = (value: Date | string) => (value instanceof Date ? value.toISOString() : String(value));
+  const [ta, tb] = [time(a.createdAt), time(b.createdAt)];
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0;
 }
