@@ -102,6 +102,8 @@ const EXAMPLE_DISCOVERY = {
   jwks_uri: 'http://127.0.0.1:3000/.well-known/jwks.json',
   revocation_endpoint: 'http://127.0.0.1:3000/auth/revoke',
   introspection_endpoint: 'http://127.0.0.1:3000/auth/introspect',
+  userinfo_endpoint: 'http://127.0.0.1:3000/auth/userinfo',
+  end_session_endpoint: 'http://127.0.0.1:3000/logout',
   scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'gatehouse'],
   response_types_supported: ['code'],
   response_modes_supported: ['query'],
@@ -112,6 +114,10 @@ const EXAMPLE_DISCOVERY = {
   revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
   introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
   service_documentation: 'http://127.0.0.1:3000/docs',
+  subject_types_supported: ['public'],
+  id_token_signing_alg_values_supported: ['RS256'],
+  backchannel_logout_supported: true,
+  backchannel_logout_session_supported: true,
 };
 
 /** The password grant with the collection's account, keeping the tokens. */
@@ -811,6 +817,27 @@ export function buildCollection() {
             `  pm.expect(pm.response.headers.get('WWW-Authenticate')).to.include('error="insufficient_scope"');`,
             `});`,
           ],
+        }),
+        item("Userinfo with the client's token: insufficient_scope", {
+          description: "`GET /auth/userinfo` (OpenID Connect UserInfo) answers the claims of a person's token issued to a client with `openid` (from the code flow: `sub`, with `profile` `preferred_username`, with `email` `email` and `email_verified`). A `client_credentials` token names no person: `403 insufficient_scope`.",
+          example: [403, { statusCode: 403, error: 'insufficient_scope', message: 'The UserInfo endpoint needs an access token of a person issued with the "openid" scope.' }],
+          method: 'GET',
+          path: '/auth/userinfo',
+          auth: clientBearer,
+          test: [
+            ...status(403),
+            `pm.test('insufficient_scope, in the body and the challenge', () => {`,
+            `  pm.expect(pm.response.json().error).to.eql('insufficient_scope');`,
+            `  pm.expect(pm.response.headers.get('WWW-Authenticate')).to.include('error="insufficient_scope"');`,
+            `});`,
+          ],
+        }),
+        item("Userinfo by POST without a token: 401", {
+          description: "`POST /auth/userinfo` (OIDC Core §5.3.1) takes the token in the `Authorization` header, like `GET`; without one: `401` with a `Bearer` challenge (RFC 6750 §3.1).",
+          example: [401, { statusCode: 401, error: 'Unauthorized', message: 'Authentication required: send a Bearer token or Basic credentials.' }],
+          method: 'POST',
+          path: '/auth/userinfo',
+          test: [...status(401), `pm.test('a Bearer challenge', () => pm.expect(pm.response.headers.get('WWW-Authenticate')).to.include('Bearer'));`],
         }),
         item("Introspect as a client (client authentication)", {
           description: "`POST /auth/introspect` as a resource server asks: with its client credentials (`client_secret_basic` or `client_secret_post`), no account needed.",
