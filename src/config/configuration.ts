@@ -88,6 +88,8 @@ export interface OAuthConfiguration {
   passwordGrant: boolean;
   /** How long an authorization code lives (OAUTH.md: at most 60 s). */
   authorizationCodeTtlSeconds: number;
+  /** REQUIRE_PAR (default false): every client's authorization requests must be pushed first (RFC 9126 §5, `require_pushed_authorization_requests` in discovery). */
+  requirePushedAuthorizationRequests: boolean;
 }
 
 /** The OAuth clients registered with Gatehouse (see "Clients" in docs/API.md). */
@@ -706,7 +708,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     metricsToken: readMetricsToken(env, production),
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
-    oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60 },
+    oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60, requirePushedAuthorizationRequests: readBoolean(env, 'REQUIRE_PAR', false) },
     clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h'), allowPrivateUris: readBoolean(env, 'ALLOW_PRIVATE_CLIENT_URIS', false) },
     backchannelLogout: readBackchannelLogout(env),
     pages: readPages(env),

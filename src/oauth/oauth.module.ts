@@ -17,6 +17,9 @@ import { ConsentsService } from './authorization/consents.service.js';
 import { AuthorizationCode } from './authorization/entities/authorization-code.entity.js';
 import { Consent } from './authorization/entities/consent.entity.js';
 import { GrantsController } from './authorization/grants.controller.js';
+import { PushedAuthorizationRequest } from './authorization/entities/pushed-authorization-request.entity.js';
+import { PushedAuthorizationController } from './authorization/pushed-authorization.controller.js';
+import { PushedAuthorizationRequestsService } from './authorization/pushed-authorization-requests.service.js';
 import { BackchannelLogoutDispatcher } from './backchannel-logout/backchannel-logout.dispatcher.js';
 import { BackchannelLogoutListener } from './backchannel-logout/backchannel-logout.listener.js';
 import { LogoutNotification } from './backchannel-logout/entities/logout-notification.entity.js';
@@ -59,8 +62,8 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule],
-  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController],
+  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController, PushedAuthorizationController],
   providers: [
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
@@ -75,6 +78,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     AuthorizationService,
     AuthorizationFlowService,
     AuthorizationCodesService,
+    PushedAuthorizationRequestsService,
     ConsentsService,
     BrowserSessionService,
     EndSessionService,

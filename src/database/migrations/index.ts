@@ -11,6 +11,7 @@ import { AddTotpConfirmationAttempts1765000000000 } from './1765000000000-add-to
 import { CreateOAuthClients1765100000000 } from './1765100000000-create-oauth-clients.js';
 import { CreateAuthorization1765200000000 } from './1765200000000-create-authorization.js';
 import { BackchannelLogout1765400000000 } from './1765400000000-backchannel-logout.js';
+import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed-authorization-requests.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   CreateOAuthClients1765100000000,
   CreateAuthorization1765200000000,
   BackchannelLogout1765400000000,
+  PushedAuthorizationRequests1765520000000,
 ];

@@ -8,7 +8,7 @@ import type { Session } from '../../sessions/entities/session.entity.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { SCOPE_DESCRIPTIONS } from '../grants/scopes.js';
-import { AuthorizationRedirect, AuthorizationService, type AuthorizationStep, type ValidatedAuthorization } from './authorization.service.js';
+import { AuthorizationRedirect, AuthorizationService, type AuthorizationStage, type AuthorizationStep, type ValidatedAuthorization } from './authorization.service.js';
 import { BrowserSessionService } from './browser-session.service.js';
 import type { LoginFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
 
@@ -35,14 +35,14 @@ export class AuthorizationFlowService {
   ) {}
 
   async start(parameters: Record<string, unknown>, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
-    const authorization = await this.validated(parameters, reply);
+    const authorization = await this.validated(parameters, 'start', reply);
     if (!authorization) return;
     await this.show(await this.authorization.next(authorization, await this.browserSessions.current(http), false, request), reply);
   }
 
   /** The login form: a wrong password shows the page again; two-factor on asks for the code next; a right one starts the browser session. */
   async signIn(parameters: Record<string, unknown>, { username, password }: LoginFormDto, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
-    const authorization = await this.validated(parameters, reply);
+    const authorization = await this.validated(parameters, 'continue', reply);
     if (!authorization) return;
     const user = await this.login.authenticate(username, password, request, 'login-page');
     if (!user) return this.loginPage(authorization, reply, { error: WRONG_PASSWORD, username, status: 400 });
@@ -52,7 +52,7 @@ export class AuthorizationFlowService {
 
   /** The second-factor form: the code is checked (and throttled) before the mfa_token is spent, as at the MFA grant. */
   async secondFactor(parameters: Record<string, unknown>, { otp, mfa_token: mfaToken }: SecondFactorFormDto, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
-    const authorization = await this.validated(parameters, reply);
+    const authorization = await this.validated(parameters, 'continue', reply);
     if (!authorization) return;
     const challenge = await this.mfa.findChallenge(mfaToken);
     const user = challenge && (await this.usersService.findById(challenge.userId));
@@ -64,7 +64,7 @@ export class AuthorizationFlowService {
 
   /** The consent form: only within the browser session that showed it (else the login page again). */
   async consent(parameters: Record<string, unknown>, allow: boolean, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
-    const authorization = await this.validated(parameters, reply);
+    const authorization = await this.validated(parameters, 'continue', reply);
     if (!authorization) return;
     const session = await this.browserSessions.current(http);
     if (!session) return this.loginPage(authorization, reply);
@@ -77,9 +77,9 @@ export class AuthorizationFlowService {
   }
 
   /** The request checked; an error that goes to the client is sent here (303) and null returned; one that may not go there is thrown (a 400 page). */
-  private async validated(parameters: Record<string, unknown>, reply: FastifyReply): Promise<ValidatedAuthorization | null> {
+  private async validated(parameters: Record<string, unknown>, stage: AuthorizationStage, reply: FastifyReply): Promise<ValidatedAuthorization | null> {
     try {
-      return await this.authorization.validate(parameters);
+      return await this.authorization.validate(parameters, stage);
     } catch (error) {
       if (!(error instanceof AuthorizationRedirect)) throw error;
       this.redirect(reply, error.location);

@@ -11,7 +11,9 @@ import { redirectUriMatches } from '../clients/redirect-uris.js';
 import { grantedResource, grantedScopes } from '../grants/scopes.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import { ConsentsService } from './consents.service.js';
+import { oauthError } from '../oauth-error.exception.js';
 import { AUTHORIZATION_PARAMETERS } from './dto/authorization-request.dto.js';
+import { PUSHED_REQUEST_TTL_SECONDS, PushedAuthorizationRequestsService, type PushedRequest } from './pushed-authorization-requests.service.js';
 
 /** An error the redirect URI receives (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6). */
 export type AuthorizationErrorCode =
@@ -37,8 +39,23 @@ export interface ValidatedAuthorization {
   maxAge: number | null;
   loginHint: string | undefined;
   resource: string | null;
-  /** The parameters as sent, for the hidden fields of the next page (re-checked when it comes back). */
+  /** The parameters as sent, for the hidden fields of the next page (re-checked when it comes back); for a pushed request only `client_id` and `request_uri`. */
   parameters: Record<string, string>;
+  /** The pushed request (RFC 9126) this came from, spent when the flow ends in a code or a refusal; null: sent directly. */
+  pushedReference: string | null;
+}
+
+/**
+ * Where a request is checked: `push` at the PAR endpoint (the client already
+ * authenticated), `start` at the authorization endpoint (claims a pushed
+ * request), `continue` on the hosted pages' forms (reads it again).
+ */
+export type AuthorizationStage = 'push' | 'start' | 'continue';
+
+/** RFC 9126 §2.2: the PAR endpoint's answer. */
+export interface PushedAuthorizationResponse {
+  request_uri: string;
+  expires_in: number;
 }
 
 /** What the authorization endpoint does next. */
@@ -49,10 +66,16 @@ export type AuthorizationStep =
 
 /** A redirect to the client carrying an error: thrown inside the checks, turned into a 303 by the controller. */
 export class AuthorizationRedirect extends Error {
-  constructor(readonly location: string) {
+  constructor(
+    readonly location: string,
+    readonly error: AuthorizationErrorCode,
+    readonly description: string,
+  ) {
     super('redirect to the client');
   }
 }
+
+const UNUSABLE_REQUEST_URI = 'invalid_request_uri: this request_uri is unknown, expired or already used (RFC 9126 §4). Go back to the application and start again.';
 
 /** RFC 7636 §4.2: S256 challenges are 43 base64url characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -72,6 +95,7 @@ export class AuthorizationService {
     private readonly clients: ClientsService,
     private readonly codes: AuthorizationCodesService,
     private readonly consents: ConsentsService,
+    private readonly pushedRequests: PushedAuthorizationRequestsService,
     private readonly events: EventEmitter2,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
@@ -81,7 +105,10 @@ export class AuthorizationService {
    * are a 400 page (RFC 6749 §4.1.2.1: MUST NOT redirect); afterwards they
    * go to the redirect URI.
    */
-  async validate(raw: Record<string, unknown>): Promise<ValidatedAuthorization> {
+  async validate(sent: Record<string, unknown>, stage: AuthorizationStage = 'start'): Promise<ValidatedAuthorization> {
+    const pushed = await this.pushedRequestOf(sent, stage);
+    // RFC 9126 §4: with a request_uri, the pushed parameters are the request; of the rest only client_id counts (it matched above).
+    const raw = pushed ? { ...pushed.parameters, client_id: sent.client_id } : sent;
     const parameters: Record<string, string> = {};
     const repeated: string[] = [];
     for (const name of AUTHORIZATION_PARAMETERS) {
@@ -96,8 +123,12 @@ export class AuthorizationService {
     if (!client) throw new BadRequestException('Unknown client: the application that sent you here is not registered with this server (client_id).');
     const redirectUri = this.redirectUriOf(client, parameters.redirect_uri);
     const state = parameters.state;
-    const fail = (error: AuthorizationErrorCode, description: string) => new AuthorizationRedirect(this.errorLocation(redirectUri, state, error, description));
+    const fail = (error: AuthorizationErrorCode, description: string) => new AuthorizationRedirect(this.errorLocation(redirectUri, state, error, description), error, description);
 
+    // RFC 9126 §5 (REQUIRE_PAR) and §6 (the client's require_pushed_authorization_requests).
+    if (stage !== 'push' && !pushed && (this.config.oauth.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests)) {
+      throw fail('invalid_request', 'Authorization requests must be pushed first (PAR, RFC 9126): send only client_id and the request_uri from the pushed_authorization_request_endpoint.');
+    }
     if (repeated.length) throw fail('invalid_request', `These parameters were sent more than once: ${repeated.join(', ')}.`);
     const tooLong = Object.entries(parameters).find(([, value]) => value.length > MAX_PARAMETER_LENGTH);
     if (tooLong) throw fail('invalid_request', `${tooLong[0]} is too long.`);
@@ -129,8 +160,45 @@ export class AuthorizationService {
       maxAge,
       loginHint: parameters.login_hint,
       resource,
-      parameters,
+      parameters: pushed ? { client_id: client.clientId, request_uri: sent.request_uri as string } : parameters,
+      pushedReference: pushed?.referenceHash ?? null,
     };
+  }
+
+  /**
+   * The PAR endpoint (RFC 9126 §2): the same checks as the authorization
+   * endpoint for the authenticated client, every error as JSON (§2.3) rather
+   * than a page or a redirect; the checked parameters are stored.
+   */
+  async push(client: OAuthClient, sent: Record<string, unknown>): Promise<PushedAuthorizationResponse> {
+    if (sent.client_id !== undefined && sent.client_id !== client.clientId) throw oauthError('invalid_request', 'client_id is not the authenticated client.');
+    let authorization: ValidatedAuthorization;
+    try {
+      authorization = await this.validate({ ...sent, client_id: client.clientId }, 'push');
+    } catch (error) {
+      if (error instanceof AuthorizationRedirect) throw oauthError(error.error === 'invalid_scope' || error.error === 'invalid_target' || error.error === 'unauthorized_client' ? error.error : 'invalid_request', error.description);
+      if (error instanceof BadRequestException) throw oauthError('invalid_request', error.message);
+      throw error;
+    }
+    const requestUri = await this.pushedRequests.push(client.clientId, authorization.parameters);
+    return { request_uri: requestUri, expires_in: PUSHED_REQUEST_TTL_SECONDS };
+  }
+
+  /** The pushed request a request_uri names (claimed at `start`, read again at `continue`); null without one; a 400 page for one that cannot be used. */
+  private async pushedRequestOf(sent: Record<string, unknown>, stage: AuthorizationStage): Promise<PushedRequest | null> {
+    const requestUri = sent.request_uri;
+    if (requestUri === undefined) return null;
+    // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided."
+    if (stage === 'push') throw new BadRequestException('request_uri cannot be pushed (RFC 9126 §2.1).');
+    if (typeof requestUri !== 'string' || typeof sent.client_id !== 'string') throw new BadRequestException('client_id and request_uri must each be sent once.');
+    const pushed = stage === 'start' ? await this.pushedRequests.start(sent.client_id, requestUri) : await this.pushedRequests.resolve(sent.client_id, requestUri);
+    if (!pushed) throw new BadRequestException(UNUSABLE_REQUEST_URI);
+    return pushed;
+  }
+
+  /** A pushed request is spent when the flow ends (a code, a refusal): a second consent form posted with it finds it used. */
+  private async spendPushed(authorization: ValidatedAuthorization): Promise<void> {
+    if (authorization.pushedReference && !(await this.pushedRequests.spend(authorization.pushedReference))) throw new BadRequestException(UNUSABLE_REQUEST_URI);
   }
 
   /**
@@ -155,6 +223,7 @@ export class AuthorizationService {
   /** The person's answer on the consent page. */
   async decide(authorization: ValidatedAuthorization, session: Session, allow: boolean, request: RequestContext): Promise<string> {
     if (!allow) {
+      await this.spendPushed(authorization);
       raiseSecurityEvent(this.events, { type: 'consent.granted', outcome: 'failure', actorId: session.userId, subjectId: session.userId, request, details: { clientId: authorization.client.clientId, reason: 'denied' } });
       return this.errorLocation(authorization.redirectUri, authorization.state, 'access_denied', 'The person did not allow the application.');
     }
@@ -163,6 +232,7 @@ export class AuthorizationService {
   }
 
   private async issueCode(authorization: ValidatedAuthorization, session: Session, request: RequestContext): Promise<string> {
+    await this.spendPushed(authorization);
     const code = await this.codes.issue({
       clientId: authorization.client.clientId,
       userId: session.userId,

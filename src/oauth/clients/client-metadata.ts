@@ -53,6 +53,8 @@ export interface ClientMetadata {
   backchannelLogoutUri: string | null;
   /** §2.2: whether the client needs `sid` in logout tokens (Gatehouse always includes it). */
   backchannelLogoutSessionRequired: boolean;
+  /** RFC 9126 §6: authorization requests only by PAR (a request_uri from the PAR endpoint). */
+  requirePushedAuthorizationRequests: boolean;
 }
 
 /** A change (PATCH): the fields given replace the stored ones; undefined ones stay. */
@@ -89,6 +91,7 @@ export function withDefaults(given: Partial<ClientMetadata> & Pick<ClientMetadat
     resources: given.resources ?? [],
     backchannelLogoutUri: given.backchannelLogoutUri ?? null,
     backchannelLogoutSessionRequired: given.backchannelLogoutSessionRequired ?? false,
+    requirePushedAuthorizationRequests: given.requirePushedAuthorizationRequests ?? false,
   };
 }
 
@@ -128,6 +131,7 @@ function fieldProblem(metadata: ClientMetadata, addresses: AddressPolicy): strin
   const backchannelProblem = metadata.backchannelLogoutUri === null ? null : calledUriProblem(metadata.backchannelLogoutUri, addresses);
   if (backchannelProblem) return `invalid_client_metadata: backchannel_logout_uri ${backchannelProblem}`;
   if (typeof metadata.backchannelLogoutSessionRequired !== 'boolean') return 'invalid_client_metadata: backchannel_logout_session_required must be true or false';
+  if (typeof metadata.requirePushedAuthorizationRequests !== 'boolean') return 'invalid_client_metadata: require_pushed_authorization_requests must be true or false';
   if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {
     return `invalid_client_metadata: scope must be scope tokens (printable ASCII without " or \\) separated by single spaces, at most ${MAX_SCOPE_LENGTH} characters (RFC 6749 §3.3)`;
   }

@@ -35,6 +35,7 @@ const FIELD_NAMES: Record<keyof ClientMetadata, string> = {
   resources: 'resources',
   backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+  requirePushedAuthorizationRequests: 'require_pushed_authorization_requests',
 };
 const METADATA_FIELDS = Object.keys(FIELD_NAMES) as (keyof ClientMetadata)[];
 

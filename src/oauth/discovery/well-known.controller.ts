@@ -69,6 +69,8 @@ export class WellKnownController {
       introspection_endpoint: `${base}/auth/introspect`,
       // OpenID Connect RP-Initiated Logout 1.0 §2.1.
       end_session_endpoint: `${base}/logout`,
+      pushed_authorization_request_endpoint: `${base}/auth/par`,
+      require_pushed_authorization_requests: this.config.oauth.requirePushedAuthorizationRequests,
       scopes_supported: [...PERSON_SCOPES, GATEHOUSE_API_SCOPE],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

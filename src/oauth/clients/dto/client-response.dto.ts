@@ -50,6 +50,9 @@ export class ClientResponseDto {
   @ApiProperty({ example: false })
   backchannel_logout_session_required: boolean;
 
+  @ApiProperty({ example: false, description: 'RFC 9126 §6: authorization requests only by PAR.' })
+  require_pushed_authorization_requests: boolean;
+
   @ApiProperty({ example: 1767225600, description: 'When the client was registered, in seconds since the epoch.' })
   client_id_issued_at: number;
 
@@ -70,6 +73,7 @@ export class ClientResponseDto {
       resources: client.resources,
       backchannel_logout_uri: client.backchannelLogoutUri,
       backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
+      require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
       client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
     });
   }

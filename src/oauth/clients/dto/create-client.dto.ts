@@ -130,6 +130,11 @@ export class CreateClientDto {
   @IsOptional()
   @IsBoolean()
   backchannel_logout_session_required?: boolean;
+
+  @ApiPropertyOptional({ default: false, example: false, description: 'RFC 9126 §6: authorization requests only through `POST /auth/par` (a `request_uri`); any other is refused with `invalid_request`.' })
+  @IsOptional()
+  @IsBoolean()
+  require_pushed_authorization_requests?: boolean;
 }
 
 /**
@@ -153,5 +158,6 @@ export function metadataOfBody(body: Partial<CreateClientDto>): ClientChanges {
     resources: body.resources,
     backchannelLogoutUri: body.backchannel_logout_uri,
     backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+    requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
   } as ClientChanges;
 }

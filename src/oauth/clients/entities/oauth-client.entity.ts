@@ -57,6 +57,10 @@ export class OAuthClient implements ClientMetadata {
   @Column({ name: 'backchannel_logout_session_required', type: 'boolean', default: false })
   backchannelLogoutSessionRequired: boolean;
 
+  /** RFC 9126 §6: the client's authorization requests must come through the PAR endpoint (a request_uri). */
+  @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
+  requirePushedAuthorizationRequests: boolean;
+
   /** Hex SHA-256 of the secret (256 random bits: no slow hash needed); null for a public client. */
   @Column({ name: 'secret_hash', type: 'varchar', length: 64, nullable: true })
   secretHash: string | null;

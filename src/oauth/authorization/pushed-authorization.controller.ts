@@ -1,0 +1,44 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../../access/decorators/public.decorator.js';
+import { ClientAuthenticationService } from '../client-authentication/client-authentication.service.js';
+import { OAuthErrorDto } from '../dto/token-response.dto.js';
+import { oauthError } from '../oauth-error.exception.js';
+import { AuthorizationService } from './authorization.service.js';
+import { PushedAuthorizationRequestDto, PushedAuthorizationResponseDto } from './dto/pushed-authorization.dto.js';
+
+/** The pushed authorization request endpoint (RFC 9126 §2). */
+@ApiTags('auth')
+@Controller('auth')
+export class PushedAuthorizationController {
+  constructor(
+    private readonly clientAuthentication: ClientAuthenticationService,
+    private readonly authorization: AuthorizationService,
+  ) {}
+
+  @Public()
+  @Post('par')
+  @HttpCode(201)
+  @ApiOperation({
+    operationId: 'pushedAuthorizationRequest',
+    summary: 'Push an authorization request (PAR, RFC 9126)',
+    description:
+      'The authorization request’s parameters, sent straight to Gatehouse with client authentication as at the token endpoint, checked as ' +
+      '`/authorize` checks them. The answer’s `request_uri` then goes to `GET /authorize?client_id=…&request_uri=…` (other parameters are ignored), ' +
+      'once, within `expires_in` seconds. Clients registered with `require_pushed_authorization_requests`, and every client when `REQUIRE_PAR=true`, ' +
+      'must use it.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: PushedAuthorizationRequestDto })
+  @ApiCreatedResponse({ type: PushedAuthorizationResponseDto, description: 'Stored: the request_uri to send the person to /authorize with' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request (also an unknown redirect_uri, missing PKCE, a request_uri in the body), invalid_scope, invalid_target, unauthorized_client' })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed client authentications from this address (Retry-After says when to retry).' })
+  async push(@Body() body: unknown, @Req() http: FastifyRequest): Promise<PushedAuthorizationResponseDto> {
+    const parameters = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const client = await this.clientAuthentication.authenticate(http, parameters);
+    if (!client) throw oauthError('invalid_client', 'The pushed authorization request endpoint needs client authentication (as at the token endpoint).');
+    return this.authorization.push(client, parameters);
+  }
+}
