@@ -89,6 +89,7 @@ const EXAMPLE_CLIENT = {
   application_type: 'web',
   skip_consent: false,
   resources: [],
+  require_pushed_authorization_requests: false,
   client_id_issued_at: 1796029200,
 };
 const EXAMPLE_CLIENT_ISSUED = { ...EXAMPLE_CLIENT, client_secret: 'Rm9yLWV4YW1wbGUtb25seS1ub3QtYS1yZWFsLXNlY3JldA', client_secret_expires_at: 0 };
@@ -104,6 +105,8 @@ const EXAMPLE_DISCOVERY = {
   introspection_endpoint: 'http://127.0.0.1:3000/auth/introspect',
   userinfo_endpoint: 'http://127.0.0.1:3000/auth/userinfo',
   end_session_endpoint: 'http://127.0.0.1:3000/logout',
+  pushed_authorization_request_endpoint: 'http://127.0.0.1:3000/auth/par',
+  require_pushed_authorization_requests: false,
   scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'gatehouse'],
   response_types_supported: ['code'],
   response_modes_supported: ['query'],
@@ -673,6 +676,21 @@ export function buildCollection() {
             `});`,
             `pm.collectionVariables.set('client_id', body.client_id);`,
             `pm.collectionVariables.set('client_secret', body.client_secret);`,
+          ],
+        }),
+        item("Push an authorization request (PAR)", {
+          description: "`POST /auth/par` (RFC 9126): the client just registered pushes its authorization request with its credentials (Basic, as at the token endpoint); Gatehouse checks it as `/authorize` would and answers a `request_uri` for `GET /authorize?client_id=…&request_uri=…`, usable once within `expires_in` seconds.",
+          example: [201, { request_uri: 'urn:ietf:params:oauth:request_uri:Hk3yJ0m9zQ2cX1pL8vF7aB4nR6tS5wE0uD9iO2gK3hM', expires_in: 60 }],
+          method: 'POST',
+          path: '/auth/par',
+          auth: basic('{{client_id}}', '{{client_secret}}'),
+          form: { response_type: 'code', redirect_uri: 'https://app.example.com/callback', scope: 'openid profile', state: 'postman-state', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' },
+          test: [
+            ...status(201),
+            `pm.test('a request_uri for the authorization endpoint, for 60 seconds', () => {`,
+            `  pm.expect(pm.response.json().request_uri).to.match(/^urn:ietf:params:oauth:request_uri:/);`,
+            `  pm.expect(pm.response.json().expires_in).to.eql(60);`,
+            `});`,
           ],
         }),
         item("Applications you allowed", {
