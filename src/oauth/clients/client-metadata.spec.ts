@@ -25,6 +25,7 @@ describe('withDefaults', () => {
       resources: [],
       backchannelLogoutUri: null,
       backchannelLogoutSessionRequired: false,
+      requirePushedAuthorizationRequests: false,
     });
     expect(withDefaults({ clientName: 'Machine', grantTypes: ['client_credentials'] }).responseTypes).toEqual([]);
   });
@@ -103,6 +104,10 @@ describe('backchannel_logout_uri', () => {
   it('ALLOW_PRIVATE_CLIENT_URIS lets production name private and loopback addresses', () => {
     expect(clientMetadataProblem(withUri('https://10.0.0.5/bcl'), 'admin', PRODUCTION_PRIVATE_ALLOWED)).toBeNull();
     expect(clientMetadataProblem(withUri('http://127.0.0.1/bcl'), 'admin', PRODUCTION_PRIVATE_ALLOWED)).toBeNull();
+  });
+
+  it('require_pushed_authorization_requests is a boolean', () => {
+    expect(clientMetadataProblem(webApp({ requirePushedAuthorizationRequests: 'yes' as never }), 'admin', DEVELOPMENT)).toMatch(/require_pushed_authorization_requests must be true or false/);
   });
 
   it('backchannel_logout_session_required is a boolean', () => {
