@@ -70,6 +70,8 @@ describe('POST /clients', () => {
       backchannel_logout_uri: null,
       backchannel_logout_session_required: false,
       require_pushed_authorization_requests: false,
+      jwks: null,
+      jwks_uri: null,
     });
     expect(Math.abs(body.client_id_issued_at - Date.now() / 1000)).toBeLessThan(60);
     expect(await authenticates(body.client_id, body.client_secret)).toBe(true);

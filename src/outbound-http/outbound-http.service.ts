@@ -49,7 +49,7 @@ export function filteringLookup(policy: AddressPolicy, resolve: typeof dnsLookup
 
 /**
  * Every call Gatehouse makes to a URI someone else registered
- * (`backchannel_logout_uri` now, `jwks_uri` later) goes through here, with
+ * (`backchannel_logout_uri`, `jwks_uri`) goes through here, with
  * OAUTH.md's rules for them: no redirects (a 3xx is a failure), a timeout
  * for the whole exchange, a cap on the answer read, and only addresses the
  * policy allows — checked on the address resolved for the connection and
@@ -73,6 +73,21 @@ export class OutboundHttpService {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length, Accept: '*/*', 'User-Agent': 'Gatehouse', 'Cache-Control': 'no-store' },
       body,
     });
+  }
+
+  /**
+   * GETs a JSON document (a client's `jwks_uri`) under the same rules; a
+   * status other than 200 or a body that is not JSON is an OutboundHttpError too.
+   */
+  async getJson(uri: string): Promise<unknown> {
+    const url = this.checkedUrl(uri);
+    const response = await this.exchange(url, { method: 'GET', headers: { Accept: 'application/json', 'User-Agent': 'Gatehouse' }, body: Buffer.alloc(0) });
+    if (response.status !== 200) throw new OutboundHttpError('network', `answered ${response.status}`);
+    try {
+      return JSON.parse(response.body.toString('utf8')) as unknown;
+    } catch {
+      throw new OutboundHttpError('network', 'the answer is not JSON');
+    }
   }
 
   private checkedUrl(uri: string): URL {

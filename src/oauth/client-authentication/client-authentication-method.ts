@@ -13,10 +13,12 @@ export interface ClientAuthenticationRequest {
 /** The form or JSON body of the request. */
 export type RequestBody = Record<string, unknown>;
 
-/** The credentials one method found in a request: the client they name, and what proves it (a secret; later an assertion). */
+/** The credentials one method found in a request: the client they name, and what proves it (a secret, or an assertion). */
 export interface ClientCredentials {
   clientId: string;
   secret?: string;
+  /** private_key_jwt's signed client_assertion (RFC 7523 §2.2). */
+  assertion?: string;
 }
 
 /** The method's credentials are there but cannot be read (bad Base64, bad form encoding, a secret without a client_id). */

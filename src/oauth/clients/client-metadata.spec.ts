@@ -26,6 +26,8 @@ describe('withDefaults', () => {
       backchannelLogoutUri: null,
       backchannelLogoutSessionRequired: false,
       requirePushedAuthorizationRequests: false,
+      jwks: null,
+      jwksUri: null,
     });
     expect(withDefaults({ clientName: 'Machine', grantTypes: ['client_credentials'] }).responseTypes).toEqual([]);
   });
@@ -56,7 +58,7 @@ describe('clientMetadataProblem', () => {
     ['no response_types with the code grant', webApp({ responseTypes: [] }), /^invalid_client_metadata: response_types must be \["code"\]/],
     ['no grant at all', webApp({ grantTypes: [], responseTypes: [] }), /grant_types must name at least one grant/],
     ['an unknown grant', webApp({ grantTypes: ['implicit' as never] }), /^invalid_client_metadata: grant_types\[0\] \(implicit\) must be one of authorization_code/],
-    ['an unknown authentication method', webApp({ tokenEndpointAuthMethod: 'client_secret_jwt' as never }), /token_endpoint_auth_method must be one of client_secret_basic, client_secret_post, none/],
+    ['an unknown authentication method', webApp({ tokenEndpointAuthMethod: 'client_secret_jwt' as never }), /token_endpoint_auth_method must be one of client_secret_basic, client_secret_post, private_key_jwt, none/],
     ['an empty name', webApp({ clientName: '' }), /client_name must be 1 to 200 characters/],
     ['a name with surrounding spaces', webApp({ clientName: ' App' }), /client_name/],
     ['a name with a control character', webApp({ clientName: 'App\u001b[2J' }), /client_name/],
@@ -104,6 +106,21 @@ describe('backchannel_logout_uri', () => {
   it('ALLOW_PRIVATE_CLIENT_URIS lets production name private and loopback addresses', () => {
     expect(clientMetadataProblem(withUri('https://10.0.0.5/bcl'), 'admin', PRODUCTION_PRIVATE_ALLOWED)).toBeNull();
     expect(clientMetadataProblem(withUri('http://127.0.0.1/bcl'), 'admin', PRODUCTION_PRIVATE_ALLOWED)).toBeNull();
+  });
+
+  it('private_key_jwt: exactly one of jwks and jwks_uri, public keys only', () => {
+    const key = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+    const keyed = (changes: Partial<ClientMetadata>) => webApp({ tokenEndpointAuthMethod: 'private_key_jwt', ...changes });
+    expect(clientMetadataProblem(keyed({ jwks: { keys: [key] } }), 'admin', DEVELOPMENT)).toBeNull();
+    expect(clientMetadataProblem(keyed({ jwksUri: 'https://app.example.com/jwks.json' }), 'admin', DEVELOPMENT)).toBeNull();
+    expect(clientMetadataProblem(keyed({}), 'admin', DEVELOPMENT)).toMatch(/private_key_jwt needs jwks or jwks_uri/);
+    expect(clientMetadataProblem(keyed({ jwks: { keys: [key] }, jwksUri: 'https://app.example.com/jwks.json' }), 'admin', DEVELOPMENT)).toMatch(/cannot both be given/);
+    for (const member of ['d', 'p', 'q', 'k']) {
+      expect(clientMetadataProblem(keyed({ jwks: { keys: [{ ...key, [member]: 'secret' }] } }), 'admin', DEVELOPMENT)).toMatch(new RegExp(`private member "${member}"`));
+    }
+    expect(clientMetadataProblem(keyed({ jwks: { keys: [] } }), 'admin', DEVELOPMENT)).toMatch(/jwks must hold 1 to 10 keys/);
+    expect(clientMetadataProblem(keyed({ jwks: { keys: [{ ...key, kty: 'oct' }] } }), 'admin', DEVELOPMENT)).toMatch(/RSA, EC or OKP/);
+    expect(clientMetadataProblem(keyed({ jwksUri: 'http://10.0.0.1/jwks.json' }), 'admin', PRODUCTION)).toMatch(/jwks_uri/);
   });
 
   it('require_pushed_authorization_requests is a boolean', () => {

@@ -11,11 +11,19 @@ export type ResponseType = (typeof RESPONSE_TYPES)[number];
 
 /**
  * How a client proves itself at the token endpoint (RFC 7591 §2). Each has
- * its class in `oauth/client-authentication/`; `private_key_jwt` joins this
- * list with its own.
+ * its class in `oauth/client-authentication/`.
  */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+/** A JWK Set (RFC 7517 §5) as registered: public keys only. */
+export interface JsonWebKeySet {
+  keys: Record<string, string | string[] | boolean | number>[];
+}
+
+/** RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037: members only a private (or symmetric) key has. */
+const PRIVATE_KEY_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const MAX_JWKS_KEYS = 10;
 
 /** OpenID Connect Registration §2: `native` apps may use private-use schemes and (when public) loopback redirects on any port. */
 export const APPLICATION_TYPES = ['web', 'native'] as const;
@@ -55,6 +63,10 @@ export interface ClientMetadata {
   backchannelLogoutSessionRequired: boolean;
   /** RFC 9126 §6: authorization requests only by PAR (a request_uri from the PAR endpoint). */
   requirePushedAuthorizationRequests: boolean;
+  /** private_key_jwt: the client's public keys (RFC 7591 §2 `jwks`), or null. */
+  jwks: JsonWebKeySet | null;
+  /** private_key_jwt: where its public keys are (`jwks_uri`), or null. Exactly one of the two with that method. */
+  jwksUri: string | null;
 }
 
 /** A change (PATCH): the fields given replace the stored ones; undefined ones stay. */
@@ -63,9 +75,44 @@ export type ClientChanges = Partial<ClientMetadata>;
 /** Who registers: an admin (the admin API, the CLI) may allow what self-registration never may. */
 export type Registrar = 'admin' | 'self';
 
-/** A confidential client has a secret (or, later, keys); a public one (`none`) has nothing to prove itself with. */
+/** A confidential client has a secret or keys; a public one (`none`) has nothing to prove itself with. */
 export function isConfidential(client: Pick<ClientMetadata, 'tokenEndpointAuthMethod'>): boolean {
   return client.tokenEndpointAuthMethod !== 'none';
+}
+
+/** Whether the client proves itself with a secret Gatehouse makes (not `none`, not `private_key_jwt`'s keys). */
+export function usesSecret(client: Pick<ClientMetadata, 'tokenEndpointAuthMethod'>): boolean {
+  return client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post';
+}
+
+/** Why `jwks` is not a set of public keys, or null. */
+function jwksProblem(jwks: unknown): string | null {
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as JsonWebKeySet).keys)) return 'must be a JWK Set: {"keys": [...]}';
+  const { keys } = jwks as JsonWebKeySet;
+  if (keys.length === 0 || keys.length > MAX_JWKS_KEYS) return `must hold 1 to ${MAX_JWKS_KEYS} keys`;
+  for (const [index, key] of keys.entries()) {
+    if (typeof key !== 'object' || key === null || typeof key.kty !== 'string') return `keys[${index}] must be a JWK with kty`;
+    if (!['RSA', 'EC', 'OKP'].includes(key.kty)) return `keys[${index}] must be an RSA, EC or OKP public key`;
+    const secret = PRIVATE_KEY_MEMBERS.find((member) => member in key);
+    if (secret) return `keys[${index}] must be a public key: it has the private member "${secret}" (never send a private key)`;
+  }
+  return JSON.stringify(jwks).length > 32_768 ? 'is too large' : null;
+}
+
+/** private_key_jwt needs exactly one of jwks and jwks_uri (RFC 7591 §2: "MUST NOT both be present"); the keys must be public. */
+function keysProblem(metadata: ClientMetadata, addresses: AddressPolicy): string | null {
+  const { jwks, jwksUri } = metadata;
+  if (jwks !== null) {
+    const problem = jwksProblem(jwks);
+    if (problem) return `invalid_client_metadata: jwks ${problem}`;
+  }
+  if (jwksUri !== null) {
+    const problem = calledUriProblem(jwksUri, addresses);
+    if (problem) return `invalid_client_metadata: jwks_uri ${problem}`;
+  }
+  if (jwks !== null && jwksUri !== null) return 'invalid_client_metadata: jwks and jwks_uri cannot both be given';
+  if (metadata.tokenEndpointAuthMethod === 'private_key_jwt' && jwks === null && jwksUri === null) return 'invalid_client_metadata: private_key_jwt needs jwks or jwks_uri';
+  return null;
 }
 
 /** RFC 7591 §2: `response_types` follow `grant_types` — `code` exactly when the client uses the authorization code grant. */
@@ -92,6 +139,8 @@ export function withDefaults(given: Partial<ClientMetadata> & Pick<ClientMetadat
     backchannelLogoutUri: given.backchannelLogoutUri ?? null,
     backchannelLogoutSessionRequired: given.backchannelLogoutSessionRequired ?? false,
     requirePushedAuthorizationRequests: given.requirePushedAuthorizationRequests ?? false,
+    jwks: given.jwks ?? null,
+    jwksUri: given.jwksUri ?? null,
   };
 }
 
@@ -132,6 +181,8 @@ function fieldProblem(metadata: ClientMetadata, addresses: AddressPolicy): strin
   if (backchannelProblem) return `invalid_client_metadata: backchannel_logout_uri ${backchannelProblem}`;
   if (typeof metadata.backchannelLogoutSessionRequired !== 'boolean') return 'invalid_client_metadata: backchannel_logout_session_required must be true or false';
   if (typeof metadata.requirePushedAuthorizationRequests !== 'boolean') return 'invalid_client_metadata: require_pushed_authorization_requests must be true or false';
+  const keys = keysProblem(metadata, addresses);
+  if (keys) return keys;
   if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {
     return `invalid_client_metadata: scope must be scope tokens (printable ASCII without " or \\) separated by single spaces, at most ${MAX_SCOPE_LENGTH} characters (RFC 6749 §3.3)`;
   }

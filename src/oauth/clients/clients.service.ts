@@ -6,7 +6,7 @@ import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configura
 import { raiseSecurityEvent, type Actor } from '../../security-events/security-event.js';
 import { hashOpaqueToken, mintOpaqueToken, opaqueTokenMatches } from '../../tokens/opaque-token.js';
 import { addressPolicyOf, type AddressPolicy } from '../../outbound-http/address-policy.js';
-import { clientMetadataProblem, isConfidential, responseTypesFor, withDefaults, type ClientChanges, type ClientMetadata } from './client-metadata.js';
+import { clientMetadataProblem, isConfidential, usesSecret, responseTypesFor, withDefaults, type ClientChanges, type ClientMetadata } from './client-metadata.js';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 import { CLIENT_DELETED, ClientDeletedEvent } from './events/client-events.js';
 
@@ -36,6 +36,8 @@ const FIELD_NAMES: Record<keyof ClientMetadata, string> = {
   backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
   requirePushedAuthorizationRequests: 'require_pushed_authorization_requests',
+  jwks: 'jwks',
+  jwksUri: 'jwks_uri',
 };
 const METADATA_FIELDS = Object.keys(FIELD_NAMES) as (keyof ClientMetadata)[];
 
@@ -96,7 +98,7 @@ export class ClientsService {
   async create(given: NewClient, by: Actor): Promise<IssuedClient> {
     const metadata = withDefaults(given);
     this.refuseProblems(metadata);
-    const clientSecret = isConfidential(metadata) ? mintOpaqueToken() : null;
+    const clientSecret = usesSecret(metadata) ? mintOpaqueToken() : null;
     const client = this.clients.create({
       ...metadata,
       clientId: mintOpaqueToken(CLIENT_ID_BYTES),
@@ -239,7 +241,7 @@ export class ClientsService {
 
 /** The secret columns after a change of token_endpoint_auth_method between public and confidential, and the new secret if one was made. */
 function secretChange(current: OAuthClient, after: ClientMetadata): { columns: Partial<OAuthClient>; clientSecret: string | null } {
-  const [was, is] = [isConfidential(current), isConfidential(after)];
+  const [was, is] = [usesSecret(current), usesSecret(after)];
   if (was === is) return { columns: {}, clientSecret: null };
   const clientSecret = is ? mintOpaqueToken() : null;
   return { columns: { secretHash: clientSecret === null ? null : hashOpaqueToken(clientSecret), previousSecretHash: null, previousSecretExpiresAt: null }, clientSecret };

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import { SigningKeysService } from '../../tokens/signing-keys.service.js';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../client-authentication/private-key-jwt.method.js';
 import { TokenEndpointService } from '../grants/token-endpoint.service.js';
 import { PERSON_SCOPES } from '../grants/scopes.js';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '../clients/client-metadata.js';
@@ -81,8 +82,11 @@ export class WellKnownController {
       backchannel_logout_supported: true,
       backchannel_logout_session_supported: true,
       token_endpoint_auth_methods_supported: authMethods,
+      token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
       revocation_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
       introspection_endpoint_auth_methods_supported: [...confidentialMethods, 'bearer'],
+      introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [this.signingKeys.storeAlgorithm],
       claims_supported: [...ID_TOKEN_CLAIMS],

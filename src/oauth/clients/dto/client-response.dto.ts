@@ -1,3 +1,4 @@
+import type { JsonWebKeySet } from '../client-metadata.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { APPLICATION_TYPES, GRANT_TYPES, RESPONSE_TYPES, TOKEN_ENDPOINT_AUTH_METHODS, type ApplicationType, type GrantType, type ResponseType, type TokenEndpointAuthMethod } from '../client-metadata.js';
 import type { OAuthClient } from '../entities/oauth-client.entity.js';
@@ -53,6 +54,12 @@ export class ClientResponseDto {
   @ApiProperty({ example: false, description: 'RFC 9126 §6: authorization requests only by PAR.' })
   require_pushed_authorization_requests: boolean;
 
+  @ApiProperty({ type: Object, nullable: true, example: null, description: '`private_key_jwt`: the registered public keys.' })
+  jwks: JsonWebKeySet | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  jwks_uri: string | null;
+
   @ApiProperty({ example: 1767225600, description: 'When the client was registered, in seconds since the epoch.' })
   client_id_issued_at: number;
 
@@ -74,6 +81,8 @@ export class ClientResponseDto {
       backchannel_logout_uri: client.backchannelLogoutUri,
       backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
       require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
+      jwks: client.jwks,
+      jwks_uri: client.jwksUri,
       client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
     });
   }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
+  type JsonWebKeySet,
   APPLICATION_TYPES,
   DEFAULT_CLIENT_SCOPE,
   GRANT_TYPES,
@@ -135,6 +136,27 @@ export class CreateClientDto {
   @IsOptional()
   @IsBoolean()
   require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({
+    type: Object,
+    nullable: true,
+    example: { keys: [{ kty: 'EC', crv: 'P-256', kid: 'k1', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] },
+    description: '`private_key_jwt`: the client’s public keys (a JWK Set; RSA, EC or OKP; never private members such as `d`). Exactly one of `jwks` and `jwks_uri`.',
+  })
+  @IsOptional()
+  @IsObject()
+  jwks?: JsonWebKeySet | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'https://app.example.com/jwks.json',
+    description: '`private_key_jwt`: where the client publishes its public keys; fetched without redirects, with a timeout and a size cap, and in production not from loopback or private addresses unless `ALLOW_PRIVATE_CLIENT_URIS=true`.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_URI_LENGTH)
+  jwks_uri?: string | null;
 }
 
 /**
@@ -159,5 +181,7 @@ export function metadataOfBody(body: Partial<CreateClientDto>): ClientChanges {
     backchannelLogoutUri: body.backchannel_logout_uri,
     backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
+    jwks: body.jwks,
+    jwksUri: body.jwks_uri,
   } as ClientChanges;
 }

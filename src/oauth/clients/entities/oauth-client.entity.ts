@@ -1,3 +1,4 @@
+import type { JsonWebKeySet } from '../client-metadata.js';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { ApplicationType, ClientMetadata, GrantType, ResponseType, TokenEndpointAuthMethod } from '../client-metadata.js';
 
@@ -60,6 +61,14 @@ export class OAuthClient implements ClientMetadata {
   /** RFC 9126 §6: the client's authorization requests must come through the PAR endpoint (a request_uri). */
   @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
   requirePushedAuthorizationRequests: boolean;
+
+  /** private_key_jwt (RFC 7591 §2): the client's public keys, given in its metadata; null: none (or at jwks_uri). */
+  @Column({ type: 'simple-json', nullable: true })
+  jwks: JsonWebKeySet | null;
+
+  /** private_key_jwt: where the client publishes its public keys (fetched under the outbound rules, cached). */
+  @Column({ name: 'jwks_uri', type: 'varchar', length: 2000, nullable: true })
+  jwksUri: string | null;
 
   /** Hex SHA-256 of the secret (256 random bits: no slow hash needed); null for a public client. */
   @Column({ name: 'secret_hash', type: 'varchar', length: 64, nullable: true })
