@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { CookieBrowser } from './helpers/cookie-browser.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
+import { createSharedDatabase, onPostgres } from './helpers/postgres.js';
+import { startServer, type RunningServer } from './helpers/server.js';
 
 /**
  * private_key_jwt client authentication (RFC 7523 §2.2, OIDC Core §9)
@@ -18,6 +20,7 @@ const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 let gatehouse: ListeningApp;
+let shared: { url: string; drop: () => Promise<void> };
 let as: oauth.AuthorizationServer;
 let callbackBase: string;
 const redirectUri = () => `${callbackBase}/pkjwt/callback`;
@@ -54,8 +57,8 @@ async function assertion(clientId: string, key: CryptoKey, kid: string, override
     .sign(key);
 }
 
-async function clientCredentials(clientId: string, clientAssertion: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${gatehouse.baseUrl}/auth/token`, {
+async function clientCredentials(clientId: string, clientAssertion: string, baseUrl = gatehouse.baseUrl): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_assertion_type: JWT_BEARER, client_assertion: clientAssertion }),
@@ -78,12 +81,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   jwksBase = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
-  gatehouse = await createListeningApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
+  shared = await createSharedDatabase();
+  gatehouse = await createListeningApp({ DATABASE_URL: shared.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
   const issuer = new URL(gatehouse.baseUrl);
   as = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }).then((response) => oauth.processDiscoveryResponse(issuer, response));
 }, 60_000);
 afterAll(async () => {
   await gatehouse?.close();
+  await shared?.drop();
   await new Promise((resolve) => jwksServer?.close(resolve));
 });
 
@@ -199,5 +204,34 @@ describe('private_key_jwt', () => {
         expect(await clientCredentials(clientId, await assertion(clientId, key.privateKey, 'es-r')), path).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
       }
     });
+  });
+});
+
+describe.skipIf(!onPostgres())('two instances on one PostgreSQL database', () => {
+  let second: RunningServer;
+  let clientId: string;
+  let key: { privateKey: CryptoKey; jwk: JWK };
+
+  beforeAll(async () => {
+    // The same deployment: one database, one issuer (the address in front of both).
+    second = await startServer({ DATABASE_URL: shared.url, PUBLIC_URL: gatehouse.baseUrl });
+    key = await keyPair('ES256', 'es-two');
+    const { body } = await register({ client_name: 'Two-instance client', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.jwk] } });
+    clientId = body.client_id as string;
+  }, 30_000);
+  afterAll(() => second?.stop());
+
+  it('an assertion accepted by one instance is a replay at the other', async () => {
+    const once = await assertion(clientId, key.privateKey, 'es-two');
+    expect((await clientCredentials(clientId, once, second.baseUrl)).status).toBe(200);
+    expect(await clientCredentials(clientId, once)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  it('the same assertion sent to both at once is accepted once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const once = await assertion(clientId, key.privateKey, 'es-two');
+      const answers = await Promise.all([clientCredentials(clientId, once), clientCredentials(clientId, once, second.baseUrl)]);
+      expect(answers.map(({ status }) => status).sort()).toEqual([200, 401]);
+    }
   });
 });
