@@ -161,6 +161,28 @@ describe('private_key_jwt', () => {
     });
   });
 
+  it('authenticates at the PAR endpoint with the PAR endpoint URL as aud', async () => {
+    const key = await keyPair('EdDSA', 'ed-1');
+    const { body } = await register({ client_name: 'PAR key client', redirect_uris: [redirectUri()], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.jwk] } });
+    const clientId = body.client_id as string;
+    const push = async (aud: string) =>
+      fetch(`${gatehouse.baseUrl}/auth/par`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: clientId,
+          client_assertion_type: JWT_BEARER,
+          client_assertion: await assertion(clientId, key.privateKey, 'ed-1', { aud, alg: 'EdDSA' }),
+          response_type: 'code',
+          redirect_uri: redirectUri(),
+          code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+          code_challenge_method: 'S256',
+        }),
+      });
+    expect((await push(`${gatehouse.baseUrl}/auth/par`)).status).toBe(201);
+    expect((await push('https://elsewhere.example.com/auth/par')).status).toBe(401);
+  });
+
   describe('a client with jwks_uri', () => {
     it('the code flow through the hosted login, then the token with PrivateKeyJwt (keys fetched from the jwks_uri)', async () => {
       const key = await keyPair('RS256', 'rs-1');

@@ -12,6 +12,8 @@ const routes: Record<string, (request: IncomingMessage, response: ServerResponse
   '/large': (_, response) => response.writeHead(200).end(Buffer.alloc(MAX_RESPONSE_BYTES + 1, 'x')),
   '/error': (_, response) => response.writeHead(503).end('down'),
   '/headers': (request, response) => response.writeHead(200).end(JSON.stringify(request.headers)),
+  '/json': (request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: request.method, keys: [] })),
+  '/not-json': (_, response) => response.writeHead(200).end('<html>'),
 };
 
 let server: Server;
@@ -63,5 +65,19 @@ describe('OutboundHttpService.postForm', () => {
     await expect(service(false).postForm('file:///etc/passwd', {})).rejects.toMatchObject({ kind: 'bad-uri' });
     await expect(service(false).postForm('not a uri', {})).rejects.toMatchObject({ kind: 'bad-uri' });
     await expect(service(false).postForm('http://127.0.0.1:1/', {})).rejects.toMatchObject({ kind: 'network' });
+  });
+});
+
+describe('OutboundHttpService.getJson', () => {
+  it('GETs and parses a JSON document', async () => {
+    expect(await service(false).getJson(`${base}/json`)).toEqual({ method: 'GET', keys: [] });
+  });
+
+  it('fails on another status, on a body that is not JSON, on a redirect, on a long answer, and in production on loopback', async () => {
+    await expect(service(false).getJson(`${base}/error`)).rejects.toMatchObject({ kind: 'network' });
+    await expect(service(false).getJson(`${base}/not-json`)).rejects.toMatchObject({ kind: 'network' });
+    await expect(service(false).getJson(`${base}/redirect`)).rejects.toMatchObject({ kind: 'redirect' });
+    await expect(service(false).getJson(`${base}/large`)).rejects.toMatchObject({ kind: 'too-large' });
+    await expect(service(true).getJson(`${base}/json`)).rejects.toMatchObject({ kind: 'refused-address' });
   });
 });
