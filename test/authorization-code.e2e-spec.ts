@@ -453,7 +453,10 @@ describe('discovery', () => {
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      pushed_authorization_request_endpoint: `${issuer}/auth/par`,
+      require_pushed_authorization_requests: false,
     });
     expect(body.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials', 'password']));
     expect(body).toMatchObject({ userinfo_endpoint: `${issuer}/auth/userinfo`, subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] });
