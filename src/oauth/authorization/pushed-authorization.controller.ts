@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../access/decorators/public.decorator.js';
+import { fieldsOf } from '../../pages/page-params.js';
 import { ClientAuthenticationService } from '../client-authentication/client-authentication.service.js';
 import { OAuthErrorDto } from '../dto/token-response.dto.js';
 import { oauthError } from '../oauth-error.exception.js';
@@ -36,7 +37,7 @@ export class PushedAuthorizationController {
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication' })
   @ApiTooManyRequestsResponse({ description: 'Too many failed client authentications from this address (Retry-After says when to retry).' })
   async push(@Body() body: unknown, @Req() http: FastifyRequest): Promise<PushedAuthorizationResponseDto> {
-    const parameters = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const parameters = fieldsOf(body);
     const client = await this.clientAuthentication.authenticate(http, parameters);
     if (!client) throw oauthError('invalid_client', 'The pushed authorization request endpoint needs client authentication (as at the token endpoint).');
     return this.authorization.push(client, parameters);
