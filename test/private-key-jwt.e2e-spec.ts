@@ -133,7 +133,13 @@ describe('private_key_jwt', () => {
     it('an assertion used twice: invalid_client the second time', async () => {
       const once = await assertion(client.client_id, key.privateKey, 'es-1');
       expect((await clientCredentials(client.client_id, once)).status).toBe(200);
-      expect(await clientCredentials(client.client_id, once)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+      expect(await clientCredentials(client.client_id, once)).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: expect.stringContaining('already used') } });
+    });
+
+    it('has no secret to rotate', async () => {
+      const response = await fetch(`${gatehouse.baseUrl}/clients/${client.client_id}/secret`, { method: 'POST', headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toContain('private_key_jwt');
     });
 
     it.each([

@@ -46,7 +46,8 @@ export class TokenEndpointController {
     summary: 'OAuth2 token endpoint (every grant)',
     description:
       'Form-encoded or JSON. Client authentication: `client_secret_basic` (Basic with the form-urlencoded id and secret), `client_secret_post` ' +
-      '(`client_id` and `client_secret` in the body) or `none` (a public client: `client_id` only). Requests with no client are first-party: ' +
+      '(`client_id` and `client_secret` in the body), `private_key_jwt` (`client_assertion_type` jwt-bearer and a signed `client_assertion`, RFC 7523) ' +
+      'or `none` (a public client: `client_id` only). Requests with no client are first-party: ' +
       'the password grant, its two-factor step and refreshing their sessions.\n\n' +
       'Two-factor: for an account with TOTP on, the password grant answers 403 `mfa_required` with an `mfa_token`; then ' +
       '`grant_type=urn:gatehouse:params:oauth:grant-type:mfa-otp` with `mfa_token` and `otp` (or `recovery_code`) issues the tokens. ' +

@@ -31,7 +31,7 @@ export interface ClientAuthenticationOptions {
 }
 
 /** Why an authentication failed, as the audit trail records it. */
-type FailureReason = 'malformed' | 'multiple-methods' | 'client-id-mismatch' | 'unknown-client' | 'method-not-registered' | 'wrong-secret' | 'public-client';
+type FailureReason = 'malformed' | 'multiple-methods' | 'client-id-mismatch' | 'unknown-client' | 'method-not-registered' | 'wrong-secret' | 'invalid-assertion' | 'public-client';
 
 /** The method that found credentials, and what it found. */
 interface Presentation {
@@ -103,6 +103,9 @@ export class ClientAuthenticationService {
       throw failure('method-not-registered', `The client is registered for ${client.tokenEndpointAuthMethod}, not ${chosen.method.name}.`, client.clientId);
     }
     if (!publicClientInBasic && !(await chosen.method.verify(client, presented))) {
+      if (presented.assertion !== undefined) {
+        throw failure('invalid-assertion', 'Client authentication failed: the client_assertion is not valid (signature, iss, sub, aud, exp or jti), or was already used.', client.clientId);
+      }
       throw failure('wrong-secret', 'Client authentication failed: unknown client or wrong secret.', client.clientId);
     }
     // Anyone can name a public client (the built-in gatehouse-docs is in every install): where the

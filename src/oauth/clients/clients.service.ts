@@ -213,11 +213,15 @@ export class ClientsService {
       .update()
       .set({ previousSecretHash: () => 'secret_hash', previousSecretExpiresAt, secretHash: hashOpaqueToken(clientSecret), revision: () => 'revision + 1' })
       .where({ clientId })
-      .andWhere('token_endpoint_auth_method <> :none', { none: 'none' })
+      .andWhere('token_endpoint_auth_method IN (:...withSecret)', { withSecret: ['client_secret_basic', 'client_secret_post'] })
       .execute();
     if (affected !== 1) {
-      await this.findOrThrow(clientId);
-      throw new BadRequestException('The client is public (token_endpoint_auth_method none): it has no secret to rotate.');
+      const client = await this.findOrThrow(clientId);
+      throw new BadRequestException(
+        client.tokenEndpointAuthMethod === 'none'
+          ? 'The client is public (token_endpoint_auth_method none): it has no secret to rotate.'
+          : `The client authenticates with ${client.tokenEndpointAuthMethod} (its keys): it has no secret to rotate.`,
+      );
     }
     raiseSecurityEvent(this.events, { type: 'client.secret-rotated', ...by, details: { clientId, previousSecretExpiresAt: previousSecretExpiresAt.toISOString() } });
     return { client: await this.findOrThrow(clientId), clientSecret, previousSecretExpiresAt };
