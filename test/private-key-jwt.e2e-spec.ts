@@ -128,6 +128,13 @@ describe('private_key_jwt', () => {
       const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.PrivateKeyJwt({ key: key.privateKey, kid: 'es-1' }), {}, insecure);
       const tokens = await oauth.processClientCredentialsResponse(as, client, response);
       expect(tokens.access_token).toEqual(expect.any(String));
+      // Introspection and revocation take the same authentication (a new assertion each time).
+      const auth = oauth.PrivateKeyJwt({ key: key.privateKey, kid: 'es-1' });
+      const introspection = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure));
+      expect(introspection).toMatchObject({ active: true, client_id: client.client_id });
+      await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, tokens.access_token, insecure));
+      const after = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure));
+      expect(after.active).toBe(false);
     });
 
     it('an assertion used twice: invalid_client the second time', async () => {
