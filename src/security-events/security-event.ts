@@ -29,6 +29,8 @@ export const SECURITY_EVENT_TYPES = [
   'password.reset-requested',
   'password.reset',
   'client.created',
+  'client.registered',
+  'client.expired',
   'client.updated',
   'client.deleted',
   'client.secret-rotated',
