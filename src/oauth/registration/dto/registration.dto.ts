@@ -15,7 +15,7 @@ export class ReplaceRegistrationDto extends CreateClientDto {
   @MaxLength(64)
   client_id: string;
 
-  @ApiPropertyOptional({ description: 'If sent, it must be the client’s current secret (it cannot be changed here).' })
+  @ApiPropertyOptional({ example: 'Qv3Jm1cB0x8Kq6vN0dJ9b1tVxGk2yH4cZ7r5uWl3sA8', description: 'If sent, it must be the client’s current secret (it cannot be changed here).' })
   @IsOptional()
   @IsString()
   @MaxLength(512)
