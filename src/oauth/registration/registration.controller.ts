@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -20,7 +20,8 @@ import type { User } from '../../users/entities/user.entity.js';
 import { CreateClientDto } from '../clients/dto/create-client.dto.js';
 import { OAuthRequestBody } from '../oauth-request-body.decorator.js';
 import { RegistrationResponseDto, ReplaceRegistrationDto } from './dto/registration.dto.js';
-import { RegistrationService } from './registration.service.js';
+import { RegistrationService, type ManagedClient } from './registration.service.js';
+import { Managed, RegistrationTokenGuard } from './registration-token.guard.js';
 
 const REGISTER_OPERATION = {
   operationId: 'registerClient',
@@ -73,6 +74,7 @@ export class OpenRegistrationController {
 @ApiTags('clients')
 @Controller('register')
 @Public()
+@UseGuards(RegistrationTokenGuard)
 @ApiBearerAuth('bearer')
 export class ClientConfigurationController {
   constructor(private readonly registration: RegistrationService) {}
@@ -82,8 +84,8 @@ export class ClientConfigurationController {
   @ApiParam(CLIENT_ID_PARAM)
   @ApiOkResponse({ type: RegistrationResponseDto, description: 'The client' })
   @ApiUnauthorizedResponse(BAD_TOKEN)
-  read(@Param('client_id') clientId: string, @Headers('authorization') authorization: string | undefined): Promise<RegistrationResponseDto> {
-    return this.registration.read(clientId, authorization);
+  read(@Managed() managed: ManagedClient): RegistrationResponseDto {
+    return this.registration.read(managed);
   }
 
   @Put(':client_id')
@@ -97,13 +99,8 @@ export class ClientConfigurationController {
   @ApiOkResponse({ type: RegistrationResponseDto, description: 'The client as replaced (with `client_secret` only if it was just made confidential)' })
   @ApiBadRequestResponse(BAD_METADATA)
   @ApiUnauthorizedResponse(BAD_TOKEN)
-  replace(
-    @Param('client_id') clientId: string,
-    @Headers('authorization') authorization: string | undefined,
-    @OAuthRequestBody(ReplaceRegistrationDto, 'invalid_client_metadata') body: ReplaceRegistrationDto,
-    @CurrentRequest() request: RequestContext,
-  ): Promise<RegistrationResponseDto> {
-    return this.registration.replace(clientId, authorization, body, request);
+  replace(@Managed() managed: ManagedClient, @OAuthRequestBody(ReplaceRegistrationDto, 'invalid_client_metadata') body: ReplaceRegistrationDto, @CurrentRequest() request: RequestContext): Promise<RegistrationResponseDto> {
+    return this.registration.replace(managed, body, request);
   }
 
   @Delete(':client_id')
@@ -112,7 +109,7 @@ export class ClientConfigurationController {
   @ApiParam(CLIENT_ID_PARAM)
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiUnauthorizedResponse(BAD_TOKEN)
-  async remove(@Param('client_id') clientId: string, @Headers('authorization') authorization: string | undefined, @CurrentRequest() request: RequestContext): Promise<void> {
-    await this.registration.delete(clientId, authorization, request);
+  async remove(@Managed() managed: ManagedClient, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.registration.delete(managed, request);
   }
 }

@@ -15,6 +15,12 @@ import { RegistrationResponseDto, type ReplaceRegistrationDto } from './dto/regi
 /** Where RFC 7591 registration lives; a client's registration_client_uri is below it. */
 export const REGISTRATION_PATH = '/register';
 
+/** A client, and the registration access token that was presented for it. */
+export interface ManagedClient {
+  client: OAuthClient;
+  token: string;
+}
+
 const INVALID_TOKEN = 'The registration access token is missing, wrong, or its client was deleted.';
 
 /**
@@ -54,8 +60,7 @@ export class RegistrationService {
   }
 
   /** RFC 7592 §2.1. */
-  async read(clientId: string, authorization: string | undefined): Promise<RegistrationResponseDto> {
-    const { client, token } = await this.managed(clientId, authorization);
+  read({ client, token }: ManagedClient): RegistrationResponseDto {
     return RegistrationResponseDto.of({ client, clientSecret: null }, token, this.clientUri(client));
   }
 
@@ -65,8 +70,8 @@ export class RegistrationService {
    * secret is not the client's to change, and a client_id that is not this
    * one's is refused.
    */
-  async replace(clientId: string, authorization: string | undefined, body: ReplaceRegistrationDto, request: RequestContext): Promise<RegistrationResponseDto> {
-    const { client, token } = await this.managed(clientId, authorization);
+  async replace({ client, token }: ManagedClient, body: ReplaceRegistrationDto, request: RequestContext): Promise<RegistrationResponseDto> {
+    const clientId = client.clientId;
     if (body.client_id !== client.clientId) throw oauthError('invalid_client_metadata', 'client_id must be the client_id of the registration_client_uri (RFC 7592 §2.2).');
     if (body.client_secret !== undefined && !this.clients.verifySecret(client, body.client_secret)) {
       throw oauthError('invalid_client_metadata', 'client_secret must be the client’s current secret: a client cannot choose its secret (RFC 7592 §2.2).');
@@ -76,16 +81,15 @@ export class RegistrationService {
   }
 
   /** RFC 7592 §2.3: the client goes, and every token issued to it stops working (as an admin's deletion). */
-  async delete(clientId: string, authorization: string | undefined, request: RequestContext): Promise<void> {
-    await this.managed(clientId, authorization);
-    await this.clients.delete(clientId, { request }).catch((error: unknown) => {
+  async delete({ client }: ManagedClient, request: RequestContext): Promise<void> {
+    await this.clients.delete(client.clientId, { request }).catch((error: unknown) => {
       // Deleted meanwhile (by a concurrent DELETE): RFC 7592 §2.3's answer for a client that is gone.
       throw error instanceof NotFoundException ? oauthError('invalid_token', INVALID_TOKEN) : error;
     });
   }
 
   /** The client the Bearer registration access token manages, or RFC 6750's 401 invalid_token (RFC 7592 §2). */
-  private async managed(clientId: string, authorization: string | undefined): Promise<{ client: OAuthClient; token: string }> {
+  async managed(clientId: string, authorization: string | undefined): Promise<ManagedClient> {
     const presented = readAuthorizationHeader(authorization);
     const token = presented.scheme === 'bearer' ? presented.token : null;
     const client = token === null ? null : await this.clients.findByRegistrationToken(clientId, token);
