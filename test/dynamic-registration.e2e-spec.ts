@@ -251,7 +251,7 @@ describe('CLIENT_REGISTRATION=admin (the default): an admin’s access token is 
     await testApp.http().post('/register').set('Authorization', `Bearer ${person.body.access_token}`).send(body).expect(403);
   });
 
-  it('registers with an admin’s token, first-party allowed, kept however long it goes unused; advertised in discovery', async () => {
+  it('registers with an admin’s token, first-party allowed; advertised in discovery; a PUT keeps what the admin allowed, and may not choose the secret', async () => {
     const response = await testApp.http().post('/register').set('Authorization', `Bearer ${await adminToken(testApp)}`).send(body).expect(201);
     expect(response.body).toMatchObject({ skip_consent: true, client_secret: expect.any(String), client_secret_expires_at: 0, registration_access_token: expect.any(String) });
     const discovery = await testApp.http().get('/.well-known/openid-configuration').expect(200);
