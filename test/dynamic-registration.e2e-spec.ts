@@ -4,6 +4,7 @@ import { RegistrationSweeper } from '../src/oauth/registration/registration-swee
 import { basic, createTestApp, type TestApp } from './helpers/app.js';
 import { CookieBrowser } from './helpers/cookie-browser.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
+import { authorizationRequest } from './helpers/oauth4webapi-request.js';
 
 /**
  * Dynamic client registration (RFC 7591) and its management (RFC 7592), in
@@ -79,18 +80,7 @@ describe('CLIENT_REGISTRATION=open: an MCP-style client registers itself and sig
     const username = 'mcp-person';
     await fetch(`${gatehouse.baseUrl}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
     const client: oauth.Client = { client_id: registered.client_id, token_endpoint_auth_method: 'none' };
-    const codeVerifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const authorizationUrl = new URL(as.authorization_endpoint!);
-    authorizationUrl.search = new URLSearchParams({
-      client_id: client.client_id,
-      redirect_uri: redirectUri(),
-      response_type: 'code',
-      scope: 'openid offline_access',
-      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-    }).toString();
+    const { authorizationUrl, codeVerifier, state } = await authorizationRequest(as, client.client_id, redirectUri(), 'openid offline_access');
     const browser = new CookieBrowser();
     const callback = await browser.authorize(authorizationUrl, redirectUri(), { username, password: PASSWORD });
     // Never first-party: the person is asked.
