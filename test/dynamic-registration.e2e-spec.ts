@@ -272,5 +272,10 @@ describe('CLIENT_REGISTRATION=off', () => {
     await testApp.http().get('/register/some-client').expect(404);
     const discovery = await testApp.http().get('/.well-known/oauth-authorization-server').expect(200);
     expect(discovery.body).not.toHaveProperty('registration_endpoint');
+    // Nor does it answer a preflight there; the token endpoint still does.
+    const preflight = await testApp.http().options('/register').set('Origin', 'https://agent.example').set('Access-Control-Request-Method', 'POST');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const token = await testApp.http().options('/auth/token').set('Origin', 'https://agent.example').set('Access-Control-Request-Method', 'POST');
+    expect(token.status).toBe(204);
   });
 });
