@@ -11,6 +11,7 @@ import { AddTotpConfirmationAttempts1765000000000 } from './1765000000000-add-to
 import { CreateOAuthClients1765100000000 } from './1765100000000-create-oauth-clients.js';
 import { CreateAuthorization1765200000000 } from './1765200000000-create-authorization.js';
 import { BackchannelLogout1765400000000 } from './1765400000000-backchannel-logout.js';
+import { CreateDeviceAuthorizations1765500000000 } from './1765500000000-create-device-authorizations.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   CreateOAuthClients1765100000000,
   CreateAuthorization1765200000000,
   BackchannelLogout1765400000000,
+  CreateDeviceAuthorizations1765500000000,
 ];

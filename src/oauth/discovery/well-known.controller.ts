@@ -67,6 +67,8 @@ export class WellKnownController {
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/auth/revoke`,
       introspection_endpoint: `${base}/auth/introspect`,
+      // RFC 8628 §4.
+      device_authorization_endpoint: `${base}/auth/device`,
       // OpenID Connect RP-Initiated Logout 1.0 §2.1.
       end_session_endpoint: `${base}/logout`,
       scopes_supported: [...PERSON_SCOPES, GATEHOUSE_API_SCOPE],

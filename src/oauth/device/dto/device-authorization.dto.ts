@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** RFC 8628 §3.1: the client's request (its authentication as at the token endpoint) and the scope. */
+export class DeviceAuthorizationRequestDto {
+  @ApiPropertyOptional({ description: 'The scopes asked for, space-separated; omitted: the client’s registered scopes.', example: 'openid profile offline_access' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  scope?: string;
+
+  @ApiPropertyOptional({ description: 'Public clients (`none`) and client_secret_post: the client’s id.', example: 'k3Jd8sQe0aLx2vPz7Yt1Rw' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'client_secret_post: the client’s secret.', format: 'password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  client_secret?: string;
+}
+
+/** RFC 8628 §3.2: what the device shows and polls with. */
+export class DeviceAuthorizationResponseDto {
+  @ApiProperty({ description: 'Polled with at the token endpoint (grant_type urn:ietf:params:oauth:grant-type:device_code); 256 random bits.', example: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS' })
+  device_code: string;
+
+  @ApiProperty({ description: '8 letters from BCDFGHJKLMNPQRSTVWXZ, shown XXXX-XXXX; case and dash ignored on entry.', example: 'WDJB-MJHT' })
+  user_code: string;
+
+  @ApiProperty({ description: 'Where the person enters the code.', example: 'https://auth.example.com/device' })
+  verification_uri: string;
+
+  @ApiProperty({ description: 'The same with the code filled in (for a QR code); the person still confirms it.', example: 'https://auth.example.com/device?user_code=WDJB-MJHT' })
+  verification_uri_complete: string;
+
+  @ApiProperty({ description: 'Seconds until the codes expire.', example: 600 })
+  expires_in: number;
+
+  @ApiProperty({ description: 'Seconds to wait between polls.', example: 5 })
+  interval: number;
+}
