@@ -15,7 +15,7 @@ export class DeviceAuthorizationRequestDto {
   @MaxLength(128)
   client_id?: string;
 
-  @ApiPropertyOptional({ description: 'client_secret_post: the client’s secret.', format: 'password' })
+  @ApiPropertyOptional({ description: 'client_secret_post: the client’s secret.', format: 'password', example: 'Rm9yLWV4YW1wbGUtb25seS1zZWNyZXQ' })
   @IsOptional()
   @IsString()
   @MaxLength(256)
