@@ -12,9 +12,10 @@ import { AuthorizationRedirect, AuthorizationService, type AuthorizationStep, ty
 import { BrowserSessionService } from './browser-session.service.js';
 import type { LoginFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
 
-const WRONG_PASSWORD = 'Invalid username or password.';
-const WRONG_CODE = 'That code is wrong or was already used. Enter the current code of your authenticator app, or a recovery code.';
-const MFA_EXPIRED = 'This sign-in took too long. Start again.';
+/** The hosted login's messages, shared by every flow that leads through its pages (the device verification page too). */
+export const WRONG_PASSWORD = 'Invalid username or password.';
+export const WRONG_CODE = 'That code is wrong or was already used. Enter the current code of your authenticator app, or a recovery code.';
+export const MFA_EXPIRED = 'This sign-in took too long. Start again.';
 
 /**
  * The steps of the hosted login, from the request to the redirect: each

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../access/decorators/public.decorator.js';
+import { fieldsOf } from '../../pages/page-params.js';
 import { OAuthErrorDto } from '../dto/token-response.dto.js';
 import { DeviceAuthorizationRequestDto, DeviceAuthorizationResponseDto } from './dto/device-authorization.dto.js';
 import { DeviceFlowService } from './device-flow.service.js';
@@ -31,7 +32,6 @@ export class DeviceAuthorizationController {
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication' })
   @ApiTooManyRequestsResponse({ description: 'Too many failed client authentications from this address (Retry-After).' })
   authorize(@Body() body: unknown, @Req() http: FastifyRequest): Promise<DeviceAuthorizationResponseDto> {
-    const parameters = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-    return this.deviceFlow.authorize(parameters, http);
+    return this.deviceFlow.authorize(fieldsOf(body), http);
   }
 }

@@ -7,6 +7,7 @@ import { PageRenderer } from '../../pages/page-renderer.js';
 import type { Session } from '../../sessions/entities/session.entity.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
+import { MFA_EXPIRED, WRONG_CODE, WRONG_PASSWORD } from '../authorization/authorization-flow.service.js';
 import { BrowserSessionService } from '../authorization/browser-session.service.js';
 import { ConsentsService } from '../authorization/consents.service.js';
 import { SCOPE_DESCRIPTIONS } from '../grants/scopes.js';
@@ -14,9 +15,6 @@ import { DeviceAuthorizationsService } from './device-authorizations.service.js'
 import { DeviceFlowService, type EnteredCode } from './device-flow.service.js';
 
 const WRONG_USER_CODE = 'That code is wrong or has expired. Check the code your device shows, or start again on the device.';
-const WRONG_PASSWORD = 'Invalid username or password.';
-const WRONG_OTP = 'That code is wrong or was already used. Enter the current code of your authenticator app, or a recovery code.';
-const MFA_EXPIRED = 'This sign-in took too long. Start again.';
 
 /**
  * The verification page (RFC 8628 §3.3) and the steps after it: the code,
@@ -69,7 +67,7 @@ export class DeviceVerificationService {
     const challenge = await this.mfa.findChallenge(mfaToken);
     const user = challenge && (await this.usersService.findById(challenge.userId));
     if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) return this.loginPage(entered, reply, MFA_EXPIRED);
-    if (!(await this.login.verifySecondFactor(user, otp.trim(), request, true))) return this.secondFactorPage(entered, mfaToken, reply, WRONG_OTP);
+    if (!(await this.login.verifySecondFactor(user, otp.trim(), request, true))) return this.secondFactorPage(entered, mfaToken, reply, WRONG_CODE);
     if (!(await this.mfa.spendChallenge(mfaToken))) return this.loginPage(entered, reply, MFA_EXPIRED);
     return this.signedIn(entered, user, 'pwd otp mfa', http, reply, request);
   }

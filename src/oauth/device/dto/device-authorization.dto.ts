@@ -1,20 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { GrantParametersDto } from '../../grants/dto/grant-parameters.dto.js';
 
 /** RFC 8628 §3.1: the client's request (its authentication as at the token endpoint) and the scope. */
-export class DeviceAuthorizationRequestDto {
-  @ApiPropertyOptional({ description: 'The scopes asked for, space-separated; omitted: the client’s registered scopes.', example: 'openid profile offline_access' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  scope?: string;
-
-  @ApiPropertyOptional({ description: 'Public clients (`none`) and client_secret_post: the client’s id.', example: 'k3Jd8sQe0aLx2vPz7Yt1Rw' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  client_id?: string;
-
+export class DeviceAuthorizationRequestDto extends PickType(GrantParametersDto, ['scope', 'client_id'] as const) {
   @ApiPropertyOptional({ description: 'client_secret_post: the client’s secret.', format: 'password', example: 'Rm9yLWV4YW1wbGUtb25seS1zZWNyZXQ' })
   @IsOptional()
   @IsString()
