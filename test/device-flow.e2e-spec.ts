@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { generate } from 'otplib';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +62,7 @@ async function waitInterval(): Promise<void> {
 }
 
 /** The person on the verification page with `userCode`, signs in if asked, and answers; the final page. */
-async function approve(userCode: string, username: string, decision: 'allow' | 'deny' = 'allow', agent = request.agent(gatehouse.baseUrl)): Promise<request.Response> {
+async function approve(userCode: string, username: string, decision: 'allow' | 'deny' = 'allow', agent = request.agent(gatehouse.baseUrl), otp?: () => Promise<string>): Promise<request.Response> {
   let response = await agent.get(`/device?user_code=${encodeURIComponent(userCode)}`);
   expect(response.status).toBe(200);
   // Pre-filled, but nothing happens without the person's click (RFC 8628 §5.4).
@@ -73,6 +74,7 @@ async function approve(userCode: string, username: string, decision: 'allow' | '
     if (!response.text.includes('<form')) return response;
     form = formOf(response.text);
     if (response.text.includes('name="password"')) response = await agent.post(form.action).type('form').send({ ...form.fields, username, password: PASSWORD });
+    else if (response.text.includes('name="otp"') && otp) response = await agent.post(form.action).type('form').send({ ...form.fields, otp: await otp() });
     else if (response.text.includes('name="decision"')) response = await agent.post(form.action).type('form').send({ ...form.fields, decision });
     else throw new Error(`an unknown page: ${response.text.slice(0, 400)}`);
   }
@@ -124,6 +126,18 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(payload.preferred_username).toBe(username);
     await waitInterval();
     expect(await poll(cli, codes.device_code)).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('two-factor on: the code page after the password, and the tokens say so (amr)', async () => {
+    const username = await newPerson();
+    const http = request(gatehouse.baseUrl);
+    const token = (await http.post('/auth/token').type('form').send({ username, password: PASSWORD }).expect(200)).body.access_token;
+    const secret: string = (await request(gatehouse.baseUrl).post('/auth/mfa/totp').set('Authorization', `Bearer ${token}`).send({ password: PASSWORD }).expect(201)).body.secret;
+    await request(gatehouse.baseUrl).post('/auth/mfa/totp/confirm').set('Authorization', `Bearer ${token}`).send({ code: await generate({ secret }) }).expect(200);
+    const codes = await startDevice(cli, 'openid');
+    await approve(codes.user_code, username, 'allow', request.agent(gatehouse.baseUrl), () => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
+    const tokens = (await poll(cli, codes.device_code)) as oauth.TokenEndpointResponse;
+    expect(decodeJwt(tokens.access_token).amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 
   it('slow_down when polled faster than the interval, and the interval grows by 5 s', async () => {
