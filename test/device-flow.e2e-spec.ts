@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { formOf } from './helpers/hosted-login.js';
+import { createSharedDatabase } from './helpers/postgres.js';
+import { startServer, type RunningServer } from './helpers/server.js';
 import { createListeningApp, type ListeningApp } from './helpers/listening-app.js';
 
 /**
@@ -222,5 +224,54 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.headers['content-type']).toContain('text/html');
     expect(blocked.headers['retry-after']).toEqual(expect.any(String));
+  });
+});
+
+/** Two built instances on one database (PostgreSQL with TEST_DATABASE=postgres, else one SQLite file): polls sent to both at once after an approval get the tokens once. */
+describe('device codes across two instances', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let a: RunningServer;
+  let b: RunningServer;
+  const form = (server: RunningServer, path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body) });
+
+  beforeAll(async () => {
+    database = await createSharedDatabase();
+    const env = { DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+', KEY_PUBLISH_AHEAD: '0' };
+    // One after the other: the first runs the migrations.
+    a = await startServer(env);
+    b = await startServer(env);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  it('tokens once, whichever instance the polls reach', async () => {
+    const registered = await fetch(`${a.baseUrl}/clients`, {
+      method: 'POST',
+      headers: { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Fleet CLI', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], token_endpoint_auth_method: 'none', redirect_uris: [] }),
+    });
+    const clientId = ((await registered.json()) as { client_id: string }).client_id;
+    expect((await fetch(`${a.baseUrl}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'fleet-device-person', password: PASSWORD }) })).status).toBe(201);
+    const agent = request.agent(a.baseUrl);
+    for (let round = 0; round < 5; round++) {
+      const codes = (await (await form(a, '/auth/device', { client_id: clientId, scope: 'openid' })).json()) as { device_code: string; user_code: string };
+      let page = await agent.get('/device');
+      let next = formOf(page.text);
+      page = await agent.post(next.action).type('form').send({ ...next.fields, user_code: codes.user_code });
+      if (page.text.includes('name="password"')) {
+        next = formOf(page.text);
+        page = await agent.post(next.action).type('form').send({ ...next.fields, username: 'fleet-device-person', password: PASSWORD });
+      }
+      next = formOf(page.text);
+      expect((await agent.post(next.action).type('form').send({ ...next.fields, decision: 'allow' })).text).toContain('return to your device');
+      const polls = await Promise.all(
+        Array.from({ length: 6 }, (_, index) => form(index % 2 ? b : a, '/auth/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: codes.device_code, client_id: clientId }).then((response) => response.json() as Promise<{ access_token?: string; error?: string }>)),
+      );
+      expect(polls.filter((body) => body.access_token)).toHaveLength(1);
+      for (const body of polls) if (!body.access_token) expect(['slow_down', 'invalid_grant']).toContain(body.error);
+    }
   });
 });
