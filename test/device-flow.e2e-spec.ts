@@ -142,6 +142,15 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(decodeJwt(tokens.access_token).amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 
+  it('the person signs out everywhere between approving and the poll: invalid_grant', async () => {
+    const username = await newPerson();
+    const codes = await startDevice(cli);
+    await approve(codes.user_code, username);
+    const token = (await request(gatehouse.baseUrl).post('/auth/token').type('form').send({ username, password: PASSWORD }).expect(200)).body.access_token;
+    await request(gatehouse.baseUrl).delete('/auth/sessions?all=true').set('Authorization', `Bearer ${token}`).expect(204);
+    expect(await poll(cli, codes.device_code)).toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('slow_down when polled faster than the interval, and the interval grows by 5 s', async () => {
     const codes = await startDevice(cli);
     expect(await poll(cli, codes.device_code)).toMatchObject({ error: 'authorization_pending' });

@@ -17,6 +17,7 @@ export class CreateDeviceAuthorizations1765500000000 implements MigrationInterfa
           { name: 'scope', type: 'varchar', length: '1024' },
           { name: 'status', type: 'varchar', length: '16' },
           { name: 'user_id', type: 'integer', isNullable: true },
+          { name: 'browser_session_id', type: 'varchar', length: '36', isNullable: true },
           { name: 'amr', type: 'varchar', length: '64', isNullable: true },
           { name: 'auth_time', type: timestamp, isNullable: true },
           { name: 'poll_interval', type: 'integer' },

@@ -63,7 +63,7 @@ export class DeviceAuthorizationsService {
 
   /** The person's answer, within the browser session they signed in with; false when it was already answered or expired. */
   async answer(authorization: DeviceAuthorization, session: Session, allow: boolean): Promise<boolean> {
-    const answer = allow ? { status: 'approved' as const, userId: session.userId, amr: session.amr, authTime: session.authTime ?? session.createdAt } : { status: 'denied' as const };
+    const answer = allow ? { status: 'approved' as const, userId: session.userId, browserSessionId: session.id, amr: session.amr, authTime: session.authTime ?? session.createdAt } : { status: 'denied' as const };
     const result = await this.authorizations.update({ deviceCodeHash: authorization.deviceCodeHash, status: 'pending', expiresAt: MoreThan(new Date()) }, answer);
     return result.affected === 1;
   }

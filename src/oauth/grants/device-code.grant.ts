@@ -52,8 +52,12 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeGrantDto> {
         throw oauthError('access_denied', 'The person did not allow the device.');
     }
     const { authorization } = poll;
-    const user = authorization.userId === null ? null : await this.usersService.findById(authorization.userId);
-    if (!user) throw grantError(INVALID_DEVICE_CODE, client);
+    const [user, approvedIn] = await Promise.all([
+      authorization.userId === null ? null : this.usersService.findById(authorization.userId),
+      authorization.browserSessionId === null ? null : this.sessions.findLive(authorization.browserSessionId),
+    ]);
+    // The person signed out, changed password or was deleted since approving: the approval went with that session.
+    if (!user || !approvedIn) throw grantError(INVALID_DEVICE_CODE, client);
     const details = { clientId: client!.clientId, scope: authorization.scope, resource: null, amr: authorization.amr, authTime: authorization.authTime };
     const session = await this.sessions.start(user, request, details).catch((error: unknown) => {
       if (isForeignKeyViolation(error)) throw grantError(INVALID_DEVICE_CODE, client);

@@ -32,6 +32,10 @@ export class DeviceAuthorization {
   @Column({ name: 'user_id', type: 'integer', nullable: true })
   userId: number | null;
 
+  /** The browser session that approved: it must still be live when the tokens are issued (a logout or a password change in between withdraws the approval). */
+  @Column({ name: 'browser_session_id', type: 'varchar', length: 36, nullable: true })
+  browserSessionId: string | null;
+
   /** How the approving person signed in, and when (the session's amr and auth_time). */
   @Column({ type: 'varchar', length: 64, nullable: true })
   amr: string | null;
