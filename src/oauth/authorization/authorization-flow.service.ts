@@ -55,11 +55,9 @@ export class AuthorizationFlowService {
   async secondFactor(parameters: Record<string, unknown>, { otp, mfa_token: mfaToken }: SecondFactorFormDto, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
     const authorization = await this.validated(parameters, reply);
     if (!authorization) return;
-    const challenge = await this.mfa.findChallenge(mfaToken);
-    const user = challenge && (await this.usersService.findById(challenge.userId));
-    if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) return this.loginPage(authorization, reply, { error: MFA_EXPIRED, status: 400 });
-    if (!(await this.login.verifySecondFactor(user, otp.trim(), request, true))) return this.secondFactorPage(authorization, mfaToken, reply, WRONG_CODE);
-    if (!(await this.mfa.spendChallenge(mfaToken))) return this.loginPage(authorization, reply, { error: MFA_EXPIRED, status: 400 });
+    const user = await this.login.completeSecondFactor(mfaToken, otp, request);
+    if (user === 'expired') return this.loginPage(authorization, reply, { error: MFA_EXPIRED, status: 400 });
+    if (user === 'wrong') return this.secondFactorPage(authorization, mfaToken, reply, WRONG_CODE);
     await this.signedIn(authorization, user, 'pwd otp mfa', http, reply, request);
   }
 

@@ -64,11 +64,9 @@ export class DeviceVerificationService {
   async secondFactor(userCode: string, otp: string, mfaToken: string, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
     const entered = await this.deviceFlow.enter(userCode, request);
     if (!entered) return this.codePage(reply, userCode, WRONG_USER_CODE);
-    const challenge = await this.mfa.findChallenge(mfaToken);
-    const user = challenge && (await this.usersService.findById(challenge.userId));
-    if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) return this.loginPage(entered, reply, MFA_EXPIRED);
-    if (!(await this.login.verifySecondFactor(user, otp.trim(), request, true))) return this.secondFactorPage(entered, mfaToken, reply, WRONG_CODE);
-    if (!(await this.mfa.spendChallenge(mfaToken))) return this.loginPage(entered, reply, MFA_EXPIRED);
+    const user = await this.login.completeSecondFactor(mfaToken, otp, request);
+    if (user === 'expired') return this.loginPage(entered, reply, MFA_EXPIRED);
+    if (user === 'wrong') return this.secondFactorPage(entered, mfaToken, reply, WRONG_CODE);
     return this.signedIn(entered, user, 'pwd otp mfa', http, reply, request);
   }
 
