@@ -18,9 +18,11 @@ const INVALID_DEVICE_CODE = 'The device_code is unknown, was issued to another c
  * RFC 8628 §3.4–3.5: the device polls with its device code. The answers
  * follow the person's progress on the verification page; an approved code
  * is spent by one conditional UPDATE (so tokens are issued once, whatever
- * the number of polls or instances), then invalid_grant. The device's
- * session is its own (no parent): signing out of the browser that approved it
- * does not sign the device out, as the device is another machine.
+ * the number of polls or instances), then invalid_grant. Until then the
+ * approval lives with the browser session that gave it (signed out, password
+ * changed: invalid_grant). The device's session is its own (no parent):
+ * signing out of that browser later does not sign the device out, as the
+ * device is another machine.
  */
 @Injectable()
 export class DeviceCodeGrant implements GrantHandler<DeviceCodeGrantDto> {
