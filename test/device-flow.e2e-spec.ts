@@ -164,6 +164,13 @@ describe('device authorization grant (RFC 8628)', () => {
     const page = await approve(codes.user_code, username, 'deny');
     expect(page.text).toContain('was not allowed');
     expect(await poll(cli, codes.device_code)).toMatchObject({ error: 'access_denied' });
+    // Audited, both answers (written asynchronously: looked for until there).
+    await expect
+      .poll(async () => {
+        const audit = await request(gatehouse.baseUrl).get('/audit').query({ type: 'device.authorized', pageSize: 100 }).set('Authorization', basic(ADMIN.username, ADMIN.password));
+        return (audit.body.items as { outcome: string; details: Record<string, unknown> }[]).map((event) => event.outcome);
+      })
+      .toEqual(expect.arrayContaining(['success', 'failure']));
   });
 
   it('expired: expired_token, and the page no longer takes the code', async () => {

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../http/request-context.js';
 import { LoginService } from '../../login/login.service.js';
 import { MfaService } from '../../mfa/mfa.service.js';
 import { PageRenderer } from '../../pages/page-renderer.js';
+import { raiseSecurityEvent } from '../../security-events/security-event.js';
 import type { Session } from '../../sessions/entities/session.entity.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
@@ -37,6 +39,7 @@ export class DeviceVerificationService {
     private readonly mfa: MfaService,
     private readonly usersService: UsersService,
     private readonly pages: PageRenderer,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** The form, pre-filled from verification_uri_complete: nothing happens before the person confirms. */
@@ -77,6 +80,8 @@ export class DeviceVerificationService {
     const session = await this.browserSessions.current(http);
     if (!session) return this.loginPage(entered, reply);
     if (!(await this.devices.answer(entered.authorization, session, allow))) return this.codePage(reply, userCode, WRONG_USER_CODE);
+    const details = { clientId: entered.client.clientId, scope: entered.authorization.scope, ...(allow ? {} : { reason: 'denied' }) };
+    raiseSecurityEvent(this.events, { type: 'device.authorized', outcome: allow ? 'success' : 'failure', actorId: session.userId, subjectId: session.userId, request, details });
     if (!allow) return this.pages.render(reply, 'message', { title: 'Device not connected', message: `${entered.client.clientName} was not allowed. You can close this page.`, tone: 'info' });
     if (!entered.client.skipConsent) await this.consents.grant(session.userId, entered.client.clientId, entered.authorization.scope.split(' ').filter(Boolean), request);
     return this.pages.render(reply, 'message', { title: 'Device connected', message: `${entered.client.clientName} is signed in. You can return to your device.`, tone: 'success' });
