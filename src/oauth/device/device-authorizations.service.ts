@@ -20,6 +20,11 @@ export function normalizeUserCode(entered: string): string | null {
   return code.length === USER_CODE_LENGTH && [...code].every((letter) => USER_CODE_ALPHABET.includes(letter)) ? code : null;
 }
 
+/** How the code is shown (RFC 8628 §6.1): two groups of four, `XXXX-XXXX`. */
+export function displayUserCode(code: string): string {
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
+
 /** What a poll of the token endpoint finds (RFC 8628 §3.5). */
 export type Poll =
   | { state: 'unknown' | 'expired' | 'pending' | 'denied' }
@@ -47,7 +52,7 @@ export class DeviceAuthorizationsService {
       const row = { polls: 0, deviceCodeHash: hashOpaqueToken(deviceCode), userCodeHash: hashOpaqueToken(userCode), clientId, scope: scope.join(' '), status: 'pending' as const, pollInterval: DEVICE_POLL_INTERVAL_SECONDS, expiresAt };
       try {
         await this.authorizations.insert(row);
-        return { deviceCode, userCode: `${userCode.slice(0, 4)}-${userCode.slice(4)}` };
+        return { deviceCode, userCode: displayUserCode(userCode) };
       } catch (error) {
         if (attempt >= 3) throw error;
       }

@@ -11,7 +11,7 @@ import { DEVICE_CODE_GRANT_TYPE } from '../grants/device-code.grant.js';
 import { grantedScopes } from '../grants/scopes.js';
 import { oauthError } from '../oauth-error.exception.js';
 import { validateOAuthParameters } from '../oauth-request-body.decorator.js';
-import { DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, DeviceAuthorizationsService } from './device-authorizations.service.js';
+import { DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, DeviceAuthorizationsService, displayUserCode, normalizeUserCode } from './device-authorizations.service.js';
 import { DeviceAuthorizationRequestDto, type DeviceAuthorizationResponseDto } from './dto/device-authorization.dto.js';
 import type { DeviceAuthorization } from './entities/device-authorization.entity.js';
 
@@ -70,7 +70,6 @@ export class DeviceFlowService {
     const client = authorization && (await this.clients.findActive(authorization.clientId));
     if (!authorization || !client) return null;
     await this.limits.giveBack(counted);
-    const normalized = userCode.toUpperCase().replace(/[\s-]/g, '');
-    return { authorization, client, userCode: `${normalized.slice(0, 4)}-${normalized.slice(4)}` };
+    return { authorization, client, userCode: displayUserCode(normalizeUserCode(userCode)!) };
   }
 }
