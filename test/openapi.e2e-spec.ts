@@ -39,7 +39,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('gives every operation a unique operationId, a summary and tags', () => {
-    expect(operations.length).toBe(48);
+    expect(operations.length).toBe(49);
     for (const [name, operation] of operations) {
       expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       expect(operation.summary, name).toBeTruthy();
@@ -56,6 +56,7 @@ describe('the OpenAPI document', () => {
       'PATCH /clients/{client_id}',
       'PATCH /users/{id}',
       'POST /auth',
+      'POST /auth/device',
       'POST /auth/email/verify',
       'POST /auth/introspect',
       'POST /auth/mfa/totp',

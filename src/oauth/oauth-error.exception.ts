@@ -13,6 +13,9 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'access_denied'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
   | 'mfa_required'
   // RFC 7591 §3.2.2 (registration) and RFC 6750 §3.1 (a bad registration access token, RFC 7592 §2).
   | 'invalid_client_metadata'
@@ -28,6 +31,9 @@ const STATUS_OF: Record<OAuthErrorCode, number> = {
   invalid_target: 400,
   // RFC 8628 §3.5: the person declined (a device-flow poll answer).
   access_denied: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
   // RFC 6749 §5.2 says 400; the password grant keeps the 401 it has always answered (OAUTH.md, "Token endpoint"): see grantError.
   invalid_grant: 400,
   // The password was right; the account needs a second factor (the answer carries the mfa_token).

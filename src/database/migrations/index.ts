@@ -12,6 +12,7 @@ import { CreateOAuthClients1765100000000 } from './1765100000000-create-oauth-cl
 import { CreateAuthorization1765200000000 } from './1765200000000-create-authorization.js';
 import { BackchannelLogout1765400000000 } from './1765400000000-backchannel-logout.js';
 import { DynamicRegistration1765500000000 } from './1765500000000-dynamic-registration.js';
+import { CreateDeviceAuthorizations1765600000000 } from './1765600000000-create-device-authorizations.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   CreateAuthorization1765200000000,
   BackchannelLogout1765400000000,
   DynamicRegistration1765500000000,
+  CreateDeviceAuthorizations1765600000000,
 ];

@@ -70,6 +70,8 @@ export class WellKnownController {
       introspection_endpoint: `${base}/auth/introspect`,
       // RFC 7591 §3 (RFC 8414 §2): only when CLIENT_REGISTRATION lets someone register.
       ...(this.config.clients.registration === 'off' ? {} : { registration_endpoint: `${base}${REGISTRATION_PATH}` }),
+      // RFC 8628 §4.
+      device_authorization_endpoint: `${base}/auth/device`,
       // OpenID Connect RP-Initiated Logout 1.0 §2.1.
       end_session_endpoint: `${base}/logout`,
       scopes_supported: [...PERSON_SCOPES, GATEHOUSE_API_SCOPE],
