@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { RegistrationModule } from './oauth/registration/registration.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfiguration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         AccessModule,
         AuthModule,
         OAuthModule,
+        RegistrationModule.forRoot(config.clients.registration),
         AdminModule,
         GreetingModule,
         HealthModule,

@@ -22,6 +22,8 @@ import { TOKEN_OPERATION_ID } from './oauth/token-endpoint.controller.js';
 import { GATEHOUSE_API_SCOPE } from './access/principal.js';
 import { SCOPE_DESCRIPTIONS } from './oauth/grants/scopes.js';
 import { configurePages } from './pages/configure-pages.js';
+import { answerCorsFromAnyOrigin } from './http/any-origin-cors.js';
+import { anyOriginRoutes } from './oauth/any-origin-routes.js';
 
 /** Small on purpose: no request to an auth API needs more. Larger bodies get 413. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -190,6 +192,7 @@ function configureFastify(app: NestFastifyApplication, config: AppConfiguration,
   app.getHttpServer().maxConnections = config.http.maxConnections;
 
   sendSecurityHeaders(fastify);
+  answerCorsFromAnyOrigin(fastify, anyOriginRoutes(config.clients.registration));
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, methods: CORS_METHODS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   }

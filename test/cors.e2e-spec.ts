@@ -31,7 +31,6 @@ describe('CORS (CORS_ORIGINS)', () => {
     ['PUT', '/auth/password'],
     ['PATCH', '/users/1'],
     ['DELETE', '/users/1'],
-    ['POST', '/auth/token'],
     ['GET', '/users'],
   ])('allows %s (as on %s) in a preflight from a listed origin', async (method, path) => {
     const response = await testApp
@@ -43,6 +42,15 @@ describe('CORS (CORS_ORIGINS)', () => {
     expect(response.status).toBe(204);
     expect(response.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(response.headers['access-control-allow-methods'].split(/,\s*/)).toContain(method);
+  });
+
+  it('answers the routes open to any origin (the token endpoint) with *, listed origin or not', async () => {
+    for (const origin of ['https://app.example', 'https://agent.example']) {
+      const response = await testApp.http().options('/auth/token').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization, content-type');
+      expect(response.status).toBe(204);
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+      expect(response.headers['access-control-allow-methods'].split(/,\s*/)).toContain('POST');
+    }
   });
 
   it('does not allow any other origin', async () => {

@@ -96,9 +96,9 @@ describe('Swagger', () => {
 
   it('documents every grant of the token endpoint: one request body each, and a line each in the description', () => {
     const operation = document.paths['/auth/token'].post as unknown as { description: string; requestBody: { content: Record<string, { schema: { oneOf: { $ref: string }[] } }> } };
-    const grants = ['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto'];
+    const grants = ['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto', 'DeviceCodeGrantDto'];
     for (const media of Object.values(operation.requestBody.content)) expect(media.schema.oneOf.map((schema) => schema.$ref.split('/').pop())).toEqual(grants);
-    for (const grantType of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp']) {
+    for (const grantType of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp', 'urn:ietf:params:oauth:grant-type:device_code']) {
       expect(operation.description).toContain(`- \`${grantType}\``);
     }
   });

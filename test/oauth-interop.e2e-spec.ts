@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { CookieBrowser } from './helpers/cookie-browser.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
+import { authorizationRequest } from './helpers/oauth4webapi-request.js';
 
 /**
  * Interop (issue 25, item 9): two certified client libraries by panva —
@@ -232,18 +233,7 @@ describe('oauth4webapi 3, a public client (none) and a confidential one (client_
   it('a public client: login and consent pages, validateAuthResponse (iss, state), code exchange with none and PKCE; the token greets', async () => {
     const person = await newPerson();
     username = person.username;
-    const codeVerifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const authorizationUrl = new URL(as.authorization_endpoint!);
-    authorizationUrl.search = new URLSearchParams({
-      client_id: publicClient.client_id,
-      redirect_uri: publicRedirect(),
-      response_type: 'code',
-      scope: 'openid profile',
-      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-    }).toString();
+    const { authorizationUrl, codeVerifier, state } = await authorizationRequest(as, publicClient.client_id, publicRedirect(), 'openid profile');
     const browser = new CookieBrowser();
     const callback = await browser.authorize(authorizationUrl, publicRedirect(), person);
     // Not first-party: the person is asked, and allows.

@@ -21,6 +21,12 @@ const OPEN_ROUTES = [
   'GET /.well-known/openid-configuration',
 ];
 
+/** RFC 7592: protected by the client's registration access token alone (a Bearer token that is no account's), so the 401 offers Bearer only. */
+const REGISTRATION_TOKEN_ROUTES = ['GET /register/{client_id}', 'PUT /register/{client_id}', 'DELETE /register/{client_id}'];
+
+/** Open to accounts (no security in the document) but authenticated as a client, as at the token endpoint: without one, 401 invalid_client (RFC 6749 §5.2). */
+const CLIENT_AUTHENTICATED_ROUTES = ['POST /auth/device', 'POST /auth/par'];
+
 type Operation = { security?: unknown[] };
 let testApp: TestApp;
 let operations: { route: string; method: string; path: string; operation: Operation }[];
@@ -44,14 +50,16 @@ describe('protected unless said otherwise', () => {
     const open: string[] = [];
     for (const { route, method, path } of operations) {
       const response = await testApp.http()[method as 'get'](path).send({});
-      if (response.status === 401) expect(response.headers['www-authenticate'], route).toContain('Basic realm="gatehouse"');
-      else open.push(route);
+      if (CLIENT_AUTHENTICATED_ROUTES.includes(route)) expect([response.status, response.body.error], route).toEqual([401, 'invalid_client']);
+      else if (response.status !== 401) open.push(route);
+      else if (REGISTRATION_TOKEN_ROUTES.includes(route)) expect(response.headers['www-authenticate'], route).toBe('Bearer realm="gatehouse", error="invalid_token"');
+      else expect(response.headers['www-authenticate'], route).toContain('Basic realm="gatehouse"');
     }
     expect(open.sort()).toEqual([...OPEN_ROUTES].sort());
   });
 
   it('declares security in the document on exactly the protected routes', () => {
     const undeclared = operations.filter(({ operation }) => !operation.security?.length).map(({ route }) => route);
-    expect(undeclared.sort()).toEqual([...OPEN_ROUTES].sort());
+    expect(undeclared.sort()).toEqual([...OPEN_ROUTES, ...CLIENT_AUTHENTICATED_ROUTES].sort());
   });
 });

@@ -270,6 +270,13 @@ describe('loadConfiguration', () => {
     expect(() => loadConfiguration({ DATABASE_URL: database, CLIENT_SECRET_GRACE: 'a day' })).toThrow(/^CLIENT_SECRET_GRACE must be a duration/);
   });
 
+  it('reads CLIENT_REGISTRATION (admin by default) and REGISTRATION_TTL (24 hours by default)', () => {
+    const database = `sqlite:${temp()}/a.sqlite`;
+    expect(loadConfiguration({ DATABASE_URL: database }).clients).toMatchObject({ registration: 'admin', registrationTtlSeconds: 86_400 });
+    expect(loadConfiguration({ DATABASE_URL: database, CLIENT_REGISTRATION: 'open', REGISTRATION_TTL: '1h' }).clients).toMatchObject({ registration: 'open', registrationTtlSeconds: 3_600 });
+    expect(() => loadConfiguration({ DATABASE_URL: database, CLIENT_REGISTRATION: 'anyone' })).toThrow(/^CLIENT_REGISTRATION must be one of admin, open, off/);
+  });
+
   it('reads ALLOW_PRIVATE_CLIENT_URIS and the back-channel logout retries, with the defaults of API.md', () => {
     const database = `sqlite:${temp()}/a.sqlite`;
     expect(loadConfiguration({ DATABASE_URL: database })).toMatchObject({

@@ -104,7 +104,19 @@ export interface ClientsConfiguration {
    * production loopback is always allowed.
    */
   allowPrivateUris: boolean;
+  /**
+   * CLIENT_REGISTRATION (RFC 7591 dynamic registration): `admin` (default),
+   * an admin's access token is the initial access token; `open`, anyone may
+   * register (throttled per address, never first-party or the password
+   * grant); `off`, no registration endpoint.
+   */
+  registration: ClientRegistrationMode;
+  /** REGISTRATION_TTL: an openly registered client that got no token within this long is deleted. */
+  registrationTtlSeconds: number;
 }
+
+export const CLIENT_REGISTRATION_MODES = ['admin', 'open', 'off'] as const;
+export type ClientRegistrationMode = (typeof CLIENT_REGISTRATION_MODES)[number];
 
 /** OpenID Connect Back-Channel Logout 1.0: how the outbox retries a client that did not take its logout token. */
 export interface BackchannelLogoutConfiguration {
@@ -336,6 +348,12 @@ function readSecret(env: Environment, variable: string, production: boolean, dat
   } catch (error) {
     throw dataFolderError(error, database, variable);
   }
+}
+
+function readClientRegistration(env: Environment): ClientRegistrationMode {
+  const raw = env.CLIENT_REGISTRATION || 'admin';
+  if (!(CLIENT_REGISTRATION_MODES as readonly string[]).includes(raw)) invalid('CLIENT_REGISTRATION', `must be one of ${CLIENT_REGISTRATION_MODES.join(', ')} (got "${raw}")`);
+  return raw as ClientRegistrationMode;
 }
 
 function readJwtAlgorithm(env: Environment): JwtAlgorithm {
@@ -709,7 +727,12 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
     oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60, requirePushedAuthorizationRequests: readBoolean(env, 'REQUIRE_PAR', false) },
-    clients: { secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h'), allowPrivateUris: readBoolean(env, 'ALLOW_PRIVATE_CLIENT_URIS', false) },
+    clients: {
+      secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h'),
+      allowPrivateUris: readBoolean(env, 'ALLOW_PRIVATE_CLIENT_URIS', false),
+      registration: readClientRegistration(env),
+      registrationTtlSeconds: readDurationSeconds(env, 'REGISTRATION_TTL', '24h'),
+    },
     backchannelLogout: readBackchannelLogout(env),
     pages: readPages(env),
   };

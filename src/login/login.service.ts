@@ -105,6 +105,21 @@ export class LoginService {
   }
 
   /**
+   * The second step of a login on the hosted pages: the `mfa_token` of the
+   * password step names a live challenge for the account as it was (same
+   * credentials, two-factor still on), the code is right (throttled as
+   * above), then the challenge is spent. `expired`: start again; `wrong`:
+   * ask for the code again.
+   */
+  async completeSecondFactor(mfaToken: string, code: string, request: RequestContext): Promise<User | 'expired' | 'wrong'> {
+    const challenge = await this.mfa.findChallenge(mfaToken);
+    const user = challenge && (await this.usersService.findById(challenge.userId));
+    if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) return 'expired';
+    if (!(await this.verifySecondFactor(user, code.trim(), request, true))) return 'wrong';
+    return (await this.mfa.spendChallenge(mfaToken)) ? user : 'expired';
+  }
+
+  /**
    * POST /auth/mfa/totp/confirm: the first code of a pending enrolment,
    * counted on the login throttle (per username and address, address,
    * account) and on the enrolment itself (MfaService), both before the code

@@ -7,6 +7,7 @@ import { PagesModule } from '../pages/pages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { OutboundHttpModule } from '../outbound-http/outbound-http.module.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodesService } from './authorization/authorization-codes.service.js';
 import { AuthorizationFlowService } from './authorization/authorization-flow.service.js';
@@ -29,9 +30,16 @@ import { ClientAuthenticationService } from './client-authentication/client-auth
 import { ClientTokensListener } from './client-tokens.listener.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { DocsClientService } from './clients/docs-client.service.js';
+import { DeviceAuthorizationController } from './device/device-authorization.controller.js';
+import { DeviceAuthorizationsService } from './device/device-authorizations.service.js';
+import { DeviceFlowService } from './device/device-flow.service.js';
+import { DeviceVerificationController } from './device/device-verification.controller.js';
+import { DeviceVerificationService } from './device/device-verification.service.js';
+import { DeviceAuthorization } from './device/entities/device-authorization.entity.js';
 import { WellKnownController } from './discovery/well-known.controller.js';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { DeviceCodeGrant } from './grants/device-code.grant.js';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler.js';
 import { MfaGrant } from './grants/mfa.grant.js';
 import { PasswordGrant } from './grants/password.grant.js';
@@ -51,7 +59,7 @@ import { RevocationService } from './revocation/revocation.service.js';
 import { TokenEndpointController } from './token-endpoint.controller.js';
 
 /** Every grant the token endpoint serves: a new grant is one class and one line here. */
-const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant, PasswordGrant, MfaGrant];
+const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant, PasswordGrant, MfaGrant, DeviceCodeGrant];
 
 /**
  * The authorization server: clients, the authorization endpoint and its
@@ -62,8 +70,8 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule],
-  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController, PushedAuthorizationController],
+  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, DeviceAuthorization, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule, ThrottleModule],
+  controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController, DeviceAuthorizationController, DeviceVerificationController, PushedAuthorizationController],
   providers: [
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
@@ -89,6 +97,9 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     LogoutTokenService,
     BackchannelLogoutDispatcher,
     BackchannelLogoutListener,
+    DeviceAuthorizationsService,
+    DeviceFlowService,
+    DeviceVerificationService,
   ],
   exports: [TokenEndpointService, CLIENT_AUTHENTICATOR],
 })

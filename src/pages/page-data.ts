@@ -54,3 +54,9 @@ export interface LogoutPage extends Partial<ClientOnPage>, FormPage {
   /** Who is signed in, when a session is. */
   username?: string;
 }
+
+/** device.eta: the device verification page (RFC 8628 §3.3), field `user_code` ("Code shown on your device"), button "Continue". */
+export interface DevicePage extends FormPage {
+  /** Pre-filled from verification_uri_complete (or the code typed before a refusal). */
+  userCode?: string;
+}

@@ -11,8 +11,10 @@ import { AddTotpConfirmationAttempts1765000000000 } from './1765000000000-add-to
 import { CreateOAuthClients1765100000000 } from './1765100000000-create-oauth-clients.js';
 import { CreateAuthorization1765200000000 } from './1765200000000-create-authorization.js';
 import { BackchannelLogout1765400000000 } from './1765400000000-backchannel-logout.js';
-import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed-authorization-requests.js';
-import { PrivateKeyJwt1765530000000 } from './1765530000000-private-key-jwt.js';
+import { DynamicRegistration1765500000000 } from './1765500000000-dynamic-registration.js';
+import { CreateDeviceAuthorizations1765600000000 } from './1765600000000-create-device-authorizations.js';
+import { PushedAuthorizationRequests1765700000000 } from './1765700000000-pushed-authorization-requests.js';
+import { PrivateKeyJwt1765710000000 } from './1765710000000-private-key-jwt.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -29,6 +31,8 @@ export const migrations = [
   CreateOAuthClients1765100000000,
   CreateAuthorization1765200000000,
   BackchannelLogout1765400000000,
-  PushedAuthorizationRequests1765520000000,
-  PrivateKeyJwt1765530000000,
+  DynamicRegistration1765500000000,
+  CreateDeviceAuthorizations1765600000000,
+  PushedAuthorizationRequests1765700000000,
+  PrivateKeyJwt1765710000000,
 ];

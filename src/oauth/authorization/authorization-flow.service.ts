@@ -12,9 +12,10 @@ import { AuthorizationRedirect, AuthorizationService, type AuthorizationStage, t
 import { BrowserSessionService } from './browser-session.service.js';
 import type { LoginFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
 
-const WRONG_PASSWORD = 'Invalid username or password.';
-const WRONG_CODE = 'That code is wrong or was already used. Enter the current code of your authenticator app, or a recovery code.';
-const MFA_EXPIRED = 'This sign-in took too long. Start again.';
+/** The hosted login's messages, shared by every flow that leads through its pages (the device verification page too). */
+export const WRONG_PASSWORD = 'Invalid username or password.';
+export const WRONG_CODE = 'That code is wrong or was already used. Enter the current code of your authenticator app, or a recovery code.';
+export const MFA_EXPIRED = 'This sign-in took too long. Start again.';
 
 /**
  * The steps of the hosted login, from the request to the redirect: each
@@ -54,11 +55,9 @@ export class AuthorizationFlowService {
   async secondFactor(parameters: Record<string, unknown>, { otp, mfa_token: mfaToken }: SecondFactorFormDto, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
     const authorization = await this.validated(parameters, 'continue', reply);
     if (!authorization) return;
-    const challenge = await this.mfa.findChallenge(mfaToken);
-    const user = challenge && (await this.usersService.findById(challenge.userId));
-    if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) return this.loginPage(authorization, reply, { error: MFA_EXPIRED, status: 400 });
-    if (!(await this.login.verifySecondFactor(user, otp.trim(), request, true))) return this.secondFactorPage(authorization, mfaToken, reply, WRONG_CODE);
-    if (!(await this.mfa.spendChallenge(mfaToken))) return this.loginPage(authorization, reply, { error: MFA_EXPIRED, status: 400 });
+    const user = await this.login.completeSecondFactor(mfaToken, otp, request);
+    if (user === 'expired') return this.loginPage(authorization, reply, { error: MFA_EXPIRED, status: 400 });
+    if (user === 'wrong') return this.secondFactorPage(authorization, mfaToken, reply, WRONG_CODE);
     await this.signedIn(authorization, user, 'pwd otp mfa', http, reply, request);
   }
 

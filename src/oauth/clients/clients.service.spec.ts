@@ -182,4 +182,46 @@ describe('ClientsService', () => {
     expect(first.total).toBe(3);
     expect(new Set([...first.items, ...second.items].map((client) => client.clientId))).toEqual(new Set(ids));
   });
+
+  describe('dynamic registration (RFC 7591, RFC 7592)', () => {
+    const SELF = { registrar: 'self' as const, unusedTtlSeconds: 60 };
+    const ANYONE = { request: ADMIN.request };
+
+    it('gives a registration access token of 256 bits, kept as SHA-256, that finds only its own client', async () => {
+      const { service, repository, audited } = await setUp();
+      const { client, registrationAccessToken } = await service.register({ ...WEB_APP, tokenEndpointAuthMethod: 'none' }, SELF, ANYONE);
+      const other = await service.register(WEB_APP, SELF, ANYONE);
+      expect(registrationAccessToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await repository.findOneByOrFail({ clientId: client.clientId })).registrationTokenHash).toBe(hashOpaqueToken(registrationAccessToken));
+      expect((await service.findByRegistrationToken(client.clientId, registrationAccessToken))?.clientId).toBe(client.clientId);
+      expect(await service.findByRegistrationToken(client.clientId, other.registrationAccessToken)).toBeNull();
+      expect(await service.findByRegistrationToken(client.clientId, null)).toBeNull();
+      expect(audited.map((event) => event.type)).toEqual(['client.registered', 'client.registered']);
+    });
+
+    it('refuses what only an admin may allow to a self-registration, and lets a replacement keep but not gain it', async () => {
+      const { service } = await setUp();
+      await expect(service.register({ ...WEB_APP, skipConsent: true }, SELF, ANYONE)).rejects.toThrow(/only an admin/);
+      await expect(service.register({ ...WEB_APP, grantTypes: ['password'] }, SELF, ANYONE)).rejects.toThrow(/only an admin/);
+      const { client } = await service.register({ ...WEB_APP, skipConsent: true }, { registrar: 'admin', unusedTtlSeconds: null }, ADMIN);
+      expect((await service.replace(client.clientId, { ...WEB_APP, clientName: 'Renamed', skipConsent: true }, 'self', ANYONE)).client).toMatchObject({ clientName: 'Renamed', skipConsent: true });
+      await expect(service.replace(client.clientId, { ...WEB_APP, skipConsent: true, grantTypes: ['authorization_code', 'password'] }, 'self', ANYONE)).rejects.toThrow(/password grant/);
+    });
+
+    it('deletes, as client.expired, the self-registered clients past their deadline that got no token, and keeps the used ones', async () => {
+      const { service, events, audited } = await setUp();
+      const deleted: string[] = [];
+      events.on(CLIENT_DELETED, ({ clientId }: ClientDeletedEvent) => void deleted.push(clientId));
+      const unused = await service.register(WEB_APP, SELF, ANYONE);
+      const used = await service.register(WEB_APP, SELF, ANYONE);
+      const adminMade = await service.create(WEB_APP, ADMIN);
+      await service.markUsed(used.client.clientId);
+      expect(await service.sweepUnused(new Date(Date.now() + 30_000))).toBe(0);
+      expect(await service.sweepUnused(new Date(Date.now() + 61_000))).toBe(1);
+      expect(deleted).toEqual([unused.client.clientId]);
+      expect(await service.findActive(used.client.clientId)).not.toBeNull();
+      expect(await service.findActive(adminMade.client.clientId)).not.toBeNull();
+      expect(audited.filter((event) => event.type === 'client.expired')).toMatchObject([{ details: { clientId: unused.client.clientId } }]);
+    });
+  });
 });

@@ -1,12 +1,12 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { IsNull, LessThan, Not, Repository, type FindOptionsWhere } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import { raiseSecurityEvent, type Actor } from '../../security-events/security-event.js';
 import { hashOpaqueToken, mintOpaqueToken, opaqueTokenMatches } from '../../tokens/opaque-token.js';
 import { addressPolicyOf, type AddressPolicy } from '../../outbound-http/address-policy.js';
-import { clientMetadataProblem, isConfidential, usesSecret, responseTypesFor, withDefaults, type ClientChanges, type ClientMetadata } from './client-metadata.js';
+import { clientMetadataProblem, isConfidential, usesSecret, responseTypesFor, withDefaults, type ClientChanges, type ClientMetadata, type Registrar } from './client-metadata.js';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 import { CLIENT_DELETED, ClientDeletedEvent } from './events/client-events.js';
 
@@ -16,6 +16,8 @@ export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const CLIENT_ID_BYTES = 16;
 /** Far above the 43 characters of a secret Gatehouse makes: a longer one is wrong without being hashed. */
 const MAX_SECRET_LENGTH = 512;
+/** Expired clients deleted per sweep: a flood of registrations is worked off over several sweeps. */
+const SWEEP_BATCH = 500;
 /** Tries of an update that another change overtook, before it gives up with 409. */
 const UPDATE_ATTEMPTS = 3;
 
@@ -47,6 +49,18 @@ export type NewClient = ClientChanges & Pick<ClientMetadata, 'clientName'>;
 export interface IssuedClient {
   client: OAuthClient;
   clientSecret: string | null;
+}
+
+/** How a client came through the registration endpoint (RFC 7591): who registered it, and how long it is kept if it never gets a token. */
+export interface Registration {
+  registrar: Registrar;
+  /** REGISTRATION_TTL for an openly registered client; null: kept until deleted. */
+  unusedTtlSeconds: number | null;
+}
+
+/** A client registered through the registration endpoint, with its registration access token (RFC 7591 §3.2.1), shown this once. */
+export interface RegisteredClient extends IssuedClient {
+  registrationAccessToken: string;
 }
 
 export interface RotatedSecret {
@@ -96,8 +110,26 @@ export class ClientsService {
    * SHA-256. Bad metadata is a 400 and nothing is stored.
    */
   async create(given: NewClient, by: Actor): Promise<IssuedClient> {
+    return this.insert(given, 'admin', by, {});
+  }
+
+  /**
+   * RFC 7591 §3: registers a client through the registration endpoint, with
+   * a registration access token (RFC 7592, 256 bits, stored as its SHA-256)
+   * that reads, replaces and deletes it. A self-registered client is held to
+   * the rules of `self` (never first-party, never the password grant) and,
+   * with a TTL, is deleted if it gets no token within it (sweepUnused).
+   */
+  async register(given: NewClient, registration: Registration, by: Actor): Promise<RegisteredClient> {
+    const registrationAccessToken = mintOpaqueToken();
+    const unusedExpiresAt = registration.unusedTtlSeconds === null ? null : new Date(Date.now() + registration.unusedTtlSeconds * 1000);
+    const issued = await this.insert(given, registration.registrar, by, { registrationTokenHash: hashOpaqueToken(registrationAccessToken), unusedExpiresAt }, 'client.registered');
+    return { ...issued, registrationAccessToken };
+  }
+
+  private async insert(given: NewClient, registrar: Registrar, by: Actor, columns: Partial<OAuthClient>, type: 'client.created' | 'client.registered' = 'client.created'): Promise<IssuedClient> {
     const metadata = withDefaults(given);
-    this.refuseProblems(metadata);
+    this.refuseProblems(metadata, registrar);
     const clientSecret = usesSecret(metadata) ? mintOpaqueToken() : null;
     const client = this.clients.create({
       ...metadata,
@@ -105,15 +137,57 @@ export class ClientsService {
       secretHash: clientSecret === null ? null : hashOpaqueToken(clientSecret),
       previousSecretHash: null,
       previousSecretExpiresAt: null,
+      registrationTokenHash: null,
+      unusedExpiresAt: null,
+      ...columns,
     });
     // One INSERT, atomic by itself: on SQLite's one shared connection a transaction could swallow other requests' statements.
     const saved = await this.clients.save(client, { transaction: false });
     raiseSecurityEvent(this.events, {
-      type: 'client.created',
+      type,
       ...by,
       details: { clientId: saved.clientId, clientName: saved.clientName, grantTypes: saved.grantTypes.join(' '), tokenEndpointAuthMethod: saved.tokenEndpointAuthMethod, skipConsent: saved.skipConsent },
     });
     return { client: saved, clientSecret };
+  }
+
+  /**
+   * The client `registrationAccessToken` manages (RFC 7592 §2), or null: no
+   * such client (or deleted), no token, or another one. Compared in constant time.
+   */
+  async findByRegistrationToken(clientId: string, registrationAccessToken: string | null): Promise<OAuthClient | null> {
+    const client = await this.findActive(clientId);
+    if (!client || typeof registrationAccessToken !== 'string' || registrationAccessToken.length > MAX_SECRET_LENGTH) return null;
+    return opaqueTokenMatches(registrationAccessToken, client.registrationTokenHash) ? client : null;
+  }
+
+  /**
+   * RFC 7592 §2.2: the given metadata replaces all of the client's (a field
+   * left out takes its default, so it is removed), checked as `registrar`
+   * would register it: a client may keep what an admin allowed it, not gain it.
+   */
+  async replace(clientId: string, given: NewClient, registrar: Registrar, by: Actor): Promise<IssuedClient> {
+    return this.update(clientId, withDefaults(given), by, registrar);
+  }
+
+  /** A client got a token: it is in use, and no longer expires unused. Nearly always a no-op (no row has a deadline). */
+  async markUsed(clientId: string): Promise<void> {
+    await this.clients.update({ clientId, unusedExpiresAt: Not(IsNull()) }, { unusedExpiresAt: null });
+  }
+
+  /**
+   * Deletes the openly registered clients that got no token before their
+   * REGISTRATION_TTL ran out, each as a deletion (its codes and consents go),
+   * audited as `client.expired`. A client that gets its first token meanwhile
+   * is kept: the DELETE says the deadline again. Returns how many went.
+   */
+  async sweepUnused(now = new Date()): Promise<number> {
+    const due = await this.clients.find({ select: { clientId: true }, where: { unusedExpiresAt: LessThan(now) }, take: SWEEP_BATCH });
+    let deleted = 0;
+    for (const { clientId } of due) {
+      if (await this.deleteWhere(clientId, { unusedExpiresAt: LessThan(now) }, 'client.expired', { request: null })) deleted++;
+    }
+    return deleted;
   }
 
   /**
@@ -169,14 +243,14 @@ export class ClientsService {
    * update starts again from the new state. A client made confidential gets a
    * secret (returned this once); one made public loses its secrets.
    */
-  async update(clientId: string, changes: ClientChanges, by: Actor): Promise<IssuedClient> {
+  async update(clientId: string, changes: ClientChanges, by: Actor, registrar: Registrar = 'admin'): Promise<IssuedClient> {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as ClientChanges;
     for (let attempt = 1; ; attempt++) {
       const current = await this.findOrThrow(clientId);
       const before = metadataOf(current);
       const after: ClientMetadata = { ...before, ...given };
       if (given.grantTypes !== undefined && given.responseTypes === undefined && Array.isArray(after.grantTypes)) after.responseTypes = responseTypesFor(after.grantTypes);
-      this.refuseProblems(after);
+      this.refuseProblems(after, gainsAdminOnly(before, after) ? registrar : 'admin');
       const fields = changedFields(before, after);
       if (fields.length === 0) return { client: current, clientSecret: null };
 
@@ -227,21 +301,24 @@ export class ClientsService {
     return { client: await this.findOrThrow(clientId), clientSecret, previousSecretExpiresAt };
   }
 
-  private refuseProblems(metadata: ClientMetadata): void {
-    const problem = clientMetadataProblem(metadata, 'admin', this.addresses);
+  private refuseProblems(metadata: ClientMetadata, registrar: Registrar = 'admin'): void {
+    const problem = clientMetadataProblem(metadata, registrar, this.addresses);
     if (problem) throw new BadRequestException(problem);
   }
 
   /** Deletes the client; CLIENT_DELETED's subscribers end what it held before this returns. */
   async delete(clientId: string, by: Actor): Promise<void> {
-    if (!CLIENT_ID_PATTERN.test(clientId)) notFound(clientId);
-    const { affected } = await this.clients.createQueryBuilder().delete().where({ clientId }).execute();
-    if (affected !== 1) notFound(clientId);
+    if (!CLIENT_ID_PATTERN.test(clientId) || !(await this.deleteWhere(clientId, {}, 'client.deleted', by))) notFound(clientId);
+  }
+
+  private async deleteWhere(clientId: string, where: FindOptionsWhere<OAuthClient>, type: 'client.deleted' | 'client.expired', by: Actor): Promise<boolean> {
+    const { affected } = await this.clients.createQueryBuilder().delete().where({ ...where, clientId }).execute();
+    if (affected !== 1) return false;
     await this.events.emitAsync(CLIENT_DELETED, new ClientDeletedEvent(clientId));
-    raiseSecurityEvent(this.events, { type: 'client.deleted', ...by, details: { clientId } });
+    raiseSecurityEvent(this.events, { type, ...by, details: { clientId } });
+    return true;
   }
 }
-
 
 /** The secret columns after a change of token_endpoint_auth_method between public and confidential, and the new secret if one was made. */
 function secretChange(current: OAuthClient, after: ClientMetadata): { columns: Partial<OAuthClient>; clientSecret: string | null } {
@@ -249,6 +326,12 @@ function secretChange(current: OAuthClient, after: ClientMetadata): { columns: P
   if (was === is) return { columns: {}, clientSecret: null };
   const clientSecret = is ? mintOpaqueToken() : null;
   return { columns: { secretHash: clientSecret === null ? null : hashOpaqueToken(clientSecret), previousSecretHash: null, previousSecretExpiresAt: null }, clientSecret };
+}
+
+/** Whether `after` allows what only an admin may (first-party, the password grant) and `before` did not. */
+function gainsAdminOnly(before: ClientMetadata, after: ClientMetadata): boolean {
+  const passwordOf = (metadata: ClientMetadata) => Array.isArray(metadata.grantTypes) && metadata.grantTypes.includes('password');
+  return (after.skipConsent === true && !before.skipConsent) || (passwordOf(after) && !passwordOf(before));
 }
 
 function notFound(clientId: string): never {

@@ -7,6 +7,7 @@ import { TokenEndpointService } from '../grants/token-endpoint.service.js';
 import { PERSON_SCOPES } from '../grants/scopes.js';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '../clients/client-metadata.js';
 import { GATEHOUSE_API_SCOPE } from '../../access/principal.js';
+import { REGISTRATION_PATH } from '../registration/registration.service.js';
 import { Public } from '../../access/decorators/public.decorator.js';
 
 /** The claims Gatehouse can put in an id token or userinfo (Discovery §3 `claims_supported`). */
@@ -68,6 +69,10 @@ export class WellKnownController {
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/auth/revoke`,
       introspection_endpoint: `${base}/auth/introspect`,
+      // RFC 7591 §3 (RFC 8414 §2): only when CLIENT_REGISTRATION lets someone register.
+      ...(this.config.clients.registration === 'off' ? {} : { registration_endpoint: `${base}${REGISTRATION_PATH}` }),
+      // RFC 8628 §4.
+      device_authorization_endpoint: `${base}/auth/device`,
       // OpenID Connect RP-Initiated Logout 1.0 §2.1.
       end_session_endpoint: `${base}/logout`,
       pushed_authorization_request_endpoint: `${base}/auth/par`,

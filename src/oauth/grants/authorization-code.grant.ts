@@ -72,6 +72,7 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
       throw grantError(INVALID_CODE, client);
     }
     const refreshToken = client!.grantTypes.includes('refresh_token') ? await this.refreshTokens.firstToken(session) : null;
+    await this.issuer.markInUse(client!);
     return this.issuer.forSession(user, session, refreshToken, { nonce: code.nonce });
   }
 }

@@ -1,3 +1,4 @@
+import type { ClientsService } from '../clients/clients.service.js';
 import { BadRequestException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { describe, expect, it, vi } from 'vitest';
@@ -103,7 +104,8 @@ function setUp() {
   );
   // First-party sessions have no client, so no id token: the key store is never asked.
   const idTokens = new IdTokensService({} as SigningKeysService, config);
-  const issuer = new TokenIssuer(tokensService as unknown as AccessTokensService, refreshTokensService as unknown as RefreshTokensService, idTokens);
+  // No client in these grants: the registry is never asked.
+  const issuer = new TokenIssuer(tokensService as unknown as AccessTokensService, refreshTokensService as unknown as RefreshTokensService, idTokens, {} as ClientsService);
   const grants = [
     new PasswordGrant(login, mfa as unknown as MfaService, issuer, config),
     new RefreshTokenGrant(refreshTokensService as unknown as RefreshTokensService, usersService as unknown as UsersService, issuer, events as unknown as EventEmitter2),

@@ -8,6 +8,7 @@ import { scopesOf } from '../../access/principal.js';
 import type { TokenResponseDto } from '../dto/token-response.dto.js';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { grantError } from '../oauth-error.exception.js';
 import { IdTokensService } from '../openid/id-tokens.service.js';
 
@@ -37,12 +38,14 @@ export class TokenIssuer {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly idTokens: IdTokensService,
+    private readonly clients: ClientsService,
   ) {}
 
   /** A new session and its tokens; the user may be deleted between the check and the session: then, too, no grant (`refusal`). */
   async startSession(user: User | null, request: RequestContext, grant: SessionGrant, refusal: string): Promise<TokenResponseDto> {
     const issued = user ? await this.refreshTokens.issue(user, request, { clientId: grant.client?.clientId ?? null, ...grant.details }, { refreshToken: grant.refreshToken, expiresAt: grant.expiresAt }) : null;
     if (!user || !issued) throw grantError(refusal, grant.client);
+    if (grant.client) await this.markInUse(grant.client);
     return this.forSession(user, issued.session, issued.refreshToken);
   }
 
@@ -67,8 +70,18 @@ export class TokenIssuer {
 
   /** A client_credentials token (RFC 6749 §4.4.3: no refresh token). */
   async forClient(client: OAuthClient, scopes: string[], resource: string | null): Promise<TokenResponseDto> {
+    await this.markInUse(client);
     const scope = scopes.join(' ');
     const { accessToken, expiresIn } = await this.accessTokens.signForClient({ clientId: client.clientId, scope, resource });
     return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, scope };
+  }
+
+  /**
+   * A client's first token: an openly registered client is in use and no
+   * longer expires (REGISTRATION_TTL). Only such a client costs a write. A
+   * grant that issues through forSession (the code grant) calls it itself.
+   */
+  async markInUse(client: OAuthClient): Promise<void> {
+    if (client.unusedExpiresAt) await this.clients.markUsed(client.clientId);
   }
 }

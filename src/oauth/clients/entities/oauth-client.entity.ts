@@ -1,5 +1,5 @@
 import type { JsonWebKeySet } from '../client-metadata.js';
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { ApplicationType, ClientMetadata, GrantType, ResponseType, TokenEndpointAuthMethod } from '../client-metadata.js';
 
 /**
@@ -80,6 +80,15 @@ export class OAuthClient implements ClientMetadata {
 
   @Column({ name: 'previous_secret_expires_at', type: Date, nullable: true })
   previousSecretExpiresAt: Date | null;
+
+  /** RFC 7592: hex SHA-256 of the registration access token that manages the client at its registration_client_uri; null for one an admin made. */
+  @Column({ name: 'registration_token_hash', type: 'varchar', length: 64, nullable: true })
+  registrationTokenHash: string | null;
+
+  /** An openly registered client that has got no token yet is deleted after this (REGISTRATION_TTL); null once it has, and for every other client. */
+  @Index()
+  @Column({ name: 'unused_expires_at', type: Date, nullable: true })
+  unusedExpiresAt: Date | null;
 
   /**
    * Raised by every change: an update writes only over the revision it read

@@ -2,8 +2,8 @@ import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunn
 import { timestampColumns, timestampType } from './timestamp-columns.js';
 
 /** RFC 9126: pushed authorization requests, and the clients that must use them. */
-export class PushedAuthorizationRequests1765520000000 implements MigrationInterface {
-  name = 'PushedAuthorizationRequests1765520000000';
+export class PushedAuthorizationRequests1765700000000 implements MigrationInterface {
+  name = 'PushedAuthorizationRequests1765700000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const timestamp = timestampType(queryRunner);

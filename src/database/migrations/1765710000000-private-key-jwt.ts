@@ -2,8 +2,8 @@ import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunn
 import { timestampType } from './timestamp-columns.js';
 
 /** private_key_jwt client authentication (RFC 7523 §2.2): the clients' public keys, and the assertions' jti seen. */
-export class PrivateKeyJwt1765530000000 implements MigrationInterface {
-  name = 'PrivateKeyJwt1765530000000';
+export class PrivateKeyJwt1765710000000 implements MigrationInterface {
+  name = 'PrivateKeyJwt1765710000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.addColumns('oauth_clients', [
