@@ -34,7 +34,7 @@ export class PrivateKeyJwtMethod implements ClientAuthenticationMethod {
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
   ) {
     const base = config.publicUrl;
-    this.audiences = [...new Set([config.jwt.issuer, base, ...['/auth/token', '/auth/par', '/auth/introspect', '/auth/revoke'].map((path) => `${base}${path}`)])];
+    this.audiences = [...new Set([config.jwt.issuer, base, ...['/auth/token', '/auth/par', '/auth/device', '/auth/introspect', '/auth/revoke'].map((path) => `${base}${path}`)])];
   }
 
   read(_request: unknown, body: RequestBody): PresentedClient | null {
