@@ -156,6 +156,14 @@ const oauthError = (code, error) => [
   ...status(code),
   `pm.test('OAuth2 error ${error}', () => pm.expect(pm.response.json().error).to.eql('${error}'));`,
 ];
+/** A 403 insufficient_scope (RFC 6750 §3.1), in the body and the challenge. */
+const insufficientScope = [
+  ...status(403),
+  `pm.test('insufficient_scope, in the body and the challenge', () => {`,
+  `  pm.expect(pm.response.json().error).to.eql('insufficient_scope');`,
+  `  pm.expect(pm.response.headers.get('WWW-Authenticate')).to.include('error="insufficient_scope"');`,
+  `});`,
+];
 const storeTokens = [
   `const body = pm.response.json();`,
   `pm.test('a bearer token and a refresh token', () => {`,
@@ -864,13 +872,7 @@ export function buildCollection() {
           method: 'GET',
           path: '/auth/me',
           auth: clientBearer,
-          test: [
-            ...status(403),
-            `pm.test('insufficient_scope, in the body and the challenge', () => {`,
-            `  pm.expect(pm.response.json().error).to.eql('insufficient_scope');`,
-            `  pm.expect(pm.response.headers.get('WWW-Authenticate')).to.include('error="insufficient_scope"');`,
-            `});`,
-          ],
+          test: insufficientScope,
         }),
         item("Userinfo with the client's token: insufficient_scope", {
           description: "`GET /auth/userinfo` (OpenID Connect UserInfo) answers the claims of a person's token issued to a client with `openid` (from the code flow: `sub`, with `profile` `preferred_username`, with `email` `email` and `email_verified`). A `client_credentials` token names no person: `403 insufficient_scope`.",
@@ -878,13 +880,7 @@ export function buildCollection() {
           method: 'GET',
           path: '/auth/userinfo',
           auth: clientBearer,
-          test: [
-            ...status(403),
-            `pm.test('insufficient_scope, in the body and the challenge', () => {`,
-            `  pm.expect(pm.response.json().error).to.eql('insufficient_scope');`,
-            `  pm.expect(pm.response.headers.get('WWW-Authenticate')).to.include('error="insufficient_scope"');`,
-            `});`,
-          ],
+          test: insufficientScope,
         }),
         item("Userinfo by POST without a token: 401", {
           description: "`POST /auth/userinfo` (OIDC Core §5.3.1) takes the token in the `Authorization` header, like `GET`; without one: `401` with a `Bearer` challenge (RFC 6750 §3.1).",
