@@ -9,7 +9,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { LoginService } from '../login/login.service.js';
 import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import type { User } from '../users/entities/user.entity.js';
+import { User } from '../users/entities/user.entity.js';
 import { Passkey } from './entities/passkey.entity.js';
 import { RelyingParty } from './relying-party.js';
 import { challengeOf, userHandleOf } from './webauthn-responses.js';
@@ -138,7 +138,9 @@ export class PasskeysService {
     await this.withPasskeysLocked(user.id, async (passkeys) => {
       const owned = await passkeys.existsBy({ id, userId: user.id });
       if (!owned) throw new NotFoundException(NO_SUCH_PASSKEY);
-      if (!hasPassword(user) && (await passkeys.countBy({ userId: user.id })) <= 1) throw new ConflictException(LAST_PASSKEY);
+      // The account as stored now, not as the request's principal was cached.
+      const account = await passkeys.manager.findOne(User, { where: { id: user.id }, select: { id: true, passwordHash: true } });
+      if (!hasPassword(account ?? { passwordHash: '' }) && (await passkeys.countBy({ userId: user.id })) <= 1) throw new ConflictException(LAST_PASSKEY);
       await passkeys.delete({ id, userId: user.id });
     });
     raiseSecurityEvent(this.events, { type: 'passkey.deleted', actorId: user.id, subjectId: user.id, request, details: { passkeyId: id } });
