@@ -31,6 +31,12 @@ const api = apiOf(() => gatehouse.baseUrl);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const adminAuth = { authorization: basic(ADMIN.username, ADMIN.password) };
 
+/** The browser's WebAuthn API, as far as these tests use it (the test code is compiled without the DOM's types). */
+interface BrowserWebAuthn {
+  navigator: { credentials: { create(options: { publicKey: unknown }): Promise<{ toJSON(): Record<string, unknown> }>; get(options: { publicKey: unknown }): Promise<{ toJSON(): Record<string, unknown> }> } };
+  PublicKeyCredential: { parseCreationOptionsFromJSON(json: unknown): unknown; parseRequestOptionsFromJSON(json: unknown): unknown };
+}
+
 /** A tab with its own virtual authenticator (authenticators belong to the tab that added them). */
 interface AuthenticatorTab {
   context: BrowserContext;
@@ -70,9 +76,10 @@ async function registrationOptions(token: string, body: object = {}): Promise<Re
 /** navigator.credentials.create() in the tab with these options: the credential's JSON, or the error's name. */
 function create(tab: AuthenticatorTab, options: unknown): Promise<Record<string, unknown> | string> {
   return tab.page.evaluate(async (json) => {
+    const { navigator, PublicKeyCredential } = globalThis as unknown as BrowserWebAuthn;
     try {
-      const credential = (await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(json as PublicKeyCredentialCreationOptionsJSON) })) as PublicKeyCredential;
-      return credential.toJSON() as Record<string, unknown>;
+      const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(json) });
+      return credential.toJSON();
     } catch (error) {
       return (error as Error).name;
     }
@@ -97,7 +104,8 @@ async function assertion(tab: AuthenticatorTab): Promise<{ challengeId: string; 
   const json = (await options.json()) as { challengeId: string; allowCredentials?: unknown[] };
   expect(json.allowCredentials ?? []).toEqual([]);
   const response = await tab.page.evaluate(async (requestOptions) => {
-    const credential = (await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(requestOptions as PublicKeyCredentialRequestOptionsJSON) })) as PublicKeyCredential;
+    const { navigator, PublicKeyCredential } = globalThis as unknown as BrowserWebAuthn;
+    const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(requestOptions) });
     return JSON.stringify(credential.toJSON());
   }, json);
   return { challengeId: json.challengeId, response };
@@ -342,6 +350,11 @@ describe.skipIf(chromiumSkipReason())('passkeys with Chromium’s virtual authen
     const viaBasic = await api('/auth/passkeys/registration/options', { method: 'POST', headers: { authorization: basic('ivy', PASSWORD) }, json: {} });
     expect(viaBasic.status).toBe(200);
     expect((await api('/auth/passkeys/registration/options', { method: 'POST', json: {} })).status).toBe(401);
+  });
+
+  it('discovery lists the passkey grant', async () => {
+    const metadata = (await (await api('/.well-known/oauth-authorization-server')).json()) as { grant_types_supported: string[] };
+    expect(metadata.grant_types_supported).toContain(PASSKEY_GRANT);
   });
 
   it('refuses answers that are not passkey answers, with a 4xx', async () => {

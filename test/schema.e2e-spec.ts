@@ -19,16 +19,18 @@ import { VerifiedEmailUnique1764950000000 } from '../src/database/migrations/176
 import { RecoveryToken } from '../src/recovery/entities/recovery-token.entity.js';
 import { OAuthClient } from '../src/oauth/clients/entities/oauth-client.entity.js';
 import { LogoutNotification } from '../src/oauth/backchannel-logout/entities/logout-notification.entity.js';
+import { Passkey } from '../src/passkeys/entities/passkey.entity.js';
+import { WebAuthnChallenge } from '../src/passkeys/entities/webauthn-challenge.entity.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
-const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent, RecoveryToken, OAuthClient, LogoutNotification];
+const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent, RecoveryToken, OAuthClient, LogoutNotification, Passkey, WebAuthnChallenge];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events', 'recovery_tokens', 'oauth_clients', 'logout_notifications']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events', 'recovery_tokens', 'oauth_clients', 'logout_notifications', 'passkeys', 'webauthn_challenges']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
