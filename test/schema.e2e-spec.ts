@@ -63,7 +63,7 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
     expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version', 'totp_enabled', 'email', 'email_key', 'email_verified_at']);
     expect(onPostgres).toEqual(onSqlite);
-    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'logout_notifications', 'mfa_challenges', 'oauth_clients', 'recovery_codes', 'recovery_tokens', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
+    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'logout_notifications', 'mfa_challenges', 'oauth_clients', 'passkeys', 'recovery_codes', 'recovery_tokens', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users', 'webauthn_challenges']);
     expect(onSqlite.users.email_key).toMatchObject({ nullable: true, unique: true });
   });
 
