@@ -40,6 +40,7 @@ const DOCS_TAGS: [name: string, description: string][] = [
   ['openid', 'OpenID Connect for applications: the UserInfo endpoint, the claims about the signed-in person that a token issued with openid releases.'],
   ['sessions', 'Where you are logged in: your sessions (one per login), and ending one or all the others.'],
   ['two-factor', 'TOTP two-factor authentication: enrol (secret and QR code), turn on with a first code, turn off. The login with it is POST /auth/token.'],
+  ['passkeys', 'Passkeys (WebAuthn): add one (after a recent sign-in, or with the password), list, rename, remove; sign-in options. The sign-in itself is POST /auth/token (the passkey grant) or the hosted login page.'],
   ['e-mail', 'Your e-mail address: set or change it (with the password), and verify it with the mailed link or code.'],
   ['password-reset', 'A forgotten password: ask for a mailed link (the same answer for every name), then set a new password with its token.'],
   ['greeting', 'Routes to try a token or Basic credentials on; one is for admins only.'],

@@ -117,7 +117,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
       await page.getByLabel('Username').fill('ada');
       await page.getByLabel('Password').fill(PASSWORD);
       await screenshot(page, 'login');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${firstPartyRedirect()}?**`);
       await expect(page.locator('#received').textContent()).resolves.toBe('/first/callback: code, state, iss');
 
@@ -145,7 +145,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
       await page.goto(authorizationUrl(thirdParty, thirdPartyRedirect(), challenge, 'state-grace'));
       await page.getByLabel('Username').fill('grace');
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
       await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
       await expect(page.locator('main').textContent()).resolves.toContain('Photo Printer');
@@ -203,7 +203,7 @@ describe.skipIf(chromiumSkipReason())('the hosted login in Chromium', () => {
       expect(Object.fromEntries(authorization.searchParams)).toMatchObject({ client_id: 'gatehouse-docs', code_challenge_method: 'S256', redirect_uri: `${gatehouse.baseUrl}/docs/oauth2-redirect.html` });
       await popup.getByLabel('Username').fill('linus');
       await popup.getByLabel('Password').fill(PASSWORD);
-      await popup.getByRole('button', { name: 'Sign in' }).click();
+      await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
       // oauth2-redirect.html (served by @nestjs/swagger from swagger-ui-dist; its script is a file, which the CSP allows) hands the code to the opener and closes the popup.
       await popup.waitForEvent('close');
       // The opener exchanged the code with its PKCE verifier, as the public client.

@@ -44,7 +44,7 @@ describe('Swagger', () => {
 
   it('lists the tags in the order a person meets them, each with a description, and declares every tag an operation uses', () => {
     const names = document.tags.map((tag) => tag.name);
-    const firstMet = ['auth', 'sessions', 'two-factor', 'e-mail', 'password-reset', 'greeting', 'users', 'clients', 'keys', 'audit', 'well-known', 'health'];
+    const firstMet = ['auth', 'sessions', 'two-factor', 'passkeys', 'e-mail', 'password-reset', 'greeting', 'users', 'clients', 'keys', 'audit', 'well-known', 'health'];
     expect(names.filter((name) => firstMet.includes(name))).toEqual(firstMet);
     for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();
     const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])));
@@ -96,9 +96,9 @@ describe('Swagger', () => {
 
   it('documents every grant of the token endpoint: one request body each, and a line each in the description', () => {
     const operation = document.paths['/auth/token'].post as unknown as { description: string; requestBody: { content: Record<string, { schema: { oneOf: { $ref: string }[] } }> } };
-    const grants = ['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto', 'DeviceCodeGrantDto'];
+    const grants = ['AuthorizationCodeGrantDto', 'RefreshTokenGrantDto', 'ClientCredentialsGrantDto', 'PasswordGrantDto', 'MfaGrantDto', 'DeviceCodeGrantDto', 'PasskeyGrantDto'];
     for (const media of Object.values(operation.requestBody.content)) expect(media.schema.oneOf.map((schema) => schema.$ref.split('/').pop())).toEqual(grants);
-    for (const grantType of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp', 'urn:ietf:params:oauth:grant-type:device_code']) {
+    for (const grantType of ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:gatehouse:params:oauth:grant-type:passkey']) {
       expect(operation.description).toContain(`- \`${grantType}\``);
     }
   });

@@ -56,7 +56,7 @@ describe('signing keys and the key set', () => {
       introspection_endpoint: `${base}/auth/introspect`,
       authorization_endpoint: `${base}/authorize`,
       device_authorization_endpoint: `${base}/auth/device`,
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp', 'urn:ietf:params:oauth:grant-type:device_code'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:gatehouse:params:oauth:grant-type:mfa-otp', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:gatehouse:params:oauth:grant-type:passkey'],
       response_types_supported: ['code'],
     });
     // Id tokens are signed by the key store: its one algorithm, the truth.

@@ -39,7 +39,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('gives every operation a unique operationId, a summary and tags', () => {
-    expect(operations.length).toBe(50);
+    expect(operations.length).toBe(58);
     for (const [name, operation] of operations) {
       expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       expect(operation.summary, name).toBeTruthy();
@@ -53,6 +53,7 @@ describe('the OpenAPI document', () => {
     const withBody = operations.filter(([, operation]) => operation.requestBody);
     expect(withBody.map(([name]) => name).sort()).toEqual([
       'DELETE /auth/mfa/totp',
+      'PATCH /auth/passkeys/{id}',
       'PATCH /clients/{client_id}',
       'PATCH /users/{id}',
       'POST /auth',
@@ -62,6 +63,8 @@ describe('the OpenAPI document', () => {
       'POST /auth/mfa/totp',
       'POST /auth/mfa/totp/confirm',
       'POST /auth/par',
+      'POST /auth/passkeys/registration',
+      'POST /auth/passkeys/registration/options',
       'POST /auth/password/forgot',
       'POST /auth/password/reset',
       'POST /auth/revoke',

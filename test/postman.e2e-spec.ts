@@ -100,7 +100,7 @@ describe('the Postman collection', () => {
     const document = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     const requested = new Set(
-      requests.map(({ request }) => `${request.method} /${request.url.path.join('/').replace(/\{\{(userId|other_session_id)\}\}/g, '{id}').replace(/\{\{kid\}\}/g, '{kid}').replace(/\{\{(client_id|registered_client_id)\}\}/g, '{client_id}')}`),
+      requests.map(({ request }) => `${request.method} /${request.url.path.join('/').replace(/\/\{\{passkey_id\}\}$/, (path) => (request.url.path[0] === 'users' ? '/{passkeyId}' : '/{id}')).replace(/\{\{(userId|other_session_id)\}\}/g, '{id}').replace(/\{\{kid\}\}/g, '{kid}').replace(/\{\{(client_id|registered_client_id)\}\}/g, '{client_id}')}`),
     );
     expect(documented.length).toBeGreaterThan(0);
     expect(documented.filter((operation) => !requested.has(operation))).toEqual([]);

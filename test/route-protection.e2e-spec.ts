@@ -14,6 +14,7 @@ const OPEN_ROUTES = [
   'POST /auth/email/verify',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
+  'POST /auth/passkeys/authentication/options',
   'GET /unprotected',
   'GET /health',
   'GET /.well-known/jwks.json',

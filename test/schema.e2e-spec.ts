@@ -19,16 +19,18 @@ import { VerifiedEmailUnique1764950000000 } from '../src/database/migrations/176
 import { RecoveryToken } from '../src/recovery/entities/recovery-token.entity.js';
 import { OAuthClient } from '../src/oauth/clients/entities/oauth-client.entity.js';
 import { LogoutNotification } from '../src/oauth/backchannel-logout/entities/logout-notification.entity.js';
+import { Passkey } from '../src/passkeys/entities/passkey.entity.js';
+import { WebAuthnChallenge } from '../src/passkeys/entities/webauthn-challenge.entity.js';
 import { createTemporaryDatabase, postgresSkipReason, type TemporaryDatabase } from './helpers/postgres.js';
 
-const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent, RecoveryToken, OAuthClient, LogoutNotification];
+const ENTITIES = [User, Session, RefreshToken, SigningKey, RevokedAccessToken, TotpFactor, RecoveryCode, MfaChallenge, AuditEvent, RecoveryToken, OAuthClient, LogoutNotification, Passkey, WebAuthnChallenge];
 
 /** Tables → columns with what matters across drivers: nullability, key, uniqueness, default or not. */
 async function schemaOf(dataSource: DataSource) {
   await runMigrations(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events', 'recovery_tokens', 'oauth_clients', 'logout_notifications']);
+    const tables = await queryRunner.getTables(['users', 'sessions', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'totp_factors', 'recovery_codes', 'mfa_challenges', 'audit_events', 'recovery_tokens', 'oauth_clients', 'logout_notifications', 'passkeys', 'webauthn_challenges']);
     return Object.fromEntries(
       tables.map((table) => [
         table.name,
@@ -61,7 +63,7 @@ describe.skipIf(await postgresSkipReason())('the migrations', () => {
     const [onSqlite, onPostgres] = [await schemaOf(sqlite), await schemaOf(postgres)];
     expect(Object.keys(onSqlite.users)).toEqual(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'credentials_version', 'totp_enabled', 'email', 'email_key', 'email_verified_at']);
     expect(onPostgres).toEqual(onSqlite);
-    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'logout_notifications', 'mfa_challenges', 'oauth_clients', 'recovery_codes', 'recovery_tokens', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users']);
+    expect(Object.keys(onSqlite).sort()).toEqual(['audit_events', 'logout_notifications', 'mfa_challenges', 'oauth_clients', 'passkeys', 'recovery_codes', 'recovery_tokens', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users', 'webauthn_challenges']);
     expect(onSqlite.users.email_key).toMatchObject({ nullable: true, unique: true });
   });
 

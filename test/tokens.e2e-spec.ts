@@ -55,6 +55,8 @@ describe('access tokens', () => {
       aud: 'gatehouse',
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      amr: ['pwd'],
+      auth_time: payload.iat,
     });
   });
 

@@ -65,7 +65,7 @@ async function signIn(page: Page, username: string): Promise<void> {
   await page.getByRole('link', { name: 'Sign in with Gatehouse' }).click();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((url) => url.origin === appUrl || url.pathname === '/authorize/login');
   if (new URL(page.url()).origin !== appUrl) {
     await page.getByRole('heading', { name: 'Allow access?' }).waitFor();

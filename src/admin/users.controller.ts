@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../access/decorators/auth.decorator.js';
 import { PageQueryDto } from '../http/page-query.dto.js';
@@ -13,6 +13,8 @@ import { LAST_ADMIN_MESSAGE, UsersService } from '../users/users.service.js';
 import { CurrentUser } from '../access/decorators/current-user.decorator.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import type { User } from '../users/entities/user.entity.js';
+import { PasskeyResponseDto } from '../passkeys/dto/passkey-responses.dto.js';
+import { NO_SUCH_PASSKEY, PasskeysService } from '../passkeys/passkeys.service.js';
 
 /** Account management for admins. */
 @ApiTags('users')
@@ -23,6 +25,7 @@ export class UsersController {
     private readonly usersService: UsersService,
     private readonly sessions: SessionsService,
     private readonly clients: ClientsService,
+    private readonly passkeys: PasskeysService,
   ) {}
 
   @Get()
@@ -70,6 +73,34 @@ export class UsersController {
   async endSessions(@Param('id', UserIdPipe) id: number, @CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<void> {
     await this.usersService.findByIdOrThrow(id);
     await this.sessions.endAll(id, undefined, { actorId: admin.id, request });
+  }
+
+  @Get(':id/passkeys')
+  @ApiOperation({ operationId: 'listUserPasskeys', summary: 'An account’s passkeys, oldest first' })
+  @ApiParam({ name: 'id', type: Number })
+  @ApiOkResponse({ type: PasskeyResponseDto, isArray: true, description: 'The account’s passkeys' })
+  @ApiBadRequestResponse({ description: 'Bad id' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  async listPasskeys(@Param('id', UserIdPipe) id: number): Promise<PasskeyResponseDto[]> {
+    await this.usersService.findByIdOrThrow(id);
+    return (await this.passkeys.list(id)).map((passkey) => PasskeyResponseDto.from(passkey));
+  }
+
+  @Delete(':id/passkeys/:passkeyId')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'deleteUserPasskey',
+    summary: 'Remove a passkey of an account (a lost or stolen authenticator)',
+    description: 'It no longer signs in; sessions it started go on (end them with DELETE /users/{id}/sessions). The last passkey may go too: the rule that keeps a way in is the account’s own.',
+  })
+  @ApiParam({ name: 'id', type: Number })
+  @ApiParam({ name: 'passkeyId', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiBadRequestResponse({ description: 'Bad id' })
+  @ApiNotFoundResponse({ description: `No such user, or ${NO_SUCH_PASSKEY.toLowerCase()}` })
+  async removePasskey(@Param('id', UserIdPipe) id: number, @Param('passkeyId', new ParseUUIDPipe()) passkeyId: string, @CurrentUser() admin: User, @CurrentRequest() request: RequestContext): Promise<void> {
+    await this.usersService.findByIdOrThrow(id);
+    await this.passkeys.removeAsAdmin(id, passkeyId, { actorId: admin.id, request });
   }
 
   @Delete(':id')

@@ -80,6 +80,19 @@ export interface AppConfiguration {
   clients: ClientsConfiguration;
   backchannelLogout: BackchannelLogoutConfiguration;
   pages: PagesConfiguration;
+  webauthn: WebAuthnConfiguration;
+}
+
+/** Passkeys (WebAuthn Level 3): the relying party the browser and the authenticator see. See "Passkeys" in the README. */
+export interface WebAuthnConfiguration {
+  /**
+   * WEBAUTHN_RP_ID: the relying party ID (WebAuthn §5.1.4.1: a registrable
+   * suffix of the origin's host); null: PUBLIC_URL's host, read when used,
+   * since with PORT=0 PUBLIC_URL is settled only once the service listens.
+   */
+  rpId: string | null;
+  /** WEBAUTHN_RP_NAME: the name an authenticator shows beside the passkey; BRAND_NAME by default. */
+  rpName: string;
 }
 
 /** The authorization server: see "Sign users in to your application" in the README. */
@@ -640,6 +653,25 @@ function readPages(env: Environment): PagesConfiguration {
 }
 
 /**
+ * WEBAUTHN_RP_ID must be PUBLIC_URL's host or a suffix of it at a dot
+ * (WebAuthn §5.1.4.1, HTML's "is a registrable domain suffix of or is equal
+ * to"): a browser refuses any other, so every ceremony would fail. An IP
+ * address is never an RP ID.
+ */
+function readWebAuthn(env: Environment, publicUrl: string, brandName: string): WebAuthnConfiguration {
+  const rawId = env.WEBAUTHN_RP_ID?.trim().toLowerCase() || null;
+  if (rawId !== null) {
+    const host = new URL(publicUrl).hostname;
+    const domain = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+    if (!domain.test(rawId) || isIP(rawId)) invalid('WEBAUTHN_RP_ID', `must be a domain name such as example.com (got "${rawId}")`);
+    if (host !== rawId && !host.endsWith(`.${rawId}`)) invalid('WEBAUTHN_RP_ID', `must be PUBLIC_URL's host (${host}) or a parent domain of it (got "${rawId}")`);
+  }
+  const rpName = env.WEBAUTHN_RP_NAME?.trim() || brandName;
+  if ([...rpName].length > BRAND_NAME_MAX_LENGTH || /\p{Cc}/u.test(rpName)) invalid('WEBAUTHN_RP_NAME', `must be at most ${BRAND_NAME_MAX_LENGTH} characters, without control characters`);
+  return { rpId: rawId, rpName };
+}
+
+/**
  * METRICS_TOKEN: what Prometheus sends as its bearer token. Unset, there is no
  * /metrics route. Long enough not to be guessed, and in production held to
  * the strength of the other secrets.
@@ -688,6 +720,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
   const database = readDatabaseConfiguration(env);
   if (database.type === 'postgres') refusePlaceholder('DATABASE_URL', passwordOf(database.url), production);
   const dataDirectory = dataDirectoryOf(database);
+  const pages = readPages(env);
   return {
     production,
     host,
@@ -734,7 +767,8 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
       registrationTtlSeconds: readDurationSeconds(env, 'REGISTRATION_TTL', '24h'),
     },
     backchannelLogout: readBackchannelLogout(env),
-    pages: readPages(env),
+    pages,
+    webauthn: readWebAuthn(env, publicUrl, pages.brand.name),
   };
 }
 

@@ -108,6 +108,15 @@ export class LoginThrottleService {
   }
 
   /**
+   * A sign-in answer that names no account (a passkey no account has):
+   * counted as a failed login of the client address, on the counter wrong
+   * passwords from it use, and kept. 429 when the address has none left.
+   */
+  async consumeAnonymousAttempt(request: RequestContext): Promise<void> {
+    await this.countAll([[this.attemptsByAddress, request.clientAddress, 'address']], 'Too many failed logins', request);
+  }
+
+  /**
    * A password-reset request, counted per username or address given (whether
    * or not an account has it, so a 429 tells nothing) and per client address.
    * Never given back: each one may send a mail.

@@ -12,8 +12,8 @@ import { MfaService, type EnrolmentConfirmation } from '../mfa/mfa.service.js';
 import { AuthenticationFailedException } from '../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE } from '../http/authentication-challenges.js';
 
-/** How a credential was presented: the token endpoint, a Basic header, the hosted login page, the current password of a password change or an enrolment, or a second-factor code. */
-export type LoginMethod = 'password' | 'basic' | 'login-page' | 'current-password' | 'second-factor';
+/** How a credential was presented: the token endpoint, a Basic header, the hosted login page, the current password of a password change or an enrolment, a second-factor code, or a passkey. */
+export type LoginMethod = 'password' | 'basic' | 'login-page' | 'current-password' | 'second-factor' | 'passkey';
 
 export const BASIC_WITH_TWO_FACTOR =
   'This account uses two-factor authentication, which HTTP Basic cannot carry: get a token from POST /auth/token (password, then the code).';

@@ -4,6 +4,7 @@ import { CLIENT_AUTHENTICATOR } from '../access/client-authenticator.js';
 import { LoginModule } from '../login/login.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
 import { PagesModule } from '../pages/pages.module.js';
+import { PasskeysModule } from '../passkeys/passkeys.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { OutboundHttpModule } from '../outbound-http/outbound-http.module.js';
@@ -42,6 +43,7 @@ import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { DeviceCodeGrant } from './grants/device-code.grant.js';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler.js';
 import { MfaGrant } from './grants/mfa.grant.js';
+import { PasskeyGrant } from './grants/passkey.grant.js';
 import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenEndpointService } from './grants/token-endpoint.service.js';
@@ -59,7 +61,7 @@ import { RevocationService } from './revocation/revocation.service.js';
 import { TokenEndpointController } from './token-endpoint.controller.js';
 
 /** Every grant the token endpoint serves: a new grant is one class and one line here. */
-const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant, PasswordGrant, MfaGrant, DeviceCodeGrant];
+const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant, PasswordGrant, MfaGrant, DeviceCodeGrant, PasskeyGrant];
 
 /**
  * The authorization server: clients, the authorization endpoint and its
@@ -70,7 +72,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, DeviceAuthorization, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule, ThrottleModule],
+  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, DeviceAuthorization, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule, ThrottleModule, PasskeysModule],
   controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController, DeviceAuthorizationController, DeviceVerificationController, PushedAuthorizationController],
   providers: [
     ...GRANTS,

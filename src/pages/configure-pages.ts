@@ -5,21 +5,22 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AppConfiguration } from '../config/configuration.js';
 import { csrfOptions } from './csrf.js';
-import type { Stylesheet } from './page-stylesheet.js';
+import type { PageAsset } from './page-stylesheet.js';
 import { BUILT_IN_TEMPLATES, PageTemplates } from './page-templates.js';
 
-/** A year: the stylesheet's name changes with its content, so a cached copy is never stale. */
-const STYLESHEET_MAX_AGE_SECONDS = 365 * 24 * 3600;
+/** A year: an asset's name changes with its content, so a cached copy is never stale. */
+const ASSET_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 /**
- * The stylesheet, as a Fastify route like /metrics: it is nobody's resource,
- * so the account guards have no say in it. Served, not inlined: the pages'
- * policy then needs no hash or nonce, only style-src 'self'.
+ * The stylesheet and the passkey script, as Fastify routes like /metrics:
+ * they are nobody's resource, so the account guards have no say in them.
+ * Served, not inlined: the pages' policy then needs no hash or nonce, only
+ * style-src 'self' (and script-src 'self' on the login page).
  */
-function serveStylesheet(fastify: FastifyInstance, stylesheet: Stylesheet): void {
-  fastify.get(stylesheet.path, (_request, reply) => {
+function serveAsset(fastify: FastifyInstance, asset: PageAsset, type: string): void {
+  fastify.get(asset.path, (_request, reply) => {
     reply.removeHeader('pragma');
-    reply.header('cache-control', `public, max-age=${STYLESHEET_MAX_AGE_SECONDS}, immutable`).type('text/css; charset=utf-8').send(stylesheet.body);
+    reply.header('cache-control', `public, max-age=${ASSET_MAX_AGE_SECONDS}, immutable`).type(type).send(asset.body);
   });
 }
 
@@ -35,5 +36,6 @@ export async function configurePages(app: NestFastifyApplication, config: AppCon
   await app.register(fastifyCookie);
   await app.register(fastifyCsrfProtection, csrfOptions(config.publicUrl));
   await app.register(fastifyView, { engine: { eta: templates.eta }, root: BUILT_IN_TEMPLATES, production: true });
-  serveStylesheet(app.getHttpAdapter().getInstance(), templates.stylesheet);
+  serveAsset(app.getHttpAdapter().getInstance(), templates.stylesheet, 'text/css; charset=utf-8');
+  serveAsset(app.getHttpAdapter().getInstance(), templates.passkeyScript, 'text/javascript; charset=utf-8');
 }

@@ -1,6 +1,6 @@
 /**
  * What each template is given as `it`, besides what PageRenderer adds to
- * every page (`brand`, `stylesheet`, `lang`, `csrfToken`). Field names of the
+ * every page (`brand`, `stylesheet`, `passkeyScript`, `lang`, `csrfToken`). Field names of the
  * forms are fixed by the contract (OAUTH.md, "Hosted pages").
  */
 
@@ -22,10 +22,14 @@ export interface FormPage {
   error?: string;
 }
 
-/** login.eta: fields `username` ("Username") and `password` ("Password"), button "Sign in". */
+/** login.eta: fields `username` ("Username") and `password` ("Password"), button "Sign in"; and, with `passkeyAction`, "Sign in with a passkey". */
 export interface LoginPage extends ClientOnPage, FormPage {
   /** Prefilled (login_hint, or the name typed before a refusal); the password field then has the focus. */
   username?: string;
+  /** Where the passkey form posts (fields `challengeId`, `response`); absent: no passkey button. Render with `scripts: true`. */
+  passkeyAction?: string;
+  /** The sign-in options' URL the passkey script fetches. */
+  passkeyOptions?: string;
 }
 
 /** second-factor.eta: field `otp` ("Code"), a TOTP code or a recovery code. */

@@ -12,6 +12,12 @@ export interface PageSources {
   formActions?: readonly string[];
   /** Where its images come from: URLs (a client's logo), each reduced to its origin; a path (/…) is this origin. */
   imageSources?: readonly string[];
+  /**
+   * The login page's passkey button: our script file (script-src 'self',
+   * never inline, no eval) and its one fetch of the sign-in options
+   * (connect-src 'self'). Every other page has no script at all.
+   */
+  scripts?: boolean;
 }
 
 /** A host as CSP's host-source grammar has it (after the URL parser's lower-casing and punycode): labels of letters, digits and dashes. */
@@ -41,12 +47,14 @@ const unique = (sources: string[]): string[] => [...new Set(sources)];
 /**
  * The policy of every page: nothing but our stylesheet, our forms (and the
  * given destinations), the given images; no framing (clickjacking, RFC 9700
- * §4.16), no <base>, no script at all: the pages work without JavaScript.
+ * §4.16), no <base>, no script but the login page's file of our own: the
+ * pages work without JavaScript.
  */
-export function contentSecurityPolicy({ formActions = [], imageSources = [] }: PageSources = {}): string {
+export function contentSecurityPolicy({ formActions = [], imageSources = [], scripts = false }: PageSources = {}): string {
   const images = unique(imageSources.map(cspSource));
   return [
     "default-src 'none'",
+    ...(scripts ? ["script-src 'self'", "connect-src 'self'"] : []),
     "style-src 'self'",
     ...(images.length ? [`img-src ${images.join(' ')}`] : []),
     `form-action ${unique(["'self'", ...formActions.map(cspSource)]).join(' ')}`,

@@ -47,7 +47,7 @@ export class PageRenderer {
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
   ) {
     const { name, logoUrl } = config.pages.brand;
-    this.common = { brand: { name, logoUrl }, stylesheet: templates.stylesheet.path, lang: 'en' };
+    this.common = { brand: { name, logoUrl }, stylesheet: templates.stylesheet.path, passkeyScript: templates.passkeyScript.path, lang: 'en' };
     this.brandImages = logoUrl ? [logoUrl] : [];
   }
 
@@ -69,9 +69,9 @@ export class PageRenderer {
     await this.send(reply, 'error', { status, title, message }, { status });
   }
 
-  private async send(reply: FastifyReply, template: string, data: object, { status = 200, formActions, imageSources = [] }: PageOptions): Promise<void> {
+  private async send(reply: FastifyReply, template: string, data: object, { status = 200, formActions, imageSources = [], scripts }: PageOptions): Promise<void> {
     const html = await reply.viewAsync(template, { ...this.common, ...data });
-    const headers = pageHeaders({ formActions, imageSources: [...this.brandImages, ...imageSources] });
+    const headers = pageHeaders({ formActions, imageSources: [...this.brandImages, ...imageSources], scripts });
     reply.status(status).headers(headers).send(html);
   }
 }

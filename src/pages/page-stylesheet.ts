@@ -34,16 +34,24 @@ export function brandColors(brand: string): Record<'brand' | 'onBrand' | 'accent
   return { brand, onBrand, accent };
 }
 
-export interface Stylesheet {
+/** A file the pages link (the stylesheet, the passkey script). */
+export interface PageAsset {
   /** Where the pages link it: named by its content, so it can be cached for good. */
   path: string;
   body: string;
+}
+
+export type Stylesheet = PageAsset;
+
+/** `/pages/assets/<name>.<hash of the content>.<extension>`. */
+export function pageAsset(name: string, extension: string, body: string): PageAsset {
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 12);
+  return { path: `/pages/assets/${name}.${hash}.${extension}`, body };
 }
 
 /** The stylesheet the pages link: the brand's colours as custom properties, then pages.css (ours, or the operator's). */
 export function buildStylesheet(brand: BrandConfiguration, css: string): Stylesheet {
   const colors = brandColors(brand.color);
   const body = `:root {\n  --brand: ${colors.brand};\n  --on-brand: ${colors.onBrand};\n  --accent: ${colors.accent};\n}\n\n${css}`;
-  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 12);
-  return { path: `/pages/assets/pages.${hash}.css`, body };
+  return pageAsset('pages', 'css', body);
 }

@@ -4,11 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { Inject, Injectable } from '@nestjs/common';
 import { Eta, EtaFileResolutionError } from 'eta';
 import { APP_CONFIGURATION, ConfigurationError, type AppConfiguration } from '../config/configuration.js';
-import { buildStylesheet, type Stylesheet } from './page-stylesheet.js';
+import { buildStylesheet, pageAsset, type PageAsset, type Stylesheet } from './page-stylesheet.js';
 
 /** Ours: `npm run build` copies them next to the compiled code, as it does the mail templates. */
 export const BUILT_IN_TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
 const STYLESHEET_FILE = 'pages.css';
+/** The login page's "Sign in with a passkey" (always ours: an operator's login.eta links it as `it.passkeyScript`). */
+const PASSKEY_SCRIPT_FILE = 'passkey-login.js';
 const TEMPLATE_FILE = /^([a-z0-9][a-z0-9-]*)\.eta$/;
 
 /** name → file of every template: the operator's where PAGES_TEMPLATES_DIR has one of that name, ours otherwise. */
@@ -36,6 +38,7 @@ function templateFiles(folders: string[]): Map<string, string> {
 export class PageTemplates {
   readonly eta: Eta;
   readonly stylesheet: Stylesheet;
+  readonly passkeyScript: PageAsset;
   private readonly files: Map<string, string>;
 
   constructor(@Inject(APP_CONFIGURATION) config: AppConfiguration) {
@@ -48,6 +51,7 @@ export class PageTemplates {
     const operatorCss = operatorFolder ? join(operatorFolder, STYLESHEET_FILE) : null;
     const css = readFileSync(operatorCss && existsSync(operatorCss) ? operatorCss : join(BUILT_IN_TEMPLATES, STYLESHEET_FILE), 'utf8');
     this.stylesheet = buildStylesheet(config.pages.brand, css);
+    this.passkeyScript = pageAsset('passkey-login', 'js', readFileSync(join(BUILT_IN_TEMPLATES, PASSKEY_SCRIPT_FILE), 'utf8'));
   }
 
   /** Whether a template of this name exists (ours or the operator's). */

@@ -42,6 +42,11 @@ export const SECURITY_EVENT_TYPES = [
   'consent.granted',
   'consent.withdrawn',
   'backchannel-logout.failed',
+  'passkey.registration-started',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.deleted',
+  'passkey.counter-regressed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

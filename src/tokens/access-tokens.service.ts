@@ -109,8 +109,10 @@ export class AccessTokensService implements OnModuleInit {
    * NIST SP 800-63B §7.2 bounds a session's reauthentication time), so `exp`
    * is at most `sessionEndsAt` and `expiresIn` is what is left of both.
    */
-  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date }, grant?: ClientGrant): Promise<SignedAccessToken> {
+  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date; amr?: string | null; authTime?: Date | null }, grant?: ClientGrant): Promise<SignedAccessToken> {
     const claims: Record<string, unknown> = { username: user.username, role: user.role, cv: user.credentialsVersion, sid: session.id };
+    // A first-party token says how the person signed in too, where the session knows (RFC 9068 §2.2.1's claims, as a client's carries them).
+    if (!grant && session.amr) Object.assign(claims, { amr: session.amr.split(' ').filter(Boolean), ...(session.authTime ? { auth_time: Math.floor(session.authTime.getTime() / 1000) } : {}) });
     if (grant) {
       Object.assign(claims, { client_id: grant.clientId, scope: grant.scope, amr: grant.amr });
       if (grant.authTime) claims.auth_time = Math.floor(grant.authTime.getTime() / 1000);

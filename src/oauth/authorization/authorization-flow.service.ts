@@ -10,12 +10,14 @@ import { UsersService } from '../../users/users.service.js';
 import { SCOPE_DESCRIPTIONS } from '../grants/scopes.js';
 import { AuthorizationRedirect, AuthorizationService, type AuthorizationStage, type AuthorizationStep, type ValidatedAuthorization } from './authorization.service.js';
 import { BrowserSessionService } from './browser-session.service.js';
-import type { LoginFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
+import type { LoginFormDto, PasskeyFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
+import { PasskeyLoginService } from '../../passkeys/passkey-login.service.js';
 
 /** The hosted login's messages, shared by every flow that leads through its pages (the device verification page too). */
 export const WRONG_PASSWORD = 'Invalid username or password.';
 export const WRONG_CODE = 'That code is wrong or was already used. Enter the current code of your authenticator app, or a recovery code.';
 export const MFA_EXPIRED = 'This sign-in took too long. Start again.';
+export const PASSKEY_REFUSED = 'That passkey could not sign you in. Try again, or sign in with your password.';
 
 /**
  * The steps of the hosted login, from the request to the redirect: each
@@ -33,6 +35,7 @@ export class AuthorizationFlowService {
     private readonly mfa: MfaService,
     private readonly usersService: UsersService,
     private readonly pages: PageRenderer,
+    private readonly passkeyLogin: PasskeyLoginService,
   ) {}
 
   async start(parameters: Record<string, unknown>, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
@@ -49,6 +52,19 @@ export class AuthorizationFlowService {
     if (!user) return this.loginPage(authorization, reply, { error: WRONG_PASSWORD, username, status: 400 });
     if (user.totpEnabled) return this.secondFactorPage(authorization, await this.mfa.createChallenge(user), reply);
     await this.signedIn(authorization, user, 'pwd', http, reply, request);
+  }
+
+  /**
+   * The passkey form: the answer goes through PasskeyLoginService, the very
+   * path of the passkey grant (throttle, counter, audit). A passkey is both
+   * factors: no code page follows, and the session's amr says `hwk`/`swk`.
+   */
+  async signInWithPasskey(parameters: Record<string, unknown>, { challengeId, response }: PasskeyFormDto, http: FastifyRequest, reply: FastifyReply, request: RequestContext): Promise<void> {
+    const authorization = await this.validated(parameters, 'continue', reply);
+    if (!authorization) return;
+    const signIn = await this.passkeyLogin.signIn(challengeId, parsedJson(response), request);
+    if (!signIn) return this.loginPage(authorization, reply, { error: PASSKEY_REFUSED, status: 400 });
+    await this.signedIn(authorization, signIn.user, signIn.amr.join(' '), http, reply, request);
   }
 
   /** The second-factor form: the code is checked (and throttled) before the mfa_token is spent, as at the MFA grant. */
@@ -96,8 +112,16 @@ export class AuthorizationFlowService {
     return this.pages.render(
       reply,
       'login',
-      { ...this.clientOf(authorization), username: username ?? authorization.loginHint, error, action: '/authorize/login', hiddenFields: authorization.parameters },
-      { status, ...this.sources(authorization) },
+      {
+        ...this.clientOf(authorization),
+        username: username ?? authorization.loginHint,
+        error,
+        action: '/authorize/login',
+        passkeyAction: '/authorize/passkey',
+        passkeyOptions: '/auth/passkeys/authentication/options',
+        hiddenFields: authorization.parameters,
+      },
+      { status, scripts: true, ...this.sources(authorization) },
     );
   }
 
@@ -134,5 +158,14 @@ export class AuthorizationFlowService {
 
   private redirect(reply: FastifyReply, location: string): void {
     reply.status(303).header('Location', location).send();
+  }
+}
+
+/** The passkey form's `response`: JSON text, or nothing a sign-in can use (refused like a wrong answer). */
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }

@@ -6,11 +6,11 @@ import { CsrfProtected } from '../../pages/csrf.js';
 import { HostedPage } from '../../pages/hosted-page.decorator.js';
 import { fieldsOf, PageBody } from '../../pages/page-params.js';
 import { AuthorizationFlowService } from './authorization-flow.service.js';
-import { ConsentFormDto, LoginFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
+import { ConsentFormDto, LoginFormDto, PasskeyFormDto, SecondFactorFormDto } from './dto/login-form.dto.js';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, GET and POST) and the hosted
- * pages it leads through: login, second factor, consent. Every form carries
+ * pages it leads through: login (with a password or a passkey), second factor, consent. Every form carries
  * the authorization request in hidden fields and a CSRF token; every step
  * checks the request again. Errors before the redirect URI is known are
  * pages, never redirects.
@@ -37,6 +37,13 @@ export class AuthorizationController {
   @CsrfProtected()
   login(@PageBody(LoginFormDto) form: LoginFormDto, @Req() http: FastifyRequest, @Res() reply: FastifyReply, @CurrentRequest() request: RequestContext): Promise<void> {
     return this.flow.signIn(fieldsOf(http.body), form, http, reply, request);
+  }
+
+  /** The passkey button of the login page: its script posts the answer here, with the CSRF token and the request, like the password form. */
+  @Post('passkey')
+  @CsrfProtected()
+  passkey(@PageBody(PasskeyFormDto) form: PasskeyFormDto, @Req() http: FastifyRequest, @Res() reply: FastifyReply, @CurrentRequest() request: RequestContext): Promise<void> {
+    return this.flow.signInWithPasskey(fieldsOf(http.body), form, http, reply, request);
   }
 
   @Post('second-factor')

@@ -7,9 +7,14 @@ import { oauthError } from '../oauth-error.exception.js';
 import { validateOAuthParameters } from '../oauth-request-body.decorator.js';
 import { GRANT_HANDLERS, type GrantHandler } from './grant-handler.js';
 import { MFA_GRANT_TYPE } from './mfa.grant.js';
+import { PASSKEY_GRANT_TYPE } from './passkey.grant.js';
 
-/** The grant a client must be registered for to use a grant type: the MFA step is the second half of the password grant. */
-const REGISTERED_AS: Record<string, string> = { [MFA_GRANT_TYPE]: 'password' };
+/**
+ * The grant a client must be registered for to use a grant type: the MFA step
+ * is the second half of the password grant, and the passkey grant is the
+ * first-party sign-in beside it (an admin allows both for a client at once).
+ */
+const REGISTERED_AS: Record<string, string> = { [MFA_GRANT_TYPE]: 'password', [PASSKEY_GRANT_TYPE]: 'password' };
 
 /**
  * POST /auth/token (RFC 6749 §3.2): one endpoint, one dispatch on

@@ -11,6 +11,17 @@ export class LoginFormDto {
   password: string;
 }
 
+/** The login page's passkey form: the challenge of the sign-in options and the JSON of navigator.credentials.get() (its script fills both). */
+export class PasskeyFormDto {
+  @IsString()
+  @MaxLength(64)
+  challengeId: string;
+
+  @IsString()
+  @MaxLength(16384)
+  response: string;
+}
+
 /** The second-factor page's form: `otp` (a TOTP code or a recovery code) and the mfa_token of the password step. */
 export class SecondFactorFormDto {
   @IsString()
