@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, type TestApp } from './helpers/app.js';
 
-const LIMITS = { THROTTLE_LOGIN_FAILURES: '3', THROTTLE_ADDRESS_FAILURES: '6', THROTTLE_REGISTRATIONS: '5', THROTTLE_WINDOW: '60s' };
+const LIMITS = { THROTTLE_LOGIN_FAILURES: '3', THROTTLE_ADDRESS_FAILURES: '6', THROTTLE_REGISTRATIONS: '5', THROTTLE_PASSKEY_CHALLENGES: '4', THROTTLE_WINDOW: '60s' };
 let testApp: TestApp;
 
 beforeAll(async () => {
@@ -40,6 +40,15 @@ describe('brute-force defence', () => {
       await login('steady', 'wrong-password', '10.0.0.4').expect(401);
       await login('steady', 'right-password', '10.0.0.4').expect(200);
     }
+  });
+
+  it('limits the passkey sign-in challenges one address may ask for (each is a stored row), not other addresses', async () => {
+    const challenge = (address: string) => testApp.http().post('/auth/passkeys/authentication/options').set('X-Forwarded-For', address);
+    for (let index = 0; index < 4; index++) expect((await challenge('10.0.0.20').expect(200)).body.challengeId).toEqual(expect.any(String));
+    const blocked = await challenge('10.0.0.20').expect(429);
+    expect(blocked.body.message).toMatch(/^Too many passkey sign-in attempts from this address; try again in \d+ seconds\.$/);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    await challenge('10.0.0.21').expect(200);
   });
 
   it('blocks an address that fails across many usernames', async () => {

@@ -40,6 +40,7 @@ describe('loadConfiguration', () => {
         failuresPerAddress: 50,
         failuresPerAccount: 20,
         registrationsPerAddress: 20,
+        passkeyChallengesPerAddress: 100,
         recoveryPerAddress: 20,
         recoveryPerAccount: 5,
         mailsPerAccount: 5,

@@ -246,6 +246,8 @@ export interface ThrottleConfiguration {
   failuresPerAccount: number;
   /** Registrations from one address. */
   registrationsPerAddress: number;
+  /** Passkey sign-in challenges (POST /auth/passkeys/authentication/options) one address may ask for: each is a stored row. */
+  passkeyChallengesPerAddress: number;
   /** Password-reset requests, resets and e-mail codes from one client address. */
   recoveryPerAddress: number;
   /** Password-reset requests per username or e-mail given, and e-mail codes tried per address. */
@@ -527,6 +529,7 @@ function readThrottle(env: Environment): ThrottleConfiguration {
     failuresPerAddress: readInteger(env, 'THROTTLE_ADDRESS_FAILURES', 50, 1, 1_000_000),
     failuresPerAccount: readInteger(env, 'THROTTLE_ACCOUNT_FAILURES', 20, 1, 1_000_000),
     registrationsPerAddress: readInteger(env, 'THROTTLE_REGISTRATIONS', 20, 1, 1_000_000),
+    passkeyChallengesPerAddress: readInteger(env, 'THROTTLE_PASSKEY_CHALLENGES', 100, 1, 1_000_000),
     recoveryPerAddress: readInteger(env, 'THROTTLE_RECOVERY_REQUESTS', 20, 1, 1_000_000),
     recoveryPerAccount: readInteger(env, 'THROTTLE_RECOVERY_ACCOUNT_REQUESTS', 5, 1, 1_000_000),
     mailsPerAccount: readInteger(env, 'THROTTLE_MAILS', 5, 1, 1_000_000),

@@ -1,11 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Repository } from 'typeorm';
+import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuration.js';
 import type { RequestContext } from '../http/request-context.js';
 import { LoginThrottleService } from '../login/login-throttle.service.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
+import { RateLimitsService } from '../throttle/rate-limits.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { Passkey, type PasskeyDeviceType } from './entities/passkey.entity.js';
@@ -35,17 +38,25 @@ type Refusal = 'no-challenge' | 'malformed' | 'unknown-credential' | 'user-handl
  */
 @Injectable()
 export class PasskeyLoginService {
+  /** Challenges asked for per address: each is a stored row, so an open endpoint must not become a way to fill the table. */
+  private readonly challengesByAddress: RateLimiterAbstract;
+
   constructor(
+    @Inject(APP_CONFIGURATION) config: AppConfiguration,
+    private readonly limits: RateLimitsService,
     @InjectRepository(Passkey) private readonly passkeys: Repository<Passkey>,
     private readonly challenges: WebAuthnChallengesService,
     private readonly relyingParty: RelyingParty,
     private readonly loginThrottle: LoginThrottleService,
     private readonly usersService: UsersService,
     private readonly events: EventEmitter2,
-  ) {}
+  ) {
+    this.challengesByAddress = limits.limiter('passkey_challenges_address', config.throttle.passkeyChallengesPerAddress);
+  }
 
   /** Options for a discoverable credential: no allowCredentials, so the browser offers whichever passkeys of this site it holds, and no username is asked first. */
-  async options(): Promise<AuthenticationOptions> {
+  async options(request: RequestContext): Promise<AuthenticationOptions> {
+    await this.limits.countAll([[this.challengesByAddress, request.clientAddress, 'passkey-challenge-address']], 'Too many passkey sign-in attempts from this address', request);
     const { id, challenge } = await this.challenges.issue('authentication', null);
     const options = await generateAuthenticationOptions({
       rpID: this.relyingParty.id,

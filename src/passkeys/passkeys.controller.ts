@@ -120,7 +120,8 @@ export class PasskeysController {
     description: `For a discoverable credential (no username first). Send the answer, with \`challengeId\`, to POST /auth/token (grant_type=urn:gatehouse:params:oauth:grant-type:passkey). The challenge is good for 5 minutes, once.`,
   })
   @ApiOkResponse({ type: AuthenticationOptionsDto, description: 'PublicKeyCredentialRequestOptionsJSON and challengeId' })
-  authenticationOptions(): Promise<AuthenticationOptions> {
-    return this.passkeyLogin.options();
+  @ApiTooManyRequestsResponse({ description: 'More than THROTTLE_PASSKEY_CHALLENGES challenges from this address in THROTTLE_WINDOW; Retry-After says when to try again.' })
+  authenticationOptions(@CurrentRequest() request: RequestContext): Promise<AuthenticationOptions> {
+    return this.passkeyLogin.options(request);
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoginModule } from '../login/login.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { Passkey } from './entities/passkey.entity.js';
 import { WebAuthnChallenge } from './entities/webauthn-challenge.entity.js';
@@ -17,7 +18,7 @@ import { WebAuthnChallengesService } from './webauthn-challenges.service.js';
  * grant and the hosted login page (oauth/) call, as the admin routes (admin/) call the rest.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Passkey, WebAuthnChallenge]), UsersModule, LoginModule, SessionsModule],
+  imports: [TypeOrmModule.forFeature([Passkey, WebAuthnChallenge]), UsersModule, LoginModule, SessionsModule, ThrottleModule],
   controllers: [PasskeysController],
   providers: [PasskeysService, PasskeyLoginService, WebAuthnChallengesService, RelyingParty],
   exports: [PasskeysService, PasskeyLoginService],

@@ -9,7 +9,7 @@ import { RedisService } from '../redis/redis.service.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
 
 /** The limiters, as `throttle.blocked` events and gatehouse_throttle_blocks_total name them. */
-export type LimiterName = 'username-address' | 'address' | 'account' | 'registration' | 'recovery-address' | 'recovery-account' | 'mail-account' | 'mail-address' | 'client-address' | 'client-registration' | 'device-code-address';
+export type LimiterName = 'username-address' | 'address' | 'account' | 'registration' | 'recovery-address' | 'recovery-account' | 'mail-account' | 'mail-address' | 'client-address' | 'client-registration' | 'device-code-address' | 'passkey-challenge-address';
 
 /** A counter to take a point from: the limiter, the key, and the limiter's name for the record. */
 export type Count = [RateLimiterAbstract, string, LimiterName];
