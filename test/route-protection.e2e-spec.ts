@@ -16,6 +16,7 @@ const OPEN_ROUTES = [
   'POST /auth/password/reset',
   'GET /unprotected',
   'GET /health',
+  'GET /health/ready',
   'GET /.well-known/jwks.json',
   'GET /.well-known/oauth-authorization-server',
   'GET /.well-known/openid-configuration',
