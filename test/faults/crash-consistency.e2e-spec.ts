@@ -5,6 +5,7 @@ import { decodeProtectedHeader } from 'jose';
 import sqlite3 from 'sqlite3';
 import { describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server.js';
+import { FAULTS_SERVICE_ENVIRONMENT } from './free-port.js';
 
 /** kill -9 rounds (issue 29: 20). */
 const ROUNDS = 20;
@@ -52,6 +53,7 @@ describe('crash consistency', () => {
   it(`keeps everything acknowledged over ${ROUNDS} kill -9 rounds of a write storm`, async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-crash-')), 'app.sqlite');
     const env = {
+      ...FAULTS_SERVICE_ENVIRONMENT,
       DATABASE_URL: `sqlite:${file}`,
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,

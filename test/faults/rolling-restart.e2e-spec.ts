@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { freePort, waitFor } from './free-port.js';
+import { FAULTS_SERVICE_ENVIRONMENT, freePort, waitFor } from './free-port.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.js';
@@ -37,6 +37,7 @@ describe('rolling restart under load', () => {
     const databaseUrl = await postgres.createDatabase('rolling');
     ports.push(await freePort(), await freePort());
     env = {
+      ...FAULTS_SERVICE_ENVIRONMENT,
       DATABASE_URL: databaseUrl,
       REDIS_URL: redis.url,
       KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+',
