@@ -234,6 +234,13 @@ export function buildCollection() {
           path: '/health',
           test: [...status(200), `pm.test('database up', () => pm.expect(pm.response.json().details.database.status).to.eql('up'));`],
         }),
+        item("Readiness", {
+          description: "Does this instance take traffic (`GET /health/ready`)? What a load balancer or a Kubernetes readinessProbe follows: `503` from the moment the instance is told to stop (SIGTERM; it still serves for `SHUTDOWN_DRAIN`), or while its database does not answer. Redis is not part of it.",
+          example: [200, {"status": "ok", "info": {"lifecycle": {"status": "up", "state": "serving"}, "database": {"status": "up"}}, "error": {}, "details": {"lifecycle": {"status": "up", "state": "serving"}, "database": {"status": "up"}}}],
+          method: 'GET',
+          path: '/health/ready',
+          test: [...status(200), `pm.test('serving', () => pm.expect(pm.response.json().details.lifecycle.state).to.eql('serving'));`],
+        }),
         item("Register", {
           description: "Creates an account with role `user` (`POST /auth`). Uses `username` and `password` from your environment if you set them (your own account: then a `409` here is fine); otherwise a new random user, so the collection can run again on the same database. The password must pass the password policy (at least `PASSWORD_MIN_LENGTH` characters, not a common or breached password, not containing the username).",
           example: [201, EXAMPLE_USER],

@@ -169,6 +169,10 @@ function createAdapter(config: AppConfiguration, logger: Logger): FastifyAdapter
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true },
+    // ShutdownService closes the listener and lets requests finish before the app (and so Fastify) closes: a request
+    // that still arrives then is served, not refused with Fastify's 503, and idle kept-alive connections are closed.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
   });
 }
 

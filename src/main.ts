@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfiguration, loadDotEnv, settlePort, StartupError, type AppConfiguration } from './config/configuration.js';
 import { createApp, logsWritten } from './configure-app.js';
-import { enableGracefulShutdown } from './http/graceful-shutdown.js';
 import { listen, localUrl } from './http/listen.js';
+import { ShutdownService } from './lifecycle/shutdown.service.js';
 
 /**
  * What the person starting the service can fix stops start-up with one line,
@@ -26,7 +26,8 @@ try {
 }
 
 const app = await createApp(config).catch(stopOn);
-enableGracefulShutdown(app, new Logger('Shutdown'));
+// SIGTERM and SIGINT: not ready at once, drain, finish what is in flight, flush, exit 0 (ShutdownService).
+app.get(ShutdownService).stopOnSignals(app);
 if (dotEnvRead) new Logger('Configuration').log('Read .env: the environment wins where both set a variable.');
 // PORT=0 takes any free port: say which one.
 const port = await listen(app, config).catch(stopOn);

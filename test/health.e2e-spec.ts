@@ -26,3 +26,21 @@ describe('GET /health', () => {
     }
   });
 });
+
+describe('GET /health/ready', () => {
+  it('answers 200 while the instance takes traffic and the database answers', async () => {
+    const response = await testApp.http().get('/health/ready').expect(200);
+    expect(response.body).toMatchObject({ status: 'ok', details: { lifecycle: { status: 'up', state: 'serving' }, database: { status: 'up' } } });
+  });
+
+  it('answers 503 when the database does not', async () => {
+    const dataSource = testApp.app.get(DataSource);
+    await dataSource.destroy();
+    try {
+      const response = await testApp.http().get('/health/ready').expect(503);
+      expect(response.body).toMatchObject({ status: 'error', details: { lifecycle: { status: 'up' }, database: { status: 'down' } } });
+    } finally {
+      await dataSource.initialize();
+    }
+  });
+});

@@ -17,6 +17,7 @@ const OPEN_ROUTES = [
   'POST /auth/passkeys/authentication/options',
   'GET /unprotected',
   'GET /health',
+  'GET /health/ready',
   'GET /.well-known/jwks.json',
   'GET /.well-known/oauth-authorization-server',
   'GET /.well-known/openid-configuration',

@@ -1,5 +1,16 @@
+import { Agent, get, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
+
+/** A GET over `agent` (kept-alive connections), with the answer's status, Connection header and socket. */
+function getOver(agent: Agent, url: string): Promise<{ status: number; connection: string | undefined; socket: IncomingMessage['socket'] }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode!, connection: response.headers.connection, socket: response.socket }));
+    }).on('error', reject);
+  });
+}
 
 /** The built service as a process: what it logs, and how it stops. */
 describe('the service process', () => {
@@ -8,7 +19,7 @@ describe('the service process', () => {
 
   beforeAll(async () => {
     // bcrypt at cost 10 makes each login take long enough to be caught mid-flight by SIGTERM.
-    server = await startServer({ BCRYPT_ROUNDS: '10', LOG_LEVEL: 'info' });
+    server = await startServer({ BCRYPT_ROUNDS: '10', LOG_LEVEL: 'info', SHUTDOWN_DRAIN: '1s' });
     const response = await fetch(`${server.baseUrl}/auth`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -36,7 +47,41 @@ describe('the service process', () => {
     expect(statuses).toEqual(Array(20).fill(200));
     expect(await exited).toBe(0);
     await expect(fetch(`${server.baseUrl}/unprotected`)).rejects.toThrow();
-    expect(server.output()).toContain('SIGTERM: finishing in-flight requests, then stopping');
+    expect(server.output()).toContain('SIGTERM: not ready; serving new connections for 1 s (SHUTDOWN_DRAIN)');
+  });
+});
+
+describe('the graceful stop', () => {
+  it('on SIGTERM answers /health/ready 503 at once, serves new connections for SHUTDOWN_DRAIN, closes kept-alive connections after their next answer, and exits 0', async () => {
+    const server = await startServer({ SHUTDOWN_DRAIN: '2s', SHUTDOWN_TIMEOUT: '5s' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const before = await getOver(agent, `${server.baseUrl}/health/ready`);
+      expect([before.status, before.connection]).toEqual([200, 'keep-alive']);
+
+      const signalled = Date.now();
+      const exited = server.stop('SIGTERM');
+      await server.waitForOutput('SIGTERM: not ready');
+      // The kept-alive connection: its next answer is the 503 of readiness, with Connection: close, and then it closes.
+      const ready = await getOver(agent, `${server.baseUrl}/health/ready`);
+      expect([ready.status, ready.connection]).toEqual([503, 'close']);
+      expect(ready.socket.destroyed || (await new Promise((resolve) => ready.socket.once('close', () => resolve(true))))).toBe(true);
+      // Liveness is not readiness: the process is alive and well.
+      expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+      const body = (await (await fetch(`${server.baseUrl}/health/ready`)).json()) as { details: Record<string, unknown> };
+      expect(body.details).toEqual({ lifecycle: { status: 'down', state: 'draining' } });
+      // A new connection during the drain is still served.
+      expect((await fetch(`${server.baseUrl}/unprotected`)).status).toBe(200);
+
+      expect(await exited).toBe(0);
+      const took = Date.now() - signalled;
+      expect(took).toBeGreaterThanOrEqual(2000);
+      expect(took).toBeLessThan(5000);
+      await expect(fetch(`${server.baseUrl}/unprotected`)).rejects.toThrow();
+    } finally {
+      agent.destroy();
+      await server.stop('SIGKILL');
+    }
   });
 });
 

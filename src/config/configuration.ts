@@ -222,6 +222,14 @@ export interface HttpServerConfiguration {
   keepAliveTimeoutSeconds: number;
   /** Connections beyond this are closed at once. */
   maxConnections: number;
+  /**
+   * After SIGTERM, how long the service goes on taking new connections while
+   * /health/ready answers 503, so a load balancer takes it out of rotation
+   * before it stops listening. 0: stop listening at once.
+   */
+  shutdownDrainSeconds: number;
+  /** After SIGTERM, the process has exited by then (longer than the drain): what is still open is cut, and it exits 1. */
+  shutdownTimeoutSeconds: number;
 }
 
 /** What a new password must be beyond its form: see "Password policy" in the README. */
@@ -550,9 +558,13 @@ function readHttpServer(env: Environment): HttpServerConfiguration {
     headersTimeoutSeconds: readDurationSeconds(env, 'HTTP_HEADERS_TIMEOUT', '10s'),
     keepAliveTimeoutSeconds: readDurationSeconds(env, 'HTTP_KEEP_ALIVE_TIMEOUT', '5s'),
     maxConnections: readInteger(env, 'HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    shutdownDrainSeconds: readDurationSecondsOrZero(env, 'SHUTDOWN_DRAIN', '5s'),
+    shutdownTimeoutSeconds: readDurationSeconds(env, 'SHUTDOWN_TIMEOUT', '10s'),
   };
   // Node refuses a headers timeout longer than the request timeout.
   if (http.headersTimeoutSeconds > http.requestTimeoutSeconds) invalid('HTTP_HEADERS_TIMEOUT', 'must not be longer than HTTP_REQUEST_TIMEOUT');
+  // The requests accepted during the drain need time to finish after it.
+  if (http.shutdownTimeoutSeconds <= http.shutdownDrainSeconds) invalid('SHUTDOWN_TIMEOUT', `must be longer than SHUTDOWN_DRAIN (${http.shutdownDrainSeconds} s)`);
   return http;
 }
 

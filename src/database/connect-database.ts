@@ -28,6 +28,20 @@ function reasonOf(error: unknown): string {
 }
 
 /**
+ * SQLite: a write answered 2xx is on disk. WAL (set by TypeORM's enableWAL)
+ * with synchronous = FULL syncs the log at every commit, so a commit survives
+ * a killed process and a power loss alike; NORMAL would survive the first
+ * only (the log is synced at checkpoints), and a revocation or a password
+ * change lost to a power cut is not acceptable for an auth service. FULL is
+ * also SQLite's compiled default; it is set here so that no build's default
+ * decides. TypeORM's SQLite driver holds one connection, so the pragma holds
+ * for every query.
+ */
+async function makeCommitsDurable(dataSource: DataSource): Promise<void> {
+  await dataSource.query('PRAGMA synchronous = FULL');
+}
+
+/**
  * Opens the database for the service and the command-line tools. A database
  * that cannot be reached (down, refusing, unknown host, a connection that times
  * out) is tried again a few times, since it may be starting beside the service;
@@ -37,7 +51,9 @@ function reasonOf(error: unknown): string {
 export async function connectDatabase(options: DataSourceOptions, attempts = CONNECT_ATTEMPTS, delaySeconds = CONNECT_RETRY_DELAY_SECONDS): Promise<DataSource> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await new DataSource(options).initialize();
+      const dataSource = await new DataSource(options).initialize();
+      if (options.type === 'sqlite') await makeCommitsDurable(dataSource);
+      return dataSource;
     } catch (error) {
       const where = describeDatabase(options);
       if (LOGIN_REFUSED.has(String((error as { code?: unknown }).code))) {

@@ -1,8 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { Public } from '../access/decorators/public.decorator.js';
+import { ShutdownService } from '../lifecycle/shutdown.service.js';
 import { RedisHealthIndicator } from './redis.health.js';
+
+/** How long a probe waits for the database's answer. */
+const DATABASE_PING_TIMEOUT_MS = 2000;
 
 @ApiTags('health')
 @Controller('health')
@@ -10,8 +14,10 @@ import { RedisHealthIndicator } from './redis.health.js';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly shutdown: ShutdownService,
   ) {}
 
   /** Each dependency is reported on its own: the database always, Redis when REDIS_URL is set. */
@@ -19,8 +25,29 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ operationId: 'health', summary: '200 when every dependency answers (database, Redis if configured), 503 when one does not' })
   check() {
-    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 2000 })];
+    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS })];
     if (this.redis.configured) checks.push(() => this.redis.pingCheck('redis'));
     return this.health.check(checks);
+  }
+
+  /**
+   * Readiness, for a load balancer or a Kubernetes readinessProbe: 503 from
+   * the moment the process is told to stop (SIGTERM), while it still serves
+   * for SHUTDOWN_DRAIN, so traffic moves away before it stops listening; and
+   * 503 while the database does not answer. Redis is left out: without it
+   * the service works on, from the database.
+   */
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ operationId: 'readiness', summary: '200 while the instance takes traffic; 503 once it is stopping (SIGTERM) or when the database does not answer' })
+  ready() {
+    const lifecycle = () => {
+      const indicator = this.indicators.check('lifecycle');
+      const { state } = this.shutdown;
+      return state === 'serving' ? indicator.up({ state }) : indicator.down({ state });
+    };
+    // Stopping: answered at once, without waiting for the database.
+    if (this.shutdown.state !== 'serving') return this.health.check([lifecycle]);
+    return this.health.check([lifecycle, () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS })]);
   }
 }

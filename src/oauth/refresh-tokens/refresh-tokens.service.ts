@@ -93,6 +93,19 @@ export class RefreshTokensService {
     const now = new Date();
     if (current.expiresAt <= now) return { ok: false, reason: 'expired' };
 
+    // The successor first, then the spend: a process killed between the two leaves the presented token
+    // unspent, to be presented again (its unused successor was never given out). The other order left a
+    // spent token with no successor, a half-rotated chain: the client, which never got the answer, tried
+    // again, was taken for a replay, and lost its session. (Two statements, not a transaction: SQLite's one
+    // shared connection must not hold a transaction other requests' statements would fall into.)
+    let next: string;
+    try {
+      next = await this.insert(current.session, current.id);
+    } catch (error) {
+      // The user (and so the session) was deleted meanwhile.
+      if (isForeignKeyViolation(error)) return { ok: false, reason: 'ended' };
+      throw error;
+    }
     const spent = await this.refreshTokens
       .createQueryBuilder()
       .update()
@@ -100,21 +113,16 @@ export class RefreshTokensService {
       .where(`id = :id AND spent_at IS NULL AND ${SESSION_IS_LIVE}`, { id: current.id, sessionId: current.sessionId, now })
       .execute();
     if (spent.affected !== 1) {
-      // Either another request spent it first (reuse) or the session has ended: end it for good.
+      // The successor is nobody's: take it away. Then, either another request spent the token first (reuse)
+      // or the session has ended: end it for good.
+      await this.refreshTokens.delete({ tokenHash: hashToken(next) });
       await this.sessions.endById(current.sessionId);
       const spentMeanwhile = (await this.refreshTokens.findOneBy({ id: current.id }))?.spentAt;
       return spentMeanwhile ? reused : { ok: false, reason: 'ended' };
     }
-    try {
-      const next = await this.insert(current.session, current.id);
-      await this.sessions.touch(current.sessionId, request);
-      this.metrics.refreshRotations.inc();
-      return { ok: true, userId: current.userId, session: current.session, next };
-    } catch (error) {
-      // The user (and so the session) was deleted between the spend and this insert.
-      if (isForeignKeyViolation(error)) return { ok: false, reason: 'ended' };
-      throw error;
-    }
+    await this.sessions.touch(current.sessionId, request);
+    this.metrics.refreshRotations.inc();
+    return { ok: true, userId: current.userId, session: current.session, next };
   }
 
   /** For introspection: whose token this is, until when, and whether it would be accepted now. Null: no refresh token of ours. */
