@@ -65,15 +65,16 @@ export function accessTokenHash(token: string): string {
  */
 @Injectable()
 export class DpopProofsService {
-  private readonly base: string;
-
   constructor(
     private readonly singleUse: SingleUseService,
     private readonly nonces: DpopNoncesService,
     private readonly events: EventEmitter2,
-    @Inject(APP_CONFIGURATION) config: AppConfiguration,
-  ) {
-    this.base = config.publicUrl;
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
+  ) {}
+
+  /** PUBLIC_URL, read on each use: with PORT=0 it names the port only once the service listens (settlePort). */
+  private get base(): string {
+    return this.config.publicUrl;
   }
 
   /**
