@@ -176,6 +176,6 @@ describe('GET /auth/me', () => {
 
   it('answers 401 with both challenges without credentials', async () => {
     const response = await testApp.http().get('/auth/me').expect(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="gatehouse", DPoP realm="gatehouse", algs="ES256 RS256 PS256 EdDSA", Basic realm="gatehouse", charset="UTF-8"');
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { exportJWK, generateKeyPair } from 'jose';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { runBuilt } from './helpers/server.js';
 // These run the built program (npm test builds first), as a user would, on the database of the app below.
 const DATABASE_URL = `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-client-cli-')), 'app.sqlite')}`;
 const createClient = (args: string[]) => runBuilt('dist/src/cli/create-client.js', args, { DATABASE_URL });
-const USAGE = 'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>]';
+const USAGE = 'npm run client:create -- --name <name> [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant <grant type>]… [--public] [--native] [--scope "<scopes>"] [--resource <uri>]… [--first-party] [--backchannel-logout-uri <uri>] [--jwks-uri <url> | --jwks <file>] [--dpop]';
 
 const ROOT = { username: 'cli-admin', password: 'command-line-keeper' };
 const asRoot = basic(ROOT.username, ROOT.password);
@@ -73,6 +74,31 @@ describe('npm run client:create', () => {
     const { code, stdout } = await createClient(['--name', 'Reports job', '--grant', 'client_credentials']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Created confidential client "Reports job"\.\nclient_id: {5}\S+\nclient_secret: \S+\n/);
+  });
+
+  it('registers a private_key_jwt client with --jwks-uri, or with --jwks from a file, and --dpop; no secret is made', async () => {
+    const byUri = await createClient(['--name', 'Key job', '--grant', 'client_credentials', '--jwks-uri', 'https://keys.example.com/jwks.json', '--dpop']);
+    expect(byUri).toMatchObject({ code: 0, stderr: '' });
+    const match = /^Created confidential \(private_key_jwt\) client "Key job"\.\nclient_id: {5}([A-Za-z0-9_-]{22})\n$/.exec(byUri.stdout);
+    expect(match, byUri.stdout).not.toBeNull();
+    expect(await clientOf(match![1])).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://keys.example.com/jwks.json', jwks: null, dpop_bound_access_tokens: true });
+
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const folder = mkdtempSync(join(tmpdir(), 'gatehouse-client-cli-jwks-'));
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'cli-1', alg: 'ES256', use: 'sig' };
+    writeFileSync(join(folder, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+    const byFile = await createClient(['--name', 'Key job 2', '--grant', 'client_credentials', '--jwks', join(folder, 'jwks.json')]);
+    expect(byFile).toMatchObject({ code: 0, stderr: '' });
+    const clientId = /client_id: {5}(\S+)/.exec(byFile.stdout)![1];
+    expect(await clientOf(clientId)).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, jwks_uri: null, dpop_bound_access_tokens: false });
+
+    // A private key, a missing file, both options: one clear line, nothing stored.
+    writeFileSync(join(folder, 'private.json'), JSON.stringify({ keys: [await exportJWK(privateKey)] }));
+    const before = await clientCount();
+    expect(await createClient(['--name', 'Leaky', '--grant', 'client_credentials', '--jwks', join(folder, 'private.json')])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('private member "d"') });
+    expect(await createClient(['--name', 'Gone', '--grant', 'client_credentials', '--jwks', join(folder, 'missing.json')])).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot be read (ENOENT)') });
+    expect(await createClient(['--name', 'Both', '--jwks', 'x', '--jwks-uri', 'https://keys.example.com/k'])).toMatchObject({ code: 1, stderr: `client:create: --jwks-uri and --jwks: give one of them; usage: ${USAGE}\n` });
+    expect(await clientCount()).toBe(before);
   });
 
   it.each([

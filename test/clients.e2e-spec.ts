@@ -70,6 +70,7 @@ describe('POST /clients', () => {
       backchannel_logout_uri: null,
       backchannel_logout_session_required: false,
       require_pushed_authorization_requests: false,
+      dpop_bound_access_tokens: false,
       jwks: null,
       jwks_uri: null,
     });

@@ -3,7 +3,7 @@ import { basic, createTestApp, registerAndLogin, type TestApp } from './helpers/
 
 let testApp: TestApp;
 const ADMIN = { username: 'root', password: 'admin-password-1' };
-const BOTH_CHALLENGES = 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"';
+const BOTH_CHALLENGES = 'Bearer realm="gatehouse", DPoP realm="gatehouse", algs="ES256 RS256 PS256 EdDSA", Basic realm="gatehouse", charset="UTF-8"';
 
 beforeAll(async () => {
   testApp = await createTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });

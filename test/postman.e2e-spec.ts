@@ -76,7 +76,7 @@ describe('the Postman collection', () => {
   });
 
   it('groups the requests in folders a person reads as a client, each request with a description and an example answer', () => {
-    expect(collection.item.map((folder) => folder.name)).toEqual(['Accounts', 'Tokens', 'Greetings', 'Admin']);
+    expect(collection.item.map((folder) => folder.name)).toEqual(['Accounts', 'Tokens', 'Greetings', 'Clients', 'Admin']);
     for (const folder of collection.item) expect(folder.description, folder.name).toBeTruthy();
     for (const { name, request, response } of requests) {
       expect(request.description?.length, name).toBeGreaterThan(20);

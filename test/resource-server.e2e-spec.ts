@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createHash, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporaryDatabase, onPostgres, type TemporaryDatabase } from './helpers/postgres.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -193,5 +195,65 @@ describe('the resource-server example', () => {
     // Deleting the client ends its tokens: introspection knows at once.
     expect((await fetch(`${gatehouse.baseUrl}/clients/${job.client_id}`, { method: 'DELETE', headers: { Authorization: basic(ADMIN) } })).status).toBe(204);
     expect((await hello(token, '/hello/strict')).status).toBe(401);
+  });
+
+  describe('DPoP-bound tokens (RFC 9449)', () => {
+    let key: { privateKey: CryptoKey; jwk: JWK };
+    let token: string;
+    const proof = async (signer: { privateKey: CryptoKey; jwk: JWK }, htm: string, htu: string, claims: Record<string, unknown> = {}) =>
+      new SignJWT({ jti: randomUUID(), htm, htu, ...claims }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: signer.jwk }).setIssuedAt().sign(signer.privateKey);
+    const ath = (value: string) => createHash('sha256').update(value).digest('base64url');
+    const newKey = async () => {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      return { privateKey: pair.privateKey, jwk: await exportJWK(pair.publicKey) };
+    };
+    const helloWith = (authorization: string, dpop?: string) => fetch(`${example.baseUrl}/hello`, { headers: { authorization, ...(dpop ? { dpop } : {}) } });
+
+    beforeAll(async () => {
+      key = await newKey();
+      const job = await registerClient({ client_name: 'DPoP job', grant_types: ['client_credentials'] });
+      const response = await fetch(`${gatehouse.baseUrl}/auth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: clientBasic(job), DPoP: await proof(key, 'POST', `${gatehouse.baseUrl}/auth/token`) },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      const body = (await response.json()) as { access_token: string; token_type: string };
+      expect(body.token_type).toBe('DPoP');
+      token = body.access_token;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { cnf: { jkt: string } };
+      expect(claims.cnf.jkt).toBe(await calculateJwkThumbprint(key.jwk, 'sha256'));
+    });
+
+    it('accepts the token with Authorization: DPoP and a proof of its key for this request', async () => {
+      const response = await helloWith(`DPoP ${token}`, await proof(key, 'GET', `${example.baseUrl}/hello`, { ath: ath(token) }));
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { message: string }).message).toMatch(/^Hello, client /);
+    });
+
+    it('refuses it as Bearer, without a proof, with a replayed proof, another key, another token’s ath, another method or URL', async () => {
+      const asBearer = await helloWith(`Bearer ${token}`);
+      expect(asBearer.status).toBe(401);
+      expect(asBearer.headers.get('www-authenticate')).toContain('DPoP error="invalid_token" algs="ES256');
+      expect((await helloWith(`DPoP ${token}`)).status).toBe(401);
+      const once = await proof(key, 'GET', `${example.baseUrl}/hello`, { ath: ath(token) });
+      expect((await helloWith(`DPoP ${token}`, once)).status).toBe(200);
+      const replay = await helloWith(`DPoP ${token}`, once);
+      expect(replay.status).toBe(401);
+      expect(replay.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof"');
+      const url = `${example.baseUrl}/hello`;
+      for (const bad of [
+        await proof(await newKey(), 'GET', url, { ath: ath(token) }),
+        await proof(key, 'GET', url, { ath: ath(`${token}x`) }),
+        await proof(key, 'POST', url, { ath: ath(token) }),
+        await proof(key, 'GET', `${example.baseUrl}/hello/strict`, { ath: ath(token) }),
+      ]) {
+        expect((await helloWith(`DPoP ${token}`, bad)).status).toBe(401);
+      }
+    });
+
+    it('refuses a plain Bearer token sent as DPoP', async () => {
+      const plain = await tokenFrom(gatehouse, 'reader', 'reads-between-lines');
+      expect((await helloWith(`DPoP ${plain}`, await proof(key, 'GET', `${example.baseUrl}/hello`, { ath: ath(plain) }))).status).toBe(401);
+    });
   });
 });

@@ -98,7 +98,7 @@ describe('access tokens', () => {
   ])('refuses %s with 401 invalid_token', async (_case, makeToken) => {
     const response = await greet(makeToken()).expect(401);
     expect(response.body).toEqual({ statusCode: 401, message: 'The access token is invalid or expired.', error: 'Unauthorized' });
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token", DPoP realm="gatehouse", algs="ES256 RS256 PS256 EdDSA", Basic realm="gatehouse", charset="UTF-8"');
   });
 
   it('stop working once their user is deleted', async () => {

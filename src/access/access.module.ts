@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { DpopModule } from '../dpop/dpop.module.js';
 import { LoginModule } from '../login/login.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
@@ -16,7 +17,7 @@ import { JwtStrategy } from './strategies/jwt.strategy.js';
  * the strategies behind them, and the decorators routes declare it with.
  */
 @Module({
-  imports: [PassportModule, LoginModule, TokensModule, UsersModule, SessionsModule],
+  imports: [PassportModule, LoginModule, TokensModule, UsersModule, SessionsModule, DpopModule],
   providers: [
     // In this order: who is calling, then whether their role may.
     { provide: APP_GUARD, useClass: AuthenticatedGuard },

@@ -103,6 +103,8 @@ export interface OAuthConfiguration {
   authorizationCodeTtlSeconds: number;
   /** REQUIRE_PAR (default false): every client's authorization requests must be pushed first (RFC 9126 §5, `require_pushed_authorization_requests` in discovery). */
   requirePushedAuthorizationRequests: boolean;
+  /** DPOP_NONCE (default false): DPoP proofs must carry a server nonce (RFC 9449 §8, §9): the token endpoint and Gatehouse's own routes answer `use_dpop_nonce` with a `DPoP-Nonce` header until they do. */
+  dpopNonce: boolean;
 }
 
 /** The OAuth clients registered with Gatehouse (see "Clients" in docs/API.md). */
@@ -774,7 +776,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
     metricsToken: readMetricsToken(env, production),
     docs: readDocs(env, production),
     mail: readMail(env, production, dataDirectory),
-    oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60, requirePushedAuthorizationRequests: readBoolean(env, 'REQUIRE_PAR', false) },
+    oauth: { passwordGrant: readBoolean(env, 'PASSWORD_GRANT', true), authorizationCodeTtlSeconds: 60, requirePushedAuthorizationRequests: readBoolean(env, 'REQUIRE_PAR', false), dpopNonce: readBoolean(env, 'DPOP_NONCE', false) },
     clients: {
       secretGraceSeconds: readDurationSecondsOrZero(env, 'CLIENT_SECRET_GRACE', '24h'),
       allowPrivateUris: readBoolean(env, 'ALLOW_PRIVATE_CLIENT_URIS', false),

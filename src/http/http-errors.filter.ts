@@ -25,8 +25,20 @@ export function toHttpException(exception: unknown): unknown {
   return exception;
 }
 
-/** The headers an error response carries: a challenge with every 401, Retry-After with every 429 and 503. */
+/** An error that names headers of its own for the response (the `DPoP-Nonce` of RFC 9449 §8 with `use_dpop_nonce`). */
+const RESPONSE_HEADERS = Symbol('responseHeaders');
+
+export function withResponseHeaders<T extends object>(error: T, headers: Record<string, string>): T {
+  return Object.assign(error, { [RESPONSE_HEADERS]: headers });
+}
+
+/** The headers an error response carries: a challenge with every 401, Retry-After with every 429 and 503, and any the error names itself. */
 export function errorHeaders(original: unknown, translated: unknown): Record<string, string> {
+  const own = original !== null && typeof original === 'object' ? (original as { [RESPONSE_HEADERS]?: Record<string, string> })[RESPONSE_HEADERS] : undefined;
+  return { ...standardErrorHeaders(original, translated), ...own };
+}
+
+function standardErrorHeaders(original: unknown, translated: unknown): Record<string, string> {
   if (translated instanceof HttpException && translated.getStatus() === HttpStatus.UNAUTHORIZED) {
     const challenges = original instanceof AuthenticationFailedException ? original.challenges : [BEARER_CHALLENGE];
     return { 'WWW-Authenticate': challenges.join(', ') };

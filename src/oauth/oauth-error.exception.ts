@@ -20,7 +20,10 @@ export type OAuthErrorCode =
   // RFC 7591 §3.2.2 (registration) and RFC 6750 §3.1 (a bad registration access token, RFC 7592 §2).
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
-  | 'invalid_token';
+  | 'invalid_token'
+  // RFC 9449 §5, §8: a refused DPoP proof, and the server's demand for its nonce.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS_OF: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -41,6 +44,8 @@ const STATUS_OF: Record<OAuthErrorCode, number> = {
   invalid_client_metadata: 400,
   invalid_redirect_uri: 400,
   invalid_token: 401,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
 };
 
 /** The body keeps Nest's shape ({statusCode, message, error}) with `error` as the OAuth2 code. */

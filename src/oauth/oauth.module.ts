@@ -1,3 +1,4 @@
+import { DpopModule } from '../dpop/dpop.module.js';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLIENT_AUTHENTICATOR } from '../access/client-authenticator.js';
@@ -72,7 +73,7 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, DeviceAuthorization, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule, ThrottleModule, PasskeysModule],
+  imports: [TypeOrmModule.forFeature([RefreshToken, AuthorizationCode, Consent, LogoutNotification, DeviceAuthorization, PushedAuthorizationRequest]), UsersModule, LoginModule, MfaModule, SessionsModule, TokensModule, ClientsModule, PagesModule, OutboundHttpModule, ThrottleModule, PasskeysModule, DpopModule],
   controllers: [TokenEndpointController, WellKnownController, AuthorizationController, GrantsController, UserinfoController, LogoutController, DeviceAuthorizationController, DeviceVerificationController, PushedAuthorizationController],
   providers: [
     ...GRANTS,

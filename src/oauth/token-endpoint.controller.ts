@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -11,7 +11,8 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DpopProofsService } from '../dpop/dpop-proofs.service.js';
 import { Auth } from '../access/decorators/auth.decorator.js';
 import { Public } from '../access/decorators/public.decorator.js';
 import { ClientAuthentication } from '../access/client-authenticator.js';
@@ -36,6 +37,7 @@ export class TokenEndpointController {
     private readonly tokenEndpoint: TokenEndpointService,
     private readonly introspection: IntrospectionService,
     private readonly revocation: RevocationService,
+    private readonly dpopProofs: DpopProofsService,
   ) {}
 
   @Public()
@@ -67,7 +69,9 @@ export class TokenEndpointController {
     description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
   })
   @ApiServiceUnavailableResponse({ description: 'Too many password checks are waiting for the hashing pool (Retry-After says when to retry); nothing was checked or counted.' })
-  token(@Body() body: unknown, @Req() http: FastifyRequest, @CurrentRequest() request: RequestContext): Promise<TokenResponseDto> {
+  token(@Body() body: unknown, @Req() http: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @CurrentRequest() request: RequestContext): Promise<TokenResponseDto> {
+    // RFC 9449 §8.2: with DPOP_NONCE, every answer hands the client the nonce its next proof carries.
+    reply.headers(this.dpopProofs.nonceHeader());
     const parameters = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     return this.tokenEndpoint.grant(parameters, http, request);
   }

@@ -38,6 +38,7 @@ export const SECURITY_EVENT_TYPES = [
   'token.issued',
   'authorization.code-issued',
   'authorization-code.replayed',
+  'dpop.proof-refused',
   'device.authorized',
   'consent.granted',
   'consent.withdrawn',

@@ -25,7 +25,7 @@ const MAX_USER_AGENT_LENGTH = 512;
 const userAgentOf = (request: RequestContext) => request.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null;
 
 /** What a session is for, beyond its user: see the Session entity. */
-export type SessionDetails = Partial<Pick<Session, 'kind' | 'clientId' | 'parentId' | 'scope' | 'resource' | 'amr' | 'authTime' | 'cookieHash'>>;
+export type SessionDetails = Partial<Pick<Session, 'kind' | 'clientId' | 'parentId' | 'scope' | 'resource' | 'amr' | 'authTime' | 'cookieHash' | 'dpopJkt'>>;
 
 /**
  * Sessions: one per login, the family of refresh tokens that grew from it.

@@ -40,6 +40,8 @@ export interface AccessTokenClaims {
   scope?: string;
   auth_time?: number;
   amr?: string[];
+  /** RFC 9449 §6.1: a DPoP-bound token names the JWK thumbprint of its key; it is used only with a proof signed by that key. */
+  cnf?: { jkt: string };
 }
 
 /** What a token issued to a client adds (RFC 9068 §2.2): for whom, with which scope, for which resource, and how the person signed in. */
@@ -109,8 +111,9 @@ export class AccessTokensService implements OnModuleInit {
    * NIST SP 800-63B §7.2 bounds a session's reauthentication time), so `exp`
    * is at most `sessionEndsAt` and `expiresIn` is what is left of both.
    */
-  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date; amr?: string | null; authTime?: Date | null }, grant?: ClientGrant): Promise<SignedAccessToken> {
+  async sign(user: { id: number; username: string; role: Role; credentialsVersion: number }, session: { id: string; expiresAt: Date; amr?: string | null; authTime?: Date | null }, grant?: ClientGrant, jkt: string | null = null): Promise<SignedAccessToken> {
     const claims: Record<string, unknown> = { username: user.username, role: user.role, cv: user.credentialsVersion, sid: session.id };
+    if (jkt) claims.cnf = { jkt };
     // A first-party token says how the person signed in too, where the session knows (RFC 9068 §2.2.1's claims, as a client's carries them).
     if (!grant && session.amr) Object.assign(claims, { amr: session.amr.split(' ').filter(Boolean), ...(session.authTime ? { auth_time: Math.floor(session.authTime.getTime() / 1000) } : {}) });
     if (grant) {
@@ -121,8 +124,8 @@ export class AccessTokensService implements OnModuleInit {
   }
 
   /** A `client_credentials` token (RFC 9068 §2.2: `sub` is the client_id when no person is involved). */
-  async signForClient(grant: ClientGrant): Promise<SignedAccessToken> {
-    return this.signClaims(grant.clientId, { client_id: grant.clientId, scope: grant.scope }, grant);
+  async signForClient(grant: ClientGrant, jkt: string | null = null): Promise<SignedAccessToken> {
+    return this.signClaims(grant.clientId, { client_id: grant.clientId, scope: grant.scope, ...(jkt ? { cnf: { jkt } } : {}) }, grant);
   }
 
   private async signClaims(subject: string, claims: Record<string, unknown>, grant: ClientGrant | undefined, notAfter?: Date): Promise<SignedAccessToken> {
@@ -266,13 +269,15 @@ export class AccessTokensService implements OnModuleInit {
   }
 
   private hasPlausibleClaims(claims: AccessTokenClaims): boolean {
-    const { iat, exp, sub, cv, sid, client_id, scope } = claims;
+    const { iat, exp, sub, cv, sid, client_id, scope, cnf } = claims;
     // The same keys sign id tokens (OIDC Core §2) and logout tokens (Back-Channel Logout §2.4): neither is ever an access token.
     if (NOT_ACCESS_TOKEN_CLAIMS.some((claim) => claim in claims)) return false;
     if (typeof iat !== 'number' || typeof exp !== 'number') return false;
     if (sid !== undefined && (typeof sid !== 'string' || sid.length > 64)) return false;
     if (client_id !== undefined && (typeof client_id !== 'string' || client_id.length > 64)) return false;
     if (scope !== undefined && (typeof scope !== 'string' || scope.length > 1024)) return false;
+    // RFC 9449 §6.1: a SHA-256 thumbprint, 43 base64url characters.
+    if (cnf !== undefined && (cnf === null || typeof cnf !== 'object' || typeof cnf.jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(cnf.jkt))) return false;
     if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) return false;
     if (exp - iat > this.config.jwt.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) return false;
     if (typeof sub !== 'string') return false;

@@ -20,6 +20,8 @@ export interface GatehouseClaims extends JWTPayload {
   role?: string;
   client_id?: string;
   scope?: string;
+  /** RFC 9449 §6.1: a DPoP-bound token's key (its JWK SHA-256 thumbprint); it comes with a proof of that key. */
+  cnf?: { jkt?: string };
 }
 
 /** The algorithms Gatehouse signs with (its JWT_ALGORITHM, asymmetric): each key of the set also names its own `alg`, which jose holds a token to. */
@@ -57,6 +59,12 @@ export class GatehouseService {
     const metadata = (await response.json()) as Metadata;
     const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: settings.jwksCooldownMs });
     return new GatehouseService(settings, metadata, keys);
+  }
+
+  /** The URL a request was sent to, as the client named it in its DPoP proof's htu: PUBLIC_URL (behind a proxy), else the Host it was sent to. */
+  urlOf(request: { headers: Record<string, string | string[] | undefined>; url: string }): string {
+    const path = request.url.split('?', 1)[0];
+    return `${this.settings.publicUrl ?? `http://${String(request.headers.host)}`}${path}`;
   }
 
   /** The claims of a valid token; 401 otherwise (tampered, expired, another issuer, audience or type, an unknown key). */

@@ -10,6 +10,8 @@ export interface Settings {
   /** How long jose waits before fetching the key set again for an unknown kid (its default: 30 s). */
   jwksCooldownMs: number;
   clockToleranceSeconds: number;
+  /** The URL clients call this API at (PUBLIC_URL), which DPoP proofs name in `htu`; unset: the Host header of each request. */
+  publicUrl: string | null;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -23,5 +25,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     introspection: clientId && clientSecret ? { clientId, clientSecret } : null,
     jwksCooldownMs: Number(env.JWKS_COOLDOWN_MS ?? 30_000),
     clockToleranceSeconds: Number(env.CLOCK_TOLERANCE_SECONDS ?? 5),
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,
   };
 }

@@ -5,6 +5,7 @@ import type { FastifyRequest as Request } from 'fastify';
 import { AuthenticationFailedException } from '../../http/authentication-failed.exception.js';
 import { BASIC_CHALLENGE, BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from '../../http/authentication-challenges.js';
 import { readAuthorizationHeader } from '../authorization-header.js';
+import { DPOP_CHALLENGE, dpopChallenge } from '../dpop-challenges.js';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator.js';
 import { CLIENTS_ALLOWED_KEY } from '../decorators/clients-allowed.decorator.js';
 import { actsAsPerson, GATEHOUSE_API_SCOPE } from '../principal.js';
@@ -49,11 +50,14 @@ export class AuthenticatedGuard implements CanActivate {
       case 'bearer':
         await this.authenticate(this.jwtGuard, context, 'The access token is invalid or expired.', INVALID_TOKEN_CHALLENGE);
         return this.mayReach(context, request);
+      case 'dpop':
+        await this.authenticate(this.jwtGuard, context, 'The access token is invalid or expired.', BEARER_CHALLENGE, dpopChallenge('invalid_token'));
+        return this.mayReach(context, request);
       case 'basic':
         if (!presented.credentials.ok) throw this.failure(`Malformed Basic credentials: ${presented.credentials.reason}.`, BEARER_CHALLENGE);
         return this.authenticate(this.basicGuard, context, 'Invalid username or password.', BEARER_CHALLENGE);
       case 'unsupported':
-        throw this.failure('Unsupported authorization scheme: send a Bearer token or Basic credentials.', BEARER_CHALLENGE);
+        throw this.failure('Unsupported authorization scheme: send a Bearer token, a DPoP-bound token (DPoP) or Basic credentials.', BEARER_CHALLENGE);
       case 'none':
         throw this.failure('Authentication required: send a Bearer token or Basic credentials.', BEARER_CHALLENGE);
     }
@@ -72,19 +76,19 @@ export class AuthenticatedGuard implements CanActivate {
     );
   }
 
-  private async authenticate(guard: CanActivate, context: ExecutionContext, message: string, bearerChallenge: string) {
+  private async authenticate(guard: CanActivate, context: ExecutionContext, message: string, bearerChallenge: string, dpop = DPOP_CHALLENGE) {
     try {
       return (await guard.canActivate(context)) as boolean;
     } catch (error) {
       // A refusal that names its own reason (Basic for an account with two-factor) keeps it.
       if (error instanceof AuthenticationFailedException) throw error;
-      if (error instanceof UnauthorizedException) throw this.failure(message, bearerChallenge);
+      if (error instanceof UnauthorizedException) throw this.failure(message, bearerChallenge, dpop);
       throw error;
     }
   }
 
-  /** Every protected route takes both schemes, so every 401 offers both. */
-  private failure(message: string, bearerChallenge: string): AuthenticationFailedException {
-    return new AuthenticationFailedException(message, [bearerChallenge, BASIC_CHALLENGE]);
+  /** Every protected route takes every scheme, so every 401 offers them all (RFC 9449 §7.1: `DPoP` with the algorithms a proof may use). */
+  private failure(message: string, bearerChallenge: string, dpop = DPOP_CHALLENGE): AuthenticationFailedException {
+    return new AuthenticationFailedException(message, [bearerChallenge, dpop, BASIC_CHALLENGE]);
   }
 }

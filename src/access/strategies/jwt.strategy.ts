@@ -6,11 +6,13 @@ import { AccessTokensService, type AccessTokenClaims } from '../../tokens/access
 import { scopesOf, type Principal } from '../principal.js';
 import { UsersService } from '../../users/users.service.js';
 import { SessionsService } from '../../sessions/sessions.service.js';
+import { DpopProofsService } from '../../dpop/dpop-proofs.service.js';
+import { checkSenderConstraint } from './sender-constraint.js';
 
-/** The token AuthenticatedGuard found in the Authorization header, if it found a well-formed Bearer one. */
+/** The token AuthenticatedGuard found in the Authorization header, if it found a well-formed Bearer or DPoP one. */
 function presentedBearerToken(request: Request): string | null {
   const presented = request.presentedCredentials;
-  return presented?.scheme === 'bearer' ? presented.token : null;
+  return presented?.scheme === 'bearer' || presented?.scheme === 'dpop' ? presented.token : null;
 }
 
 /**
@@ -36,6 +38,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly accessTokens: AccessTokensService,
     private readonly usersService: UsersService,
     private readonly sessions: SessionsService,
+    private readonly dpopProofs: DpopProofsService,
   ) {
     // No key here: the verifier below is AccessTokensService's, which holds the key set.
     super({ jwtFromRequest: presentedBearerToken, secretOrKeyProvider: (_request, _token, done) => done(null), passReqToCallback: true });
@@ -49,9 +52,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
    * request, from a cache that every change clears, so a deletion or a role
    * change counts at once) and the password has not changed since it was
    * issued. The session stays in the principal: GET /auth/sessions marks it.
+   * A DPoP-bound token needs its proof (checkSenderConstraint, RFC 9449 §7).
    */
-  async validate(_request: Request, claims: AccessTokenClaims): Promise<Principal | false> {
+  async validate(request: Request, claims: AccessTokenClaims): Promise<Principal | false> {
     if (!this.accessTokens.isForThisApi(claims) || this.accessTokens.isRefused(claims) || (claims.sid && this.sessions.isEnded(claims.sid))) return false;
+    if (claims.cnf !== undefined || request.presentedCredentials?.scheme === 'dpop') await checkSenderConstraint(this.dpopProofs, request, claims);
     const scopes = claims.client_id === undefined ? undefined : scopesOf(claims.scope);
     if (claims.cv === undefined) return { kind: 'client', clientId: claims.client_id!, scopes: scopes! };
     const user = await this.usersService.findById(Number(claims.sub));

@@ -7,7 +7,7 @@ import { hashOpaqueToken, mintOpaqueToken } from '../../tokens/opaque-token.js';
 import { AuthorizationCode } from './entities/authorization-code.entity.js';
 
 /** What a code is bound to (OAUTH.md: client, redirect URI, challenge, scope, nonce, session). */
-export type CodeBindings = Pick<AuthorizationCode, 'clientId' | 'userId' | 'browserSessionId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'resource'>;
+export type CodeBindings = Pick<AuthorizationCode, 'clientId' | 'userId' | 'browserSessionId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'resource' | 'dpopJkt'>;
 
 /** Why a code was refused; a replay also names what the first redemption got, so it can be ended. */
 export type Redemption = { ok: true; code: AuthorizationCode } | { ok: false; replayOf: string | null };

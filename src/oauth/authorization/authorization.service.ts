@@ -39,6 +39,8 @@ export interface ValidatedAuthorization {
   maxAge: number | null;
   loginHint: string | undefined;
   resource: string | null;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code will be bound to; null: not bound. */
+  dpopJkt: string | null;
   /** The parameters as sent, for the hidden fields of the next page (re-checked when it comes back); for a pushed request only `client_id` and `request_uri`. */
   parameters: Record<string, string>;
   /** The pushed request (RFC 9126) this came from, spent when the flow ends in a code or a refusal; null: sent directly. */
@@ -79,6 +81,8 @@ const UNUSABLE_REQUEST_URI = 'invalid_request_uri: this request_uri is unknown, 
 
 /** RFC 7636 §4.2: S256 challenges are 43 base64url characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** RFC 9449 §10: a JWK SHA-256 thumbprint (RFC 7638), 43 base64url characters. */
+const JWK_THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 const PROMPTS = new Set(['none', 'login', 'consent']);
 const MAX_PARAMETER_LENGTH = 2048;
 
@@ -139,6 +143,7 @@ export class AuthorizationService {
     if (parameters.code_challenge === undefined) throw fail('invalid_request', 'code_challenge is required (PKCE, S256).');
     if (parameters.code_challenge_method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256.');
     if (!S256_CHALLENGE.test(parameters.code_challenge)) throw fail('invalid_request', 'code_challenge must be 43 base64url characters (S256).');
+    if (parameters.dpop_jkt !== undefined && !JWK_THUMBPRINT.test(parameters.dpop_jkt)) throw fail('invalid_request', 'dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters, RFC 9449 §10).');
     const prompt = new Set((parameters.prompt ?? '').split(' ').filter(Boolean));
     if ([...prompt].some((value) => !PROMPTS.has(value))) throw fail('invalid_request', 'prompt may be none, login or consent.');
     if (prompt.has('none') && prompt.size > 1) throw fail('invalid_request', 'prompt=none cannot be combined with other values (OIDC Core §3.1.2.1).');
@@ -160,6 +165,7 @@ export class AuthorizationService {
       maxAge,
       loginHint: parameters.login_hint,
       resource,
+      dpopJkt: parameters.dpop_jkt ?? null,
       parameters: pushed ? { client_id: client.clientId, request_uri: sent.request_uri as string } : parameters,
       pushedReference: pushed?.referenceHash ?? null,
     };
@@ -170,8 +176,13 @@ export class AuthorizationService {
    * endpoint for the authenticated client, every error as JSON (§2.3) rather
    * than a page or a redirect; the checked parameters are stored.
    */
-  async push(client: OAuthClient, sent: Record<string, unknown>): Promise<PushedAuthorizationResponse> {
+  async push(client: OAuthClient, sent: Record<string, unknown>, proofJkt: string | null = null): Promise<PushedAuthorizationResponse> {
     if (sent.client_id !== undefined && sent.client_id !== client.clientId) throw oauthError('invalid_request', 'client_id is not the authenticated client.');
+    // RFC 9449 §10.1: a DPoP proof on the pushed request binds the code to its key; a dpop_jkt sent with it must name the same key.
+    if (proofJkt !== null) {
+      if (sent.dpop_jkt !== undefined && sent.dpop_jkt !== proofJkt) throw oauthError('invalid_dpop_proof', 'dpop_jkt is not the thumbprint of the DPoP proof’s key.');
+      sent = { ...sent, dpop_jkt: proofJkt };
+    }
     let authorization: ValidatedAuthorization;
     try {
       authorization = await this.validate({ ...sent, client_id: client.clientId }, 'push');
@@ -242,6 +253,7 @@ export class AuthorizationService {
       scope: authorization.scopes.join(' '),
       nonce: authorization.nonce,
       resource: authorization.resource,
+      dpopJkt: authorization.dpopJkt,
     });
     raiseSecurityEvent(this.events, { type: 'authorization.code-issued', actorId: session.userId, subjectId: session.userId, request, details: { clientId: authorization.client.clientId, scope: authorization.scopes.join(' ') } });
     return this.location(authorization.redirectUri, { code, state: authorization.state });

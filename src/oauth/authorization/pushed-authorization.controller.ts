@@ -6,6 +6,8 @@ import { fieldsOf } from '../../pages/page-params.js';
 import { ClientAuthenticationService } from '../client-authentication/client-authentication.service.js';
 import { OAuthErrorDto } from '../dto/token-response.dto.js';
 import { oauthError } from '../oauth-error.exception.js';
+import { dpopProofOfRequest } from '../dpop-proof-of-request.js';
+import { DpopProofsService } from '../../dpop/dpop-proofs.service.js';
 import { AuthorizationService } from './authorization.service.js';
 import { PushedAuthorizationRequestDto, PushedAuthorizationResponseDto } from './dto/pushed-authorization.dto.js';
 
@@ -16,6 +18,7 @@ export class PushedAuthorizationController {
   constructor(
     private readonly clientAuthentication: ClientAuthenticationService,
     private readonly authorization: AuthorizationService,
+    private readonly dpopProofs: DpopProofsService,
   ) {}
 
   @Public()
@@ -40,6 +43,7 @@ export class PushedAuthorizationController {
     const parameters = fieldsOf(body);
     const client = await this.clientAuthentication.authenticate(http, parameters);
     if (!client) throw oauthError('invalid_client', 'The pushed authorization request endpoint needs client authentication (as at the token endpoint).');
-    return this.authorization.push(client, parameters);
+    const dpop = await dpopProofOfRequest(this.dpopProofs, http);
+    return this.authorization.push(client, parameters, dpop?.jkt ?? null);
   }
 }

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, jwtVerify } from 'jose';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { SingleUseService } from '../../single-use/single-use.service.js';
 import { bodyParameter, type ClientAuthenticationMethod, type ClientCredentials, type PresentedClient, type RequestBody } from './client-authentication-method.js';
-import { ClientAssertionReplayService } from './client-assertion-replay.service.js';
 import { ClientKeysService } from './client-keys.service.js';
 
 /** RFC 7523 §2.2. */
@@ -30,7 +30,7 @@ export class PrivateKeyJwtMethod implements ClientAuthenticationMethod {
 
   constructor(
     private readonly keys: ClientKeysService,
-    private readonly replays: ClientAssertionReplayService,
+    private readonly singleUse: SingleUseService,
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
   ) {
     const base = config.publicUrl;
@@ -68,7 +68,7 @@ export class PrivateKeyJwtMethod implements ClientAuthenticationMethod {
       const now = Math.floor(Date.now() / 1000);
       const exp = payload.exp!;
       if (exp - (typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now) > MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) return false;
-      return await this.replays.firstUse(client.clientId, payload.jti!, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000));
+      return await this.singleUse.firstUse(`client-assertion:${client.clientId}`, payload.jti!, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000));
     } catch {
       return false;
     }

@@ -26,6 +26,7 @@ describe('withDefaults', () => {
       backchannelLogoutUri: null,
       backchannelLogoutSessionRequired: false,
       requirePushedAuthorizationRequests: false,
+      dpopBoundAccessTokens: false,
       jwks: null,
       jwksUri: null,
     });

@@ -63,6 +63,8 @@ export interface ClientMetadata {
   backchannelLogoutSessionRequired: boolean;
   /** RFC 9126 §6: authorization requests only by PAR (a request_uri from the PAR endpoint). */
   requirePushedAuthorizationRequests: boolean;
+  /** RFC 9449 §5.2: the client always uses DPoP (a token request without a proof is refused). */
+  dpopBoundAccessTokens: boolean;
   /** private_key_jwt: the client's public keys (RFC 7591 §2 `jwks`), or null. */
   jwks: JsonWebKeySet | null;
   /** private_key_jwt: where its public keys are (`jwks_uri`), or null. Exactly one of the two with that method. */
@@ -139,6 +141,7 @@ export function withDefaults(given: Partial<ClientMetadata> & Pick<ClientMetadat
     backchannelLogoutUri: given.backchannelLogoutUri ?? null,
     backchannelLogoutSessionRequired: given.backchannelLogoutSessionRequired ?? false,
     requirePushedAuthorizationRequests: given.requirePushedAuthorizationRequests ?? false,
+    dpopBoundAccessTokens: given.dpopBoundAccessTokens ?? false,
     jwks: given.jwks ?? null,
     jwksUri: given.jwksUri ?? null,
   };
@@ -181,6 +184,7 @@ function fieldProblem(metadata: ClientMetadata, addresses: AddressPolicy): strin
   if (backchannelProblem) return `invalid_client_metadata: backchannel_logout_uri ${backchannelProblem}`;
   if (typeof metadata.backchannelLogoutSessionRequired !== 'boolean') return 'invalid_client_metadata: backchannel_logout_session_required must be true or false';
   if (typeof metadata.requirePushedAuthorizationRequests !== 'boolean') return 'invalid_client_metadata: require_pushed_authorization_requests must be true or false';
+  if (typeof metadata.dpopBoundAccessTokens !== 'boolean') return 'invalid_client_metadata: dpop_bound_access_tokens must be true or false';
   const keys = keysProblem(metadata, addresses);
   if (keys) return keys;
   if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {

@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboundHttpModule } from '../../outbound-http/outbound-http.module.js';
-import { ClientAssertionReplayService } from '../client-authentication/client-assertion-replay.service.js';
 import { ClientKeysService } from '../client-authentication/client-keys.service.js';
-import { ClientAssertion } from '../client-authentication/entities/client-assertion.entity.js';
+import { SingleUseModule } from '../../single-use/single-use.module.js';
 import { ThrottleModule } from '../../throttle/throttle.module.js';
 import { CLIENT_AUTHENTICATION_METHODS } from '../client-authentication/client-authentication-method.js';
 import { CLIENT_AUTHENTICATION_METHOD_CLASSES } from '../client-authentication/client-authentication-methods.js';
@@ -18,14 +16,13 @@ import { ClientsController } from './clients.controller.js';
  * import this module for those two services and nothing else.
  */
 @Module({
-  imports: [ClientRegistryModule, ThrottleModule, OutboundHttpModule, TypeOrmModule.forFeature([ClientAssertion])],
+  imports: [ClientRegistryModule, ThrottleModule, OutboundHttpModule, SingleUseModule],
   controllers: [ClientsController],
   providers: [
     ...CLIENT_AUTHENTICATION_METHOD_CLASSES,
     { provide: CLIENT_AUTHENTICATION_METHODS, useFactory: (...methods: unknown[]) => methods, inject: CLIENT_AUTHENTICATION_METHOD_CLASSES },
     ClientAuthenticationService,
     ClientKeysService,
-    ClientAssertionReplayService,
   ],
   exports: [ClientRegistryModule, ClientAuthenticationService],
 })

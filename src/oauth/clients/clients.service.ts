@@ -38,6 +38,7 @@ const FIELD_NAMES: Record<keyof ClientMetadata, string> = {
   backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
   requirePushedAuthorizationRequests: 'require_pushed_authorization_requests',
+  dpopBoundAccessTokens: 'dpop_bound_access_tokens',
   jwks: 'jwks',
   jwksUri: 'jwks_uri',
 };

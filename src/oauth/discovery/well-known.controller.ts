@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { DPOP_SIGNING_ALGORITHMS } from '../../dpop/dpop-algorithms.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import { SigningKeysService } from '../../tokens/signing-keys.service.js';
@@ -82,6 +83,8 @@ export class WellKnownController {
       response_modes_supported: ['query'],
       grant_types_supported: this.tokenEndpoint.grantTypes(),
       code_challenge_methods_supported: ['S256'],
+      // RFC 9449 §5.1: the algorithms a DPoP proof may use.
+      dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
       authorization_response_iss_parameter_supported: true,
       // OIDC Back-Channel Logout 1.0 §2.1: logout tokens, always with `sid`.
       backchannel_logout_supported: true,

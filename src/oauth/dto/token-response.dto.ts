@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class TokenResponseDto {
-  @ApiProperty({ description: 'A JWT for `Authorization: Bearer …` (RFC 9068 `at+jwt` when issued to a client).' })
+  @ApiProperty({ description: 'A JWT for `Authorization: Bearer …` (RFC 9068 `at+jwt` when issued to a client); with `token_type` DPoP, for `Authorization: DPoP …` with a proof of the same key (RFC 9449 §7).' })
   access_token: string;
 
-  @ApiProperty({ example: 'bearer' })
-  token_type: 'bearer';
+  @ApiProperty({ example: 'bearer', enum: ['bearer', 'DPoP'], description: '`DPoP` when the request carried a valid DPoP proof: the access token is bound to its key (`cnf.jkt`).' })
+  token_type: string;
 
   @ApiProperty({ description: 'Seconds until the access token expires.', example: 1800 })
   expires_in: number;

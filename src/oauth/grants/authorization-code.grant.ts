@@ -10,7 +10,7 @@ import { grantError } from '../oauth-error.exception.js';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service.js';
 import { AuthorizationCodeGrantDto } from './dto/authorization-code-grant.dto.js';
 import type { GrantContext, GrantHandler } from './grant-handler.js';
-import { TokenIssuer } from './token-issuer.service.js';
+import { refreshBinding, TokenIssuer } from './token-issuer.service.js';
 
 const INVALID_CODE = 'The code is invalid, expired or spent, or was issued to another client, redirect URI or code_verifier.';
 
@@ -38,7 +38,7 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
     private readonly events: EventEmitter2,
   ) {}
 
-  async handle({ code: presented, code_verifier: verifier, redirect_uri: redirectUri, resource }: AuthorizationCodeGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ code: presented, code_verifier: verifier, redirect_uri: redirectUri, resource }: AuthorizationCodeGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const code = await this.codes.find(presented);
     const bound =
       code !== null &&
@@ -47,11 +47,13 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
       verifierMatches(verifier, code.codeChallenge) &&
       (resource === undefined || resource === code.resource);
     if (!code || !bound) throw grantError(INVALID_CODE, client);
+    // RFC 9449 §10: a code bound to a key (dpop_jkt) is exchanged only with a proof of that key; it stays unspent for the right one.
+    if (code.dpopJkt !== null && code.dpopJkt !== dpop?.jkt) throw grantError('The code is bound to a DPoP key (dpop_jkt): exchange it with a DPoP proof signed by that key.', client);
     const [user, browserSession] = await Promise.all([this.usersService.findById(code.userId), this.sessions.findLive(code.browserSessionId)]);
     if (!user || !browserSession) throw grantError(INVALID_CODE, client);
 
     // Created before the code is spent, so that a redemption losing the race finds it and ends it.
-    const details = { clientId: client!.clientId, parentId: browserSession.id, scope: code.scope, resource: code.resource, amr: browserSession.amr, authTime: browserSession.authTime };
+    const details = { clientId: client!.clientId, parentId: browserSession.id, scope: code.scope, resource: code.resource, amr: browserSession.amr, authTime: browserSession.authTime, dpopJkt: refreshBinding(client, dpop) };
     const session = await this.sessions.start(user, request, details, browserSession.expiresAt).catch((error: unknown) => {
       // The user was deleted meanwhile.
       if (isForeignKeyViolation(error)) throw grantError(INVALID_CODE, client);
@@ -73,6 +75,6 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeGra
     }
     const refreshToken = client!.grantTypes.includes('refresh_token') ? await this.refreshTokens.firstToken(session) : null;
     await this.issuer.markInUse(client!);
-    return this.issuer.forSession(user, session, refreshToken, { nonce: code.nonce });
+    return this.issuer.forSession(user, session, refreshToken, { nonce: code.nonce, jkt: dpop?.jkt });
   }
 }

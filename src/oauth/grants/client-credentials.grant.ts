@@ -24,10 +24,10 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsGra
     private readonly events: EventEmitter2,
   ) {}
 
-  async handle({ scope, resource }: ClientCredentialsGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ scope, resource }: ClientCredentialsGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const scopes = grantedScopes(client!, scope, false);
     const audience = grantedResource(client!, resource);
-    const response = await this.issuer.forClient(client!, scopes, audience);
+    const response = await this.issuer.forClient(client!, scopes, audience, dpop?.jkt ?? null);
     raiseSecurityEvent(this.events, { type: 'token.issued', request, details: { clientId: client!.clientId, grantType: this.grantType, scope: response.scope ?? null } });
     return response;
   }

@@ -8,7 +8,7 @@ import { grantError, oauthError } from '../oauth-error.exception.js';
 import { RefreshTokensService } from '../refresh-tokens/refresh-tokens.service.js';
 import { DeviceCodeGrantDto } from './dto/device-code-grant.dto.js';
 import type { GrantContext, GrantHandler } from './grant-handler.js';
-import { TokenIssuer } from './token-issuer.service.js';
+import { refreshBinding, TokenIssuer } from './token-issuer.service.js';
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -39,7 +39,7 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeGrantDto> {
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async handle({ device_code: deviceCode }: DeviceCodeGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ device_code: deviceCode }: DeviceCodeGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const poll = await this.devices.poll(deviceCode, client!.clientId);
     switch (poll.state) {
       case 'unknown':
@@ -60,7 +60,7 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeGrantDto> {
     ]);
     // The person signed out, changed password or was deleted since approving: the approval went with that session.
     if (!user || !approvedIn) throw grantError(INVALID_DEVICE_CODE, client);
-    const details = { clientId: client!.clientId, scope: authorization.scope, resource: null, amr: authorization.amr, authTime: authorization.authTime };
+    const details = { clientId: client!.clientId, scope: authorization.scope, resource: null, amr: authorization.amr, authTime: authorization.authTime, dpopJkt: refreshBinding(client, dpop) };
     const session = await this.sessions.start(user, request, details).catch((error: unknown) => {
       if (isForeignKeyViolation(error)) throw grantError(INVALID_DEVICE_CODE, client);
       throw error;
@@ -72,6 +72,6 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeGrantDto> {
     const refreshToken = client!.grantTypes.includes('refresh_token') ? await this.refreshTokens.firstToken(session) : null;
     // A client registered openly is no longer "unused" (REGISTRATION_TTL) once it got a token.
     await this.issuer.markInUse(client!);
-    return this.issuer.forSession(user, session, refreshToken);
+    return this.issuer.forSession(user, session, refreshToken, { jkt: dpop?.jkt });
   }
 }

@@ -8,6 +8,7 @@ import type { PasswordsService } from '../../passwords/passwords.service.js';
 import type { User } from '../../users/entities/user.entity.js';
 import type { UsersService } from '../../users/users.service.js';
 import type { RequestContext } from '../../http/request-context.js';
+import type { DpopProofsService } from '../../dpop/dpop-proofs.service.js';
 import { AuthService } from '../../auth/auth.service.js';
 import { LoginService } from '../../login/login.service.js';
 import { TokenEndpointService } from '../grants/token-endpoint.service.js';
@@ -112,8 +113,9 @@ function setUp() {
     new MfaGrant(login, mfa as unknown as MfaService, usersService as unknown as UsersService, issuer, config),
   ];
   // No client presents itself in these requests: the first-party grants.
-  const tokenEndpoint = new TokenEndpointService(grants, { authenticate: async () => null } as unknown as ClientAuthenticationService);
-  const grantToken = (body: Record<string, unknown>) => tokenEndpoint.grant(body, { headers: {}, ip: ADDRESS, id: 'request-1' }, REQUEST);
+  // …and send no DPoP proof.
+  const tokenEndpoint = new TokenEndpointService(grants, { authenticate: async () => null } as unknown as ClientAuthenticationService, { verifyRequest: async () => null } as unknown as DpopProofsService);
+  const grantToken = (body: Record<string, unknown>) => tokenEndpoint.grant(body, { headers: {}, ip: ADDRESS, id: 'request-1', method: 'POST', url: '/auth/token' }, REQUEST);
   return { service, login, grantToken, events, attempt, usersService, passwordsService, tokensService, refreshTokensService, loginThrottle, verifiedCredentials, sessions, passwordPolicy };
 }
 
@@ -245,7 +247,7 @@ describe('TokenEndpointService.grant (first-party grants)', () => {
 
     expect(response).toEqual({ access_token: 'signed.jwt', token_type: 'bearer', expires_in: 900, refresh_token: 'first-refresh-token' });
     expect(refreshTokensService.issue).toHaveBeenCalledWith(alice, REQUEST, expect.objectContaining({ clientId: null, amr: 'pwd' }), { refreshToken: undefined, expiresAt: undefined });
-    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION, undefined);
+    expect(tokensService.sign).toHaveBeenCalledWith(alice, SESSION, undefined, null);
   });
 
   it('treats a missing grant_type as the password grant', async () => {

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { RequestContext } from '../../http/request-context.js';
 import type { TokenResponseDto } from '../dto/token-response.dto.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import type { VerifiedDpopProof } from '../../dpop/dpop-proofs.service.js';
 
 /** The providers of every grant, collected by OAuthModule; the token endpoint dispatches on their `grantType`. */
 export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');
@@ -11,6 +12,8 @@ export interface GrantContext {
   /** The authenticated client (RFC 6749 §2.3), or null: a first-party request without one. */
   client: OAuthClient | null;
   request: RequestContext;
+  /** The request's valid DPoP proof (RFC 9449 §5): the access token issued is bound to its key (`cnf.jkt`); null: a Bearer token. */
+  dpop: VerifiedDpopProof | null;
 }
 
 /**

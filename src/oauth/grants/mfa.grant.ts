@@ -41,13 +41,13 @@ export class MfaGrant implements GrantHandler<MfaGrantDto> {
     return this.config.oauth.passwordGrant;
   }
 
-  async handle({ mfa_token: mfaToken, otp, recovery_code: recoveryCode, scope }: MfaGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ mfa_token: mfaToken, otp, recovery_code: recoveryCode, scope }: MfaGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const scopes = client ? grantedScopes(client, scope, true) : null;
     const challenge = await this.mfa.findChallenge(mfaToken);
     const user = challenge && (await this.usersService.findById(challenge.userId));
     if (!user || user.credentialsVersion !== challenge.credentialsVersion || !user.totpEnabled) throw grantError(INVALID_MFA, client);
     if (!(await this.login.verifySecondFactor(user, (otp ?? recoveryCode)!, request, true)) || !(await this.mfa.spendChallenge(mfaToken))) throw grantError(INVALID_MFA, client);
     const details = { amr: 'pwd otp mfa', authTime: new Date(), scope: scopes?.join(' ') ?? null };
-    return this.issuer.startSession(user, request, { client, details }, INVALID_MFA);
+    return this.issuer.startSession(user, request, { client, details, dpop }, INVALID_MFA);
   }
 }

@@ -31,12 +31,12 @@ export class PasskeyGrant implements GrantHandler<PasskeyGrantDto> {
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async handle({ challengeId, response, scope }: PasskeyGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ challengeId, response, scope }: PasskeyGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const scopes = client ? grantedScopes(client, scope, true) : null;
     const signIn = await this.passkeyLogin.signIn(challengeId, parseJson(response), request);
     if (!signIn) throw grantError(INVALID_PASSKEY, client);
     const details = { amr: signIn.amr.join(' '), authTime: new Date(), scope: scopes?.join(' ') ?? null };
-    return this.issuer.startSession(signIn.user, request, { client, details }, INVALID_PASSKEY);
+    return this.issuer.startSession(signIn.user, request, { client, details, dpop }, INVALID_PASSKEY);
   }
 }
 

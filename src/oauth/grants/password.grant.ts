@@ -37,7 +37,7 @@ export class PasswordGrant implements GrantHandler<PasswordGrantDto> {
     return this.config.oauth.passwordGrant;
   }
 
-  async handle({ username, password, scope }: PasswordGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ username, password, scope }: PasswordGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const scopes = client ? grantedScopes(client, scope, true) : null;
     const user = await this.login.authenticate(username, password, request, 'password');
     if (user?.totpEnabled) {
@@ -47,6 +47,6 @@ export class PasswordGrant implements GrantHandler<PasswordGrantDto> {
       });
     }
     const details = { amr: 'pwd', authTime: new Date(), scope: scopes?.join(' ') ?? null };
-    return this.issuer.startSession(user, request, { client, details }, INVALID_CREDENTIALS);
+    return this.issuer.startSession(user, request, { client, details, dpop }, INVALID_CREDENTIALS);
   }
 }

@@ -34,10 +34,17 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenGrantDto> {
     private readonly events: EventEmitter2,
   ) {}
 
-  async handle({ refresh_token: refreshToken, scope }: RefreshTokenGrantDto, { client, request }: GrantContext): Promise<TokenResponseDto> {
+  async handle({ refresh_token: refreshToken, scope }: RefreshTokenGrantDto, { client, request, dpop }: GrantContext): Promise<TokenResponseDto> {
     const asked = scope === undefined ? undefined : scopesOf(scope);
-    const accepts = (session: Session) => (session.clientId ?? null) === (client?.clientId ?? null) && (!asked || covers(session, asked));
-    const rotation = await this.refreshTokens.rotate(refreshToken, request, accepts);
+    // RFC 9449 §5: a bound refresh token (a public client's) needs a proof of its key; it stays unspent without one.
+    const keyMatches = (session: Session) => session.dpopJkt === null || session.dpopJkt === dpop?.jkt;
+    const accepts = (session: Session) => (session.clientId ?? null) === (client?.clientId ?? null) && (!asked || covers(session, asked)) && keyMatches(session);
+    let wrongKey = false;
+    const rotation = await this.refreshTokens.rotate(refreshToken, request, (session) => {
+      wrongKey = !keyMatches(session);
+      return accepts(session);
+    });
+    if (!rotation.ok && rotation.reason === 'not-accepted' && wrongKey) throw grantError('The refresh token is bound to a DPoP key: refresh with a DPoP proof signed by that key.', client);
     if (!rotation.ok && rotation.reason === 'reused') {
       raiseSecurityEvent(this.events, { type: 'refresh-token.reused', outcome: 'failure', subjectId: rotation.userId, request, details: { sessionId: rotation.sessionId } });
     }
@@ -45,7 +52,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenGrantDto> {
     const user = rotation.ok ? await this.usersService.findById(rotation.userId) : null;
     if (!rotation.ok || !user) throw grantError(INVALID_REFRESH_TOKEN, client);
     // OIDC Core §12.2: a session granted `openid` gets a new id token, without a nonce.
-    return this.issuer.forSession(user, rotation.session, rotation.next, { scope: asked ? asked.join(' ') : rotation.session.scope });
+    return this.issuer.forSession(user, rotation.session, rotation.next, { scope: asked ? asked.join(' ') : rotation.session.scope, jkt: dpop?.jkt });
   }
 }
 

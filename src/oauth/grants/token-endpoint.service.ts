@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DpopProofsService, type DpopRequest } from '../../dpop/dpop-proofs.service.js';
+import type { ClientAuthenticationRequest } from '../client-authentication/client-authentication-method.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { ClientAuthenticationService } from '../client-authentication/client-authentication.service.js';
-import type { ClientAuthenticationRequest } from '../client-authentication/client-authentication-method.js';
+import { dpopProofOfRequest } from '../dpop-proof-of-request.js';
 import type { TokenResponseDto } from '../dto/token-response.dto.js';
 import { oauthError } from '../oauth-error.exception.js';
 import { validateOAuthParameters } from '../oauth-request-body.decorator.js';
@@ -21,8 +23,9 @@ const REGISTERED_AS: Record<string, string> = { [MFA_GRANT_TYPE]: 'password', [P
  * `grant_type` over the registered grant handlers. In order: the grant
  * exists (unsupported_grant_type), the client authenticates if it presents
  * itself (invalid_client) and is registered for the grant
- * (unauthorized_client), then the grant's own parameters are validated
- * (invalid_request) and it runs.
+ * (unauthorized_client), a DPoP proof, when sent, is valid (and is sent when
+ * the client registered `dpop_bound_access_tokens`, RFC 9449 §5.2), then the
+ * grant's own parameters are validated (invalid_request) and it runs.
  */
 @Injectable()
 export class TokenEndpointService {
@@ -31,6 +34,7 @@ export class TokenEndpointService {
   constructor(
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clientAuthentication: ClientAuthenticationService,
+    private readonly dpopProofs: DpopProofsService,
   ) {
     this.handlers = new Map(handlers.filter((handler) => handler.isEnabled?.() ?? true).map((handler) => [handler.grantType, handler]));
   }
@@ -45,7 +49,7 @@ export class TokenEndpointService {
     return [...this.handlers.values()];
   }
 
-  async grant(body: Record<string, unknown>, http: ClientAuthenticationRequest, request: RequestContext): Promise<TokenResponseDto> {
+  async grant(body: Record<string, unknown>, http: ClientAuthenticationRequest & DpopRequest, request: RequestContext): Promise<TokenResponseDto> {
     const grantType = body.grant_type ?? 'password';
     if (typeof grantType !== 'string') throw oauthError('invalid_request', 'grant_type must be a string');
     const handler = this.handlers.get(grantType);
@@ -55,7 +59,9 @@ export class TokenEndpointService {
     if (client && !(client.grantTypes as string[]).includes(REGISTERED_AS[grantType] ?? grantType)) {
       throw oauthError('unauthorized_client', `The client is not registered for the ${grantType} grant.`);
     }
+    const dpop = await dpopProofOfRequest(this.dpopProofs, http);
+    if (!dpop && client?.dpopBoundAccessTokens) throw oauthError('invalid_dpop_proof', 'This client is registered with dpop_bound_access_tokens: send a DPoP proof (RFC 9449 §5.2).');
     const parameters = await validateOAuthParameters(handler.parameters, body);
-    return handler.handle(parameters, { client, request });
+    return handler.handle(parameters, { client, request, dpop });
   }
 }

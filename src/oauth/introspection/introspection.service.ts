@@ -38,13 +38,15 @@ export class IntrospectionService {
     if (!(await this.accessTokens.hasLiveKeyInDatabase(token))) return INACTIVE;
     if (await this.accessTokens.isRefusedInDatabase(claims)) return INACTIVE;
     if (claims.sid && (await this.sessions.isEndedInDatabase(claims.sid))) return INACTIVE;
-    const { exp, iat, iss, aud, jti, sub, client_id, scope } = claims;
+    const { exp, iat, iss, aud, jti, sub, client_id, scope, cnf } = claims;
+    // RFC 9449 §6.2: a DPoP-bound token says so (token_type DPoP) and names its key (cnf.jkt), for the resource server to check the proof against.
+    const binding = cnf ? { token_type: 'DPoP' as const, cnf: { jkt: cnf.jkt } } : { token_type: 'access_token' as const };
     // A client_credentials token: the client, no person (RFC 7662 §2.2 `client_id`, `scope`).
-    if (claims.cv === undefined) return { active: true, token_type: 'access_token', sub, client_id, scope, exp, iat, iss, aud, jti };
+    if (claims.cv === undefined) return { active: true, sub, client_id, scope, exp, iat, iss, aud, jti, ...binding };
     // Straight from the database, not the cache: this is the current truth a resource server asks for.
     const user = await this.usersService.findFreshById(Number(claims.sub));
     if (!user || user.credentialsVersion !== claims.cv) return INACTIVE;
-    return { active: true, token_type: 'access_token', sub, username: user.username, role: user.role, client_id, scope, exp, iat, iss, aud, jti };
+    return { active: true, sub, username: user.username, role: user.role, client_id, scope, exp, iat, iss, aud, jti, ...binding };
   }
 
   private async asRefreshToken(token: string): Promise<IntrospectionResponseDto | null> {

@@ -87,6 +87,10 @@ export class Session {
   @Column({ name: 'auth_time', type: Date, nullable: true })
   authTime: Date | null;
 
+  /** RFC 9449 §5: the JWK thumbprint a public client's refresh tokens are bound to (a refresh needs a DPoP proof with that key); null: not bound. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
+  dpopJkt: string | null;
+
   /** SHA-256 of a browser session's cookie. */
   @Index({ unique: true })
   @Column({ name: 'cookie_hash', type: 'varchar', length: 64, nullable: true })

@@ -43,6 +43,9 @@ export class AuthorizationRequestDto {
 
   @ApiPropertyOptional({ example: 'https://api.example.com', description: 'RFC 8707: the resource the tokens are for.' })
   resource?: unknown;
+
+  @ApiPropertyOptional({ example: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', description: 'RFC 9449 §10: the JWK SHA-256 thumbprint of the DPoP key the code is bound to; the token request must carry a proof of that key.' })
+  dpop_jkt?: unknown;
 }
 
 /** The parameters the hosted pages carry from one step to the next, as hidden fields: the validated request, re-checked at every step. */
@@ -59,4 +62,5 @@ export const AUTHORIZATION_PARAMETERS = [
   'max_age',
   'login_hint',
   'resource',
+  'dpop_jkt',
 ] as const;

@@ -42,6 +42,10 @@ export class AuthorizationCode {
   @Column({ type: 'varchar', length: 512, nullable: true })
   resource: string | null;
 
+  /** RFC 9449 §10: the JWK thumbprint of the key the code is bound to (`dpop_jkt`, or the DPoP proof of the pushed request); null: not bound. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
+  dpopJkt: string | null;
+
   @Index()
   @Column({ name: 'expires_at', type: Date })
   expiresAt: Date;

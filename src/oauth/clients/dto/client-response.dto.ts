@@ -54,6 +54,9 @@ export class ClientResponseDto {
   @ApiProperty({ example: false, description: 'RFC 9126 §6: authorization requests only by PAR.' })
   require_pushed_authorization_requests: boolean;
 
+  @ApiProperty({ example: false, description: 'RFC 9449 §5.2: token requests need a DPoP proof (the tokens are DPoP-bound).' })
+  dpop_bound_access_tokens: boolean;
+
   @ApiProperty({ type: Object, nullable: true, example: null, description: '`private_key_jwt`: the registered public keys.' })
   jwks: JsonWebKeySet | null;
 
@@ -81,6 +84,7 @@ export class ClientResponseDto {
       backchannel_logout_uri: client.backchannelLogoutUri,
       backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
       require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
+      dpop_bound_access_tokens: client.dpopBoundAccessTokens,
       jwks: client.jwks,
       jwks_uri: client.jwksUri,
       client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),

@@ -137,6 +137,11 @@ export class CreateClientDto {
   @IsBoolean()
   require_pushed_authorization_requests?: boolean;
 
+  @ApiPropertyOptional({ default: false, example: false, description: 'RFC 9449 §5.2: the client always sends a DPoP proof to the token endpoint; a token request without one is refused with `invalid_dpop_proof`.' })
+  @IsOptional()
+  @IsBoolean()
+  dpop_bound_access_tokens?: boolean;
+
   @ApiPropertyOptional({
     type: Object,
     nullable: true,
@@ -181,6 +186,7 @@ export function metadataOfBody(body: Partial<CreateClientDto>): ClientChanges {
     backchannelLogoutUri: body.backchannel_logout_uri,
     backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
+    dpopBoundAccessTokens: body.dpop_bound_access_tokens,
     jwks: body.jwks,
     jwksUri: body.jwks_uri,
   } as ClientChanges;

@@ -62,6 +62,10 @@ export class OAuthClient implements ClientMetadata {
   @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
   requirePushedAuthorizationRequests: boolean;
 
+  /** RFC 9449 §5.2: the client always uses DPoP: a token request without a proof is refused. */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false })
+  dpopBoundAccessTokens: boolean;
+
   /** private_key_jwt (RFC 7591 §2): the client's public keys, given in its metadata; null: none (or at jwks_uri). */
   @Column({ type: 'simple-json', nullable: true })
   jwks: JsonWebKeySet | null;

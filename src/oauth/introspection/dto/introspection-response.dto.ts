@@ -6,8 +6,11 @@ export class IntrospectionResponseDto {
   @ApiProperty({ example: true })
   active: boolean;
 
-  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'], example: 'access_token' })
-  token_type?: 'access_token' | 'refresh_token';
+  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token', 'DPoP'], example: 'access_token', description: '`DPoP` for a DPoP-bound access token (RFC 9449 §6.2), which is used only with a proof of the key in `cnf`.' })
+  token_type?: 'access_token' | 'refresh_token' | 'DPoP';
+
+  @ApiPropertyOptional({ example: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }, description: 'RFC 9449 §6.2: the JWK SHA-256 thumbprint of the key a DPoP-bound token is bound to.' })
+  cnf?: { jkt: string };
 
   @ApiPropertyOptional({ description: 'The user id; for a client_credentials token, the client_id', example: '1' })
   sub?: string;
