@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { CookieBrowser } from './helpers/cookie-browser.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
+import { createSharedDatabase } from './helpers/postgres.js';
+import { startServer, type RunningServer } from './helpers/server.js';
 
 /**
  * Pushed authorization requests (RFC 9126) through oauth4webapi 3: the push,
@@ -207,5 +209,61 @@ describe('REQUIRE_PAR=true', () => {
     const refused = await fetch(direct, { redirect: 'manual' });
     expect(refused.status).toBe(303);
     expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+  });
+});
+
+/** Two built instances on one database (PostgreSQL with TEST_DATABASE=postgres, else one SQLite file): a pushed request_uri opens one authorization request, whichever instances its uses reach. */
+describe('request_uri across two instances', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let a: RunningServer;
+  let b: RunningServer;
+
+  beforeAll(async () => {
+    database = await createSharedDatabase();
+    const env = { DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+', KEY_PUBLISH_AHEAD: '0' };
+    // One after the other: the first runs the migrations.
+    a = await startServer(env);
+    b = await startServer(env);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  it('is used once: of six uses sent to both instances at once, one opens the login page, every other gets the invalid_request_uri page', async () => {
+    const registered = await fetch(`${a.baseUrl}/clients`, {
+      method: 'POST',
+      headers: { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'A PAR app on two instances', redirect_uris: ['http://127.0.0.1:9/callback'], token_endpoint_auth_method: 'none' }),
+    });
+    expect(registered.status).toBe(201);
+    const clientId = ((await registered.json()) as { client_id: string }).client_id;
+    for (let round = 0; round < 10; round++) {
+      const pushed = await fetch(`${(round % 2 ? b : a).baseUrl}/auth/par`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: clientId,
+          redirect_uri: 'http://127.0.0.1:9/callback',
+          response_type: 'code',
+          code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+          code_challenge_method: 'S256',
+        }),
+      });
+      expect(pushed.status).toBe(201);
+      const requestUri = ((await pushed.json()) as { request_uri: string }).request_uri;
+      const uses = await Promise.all(
+        Array.from({ length: 6 }, async (_, index) => {
+          const server = index % 2 ? b : a;
+          const response = await fetch(`${server.baseUrl}/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`, { redirect: 'manual' });
+          return { status: response.status, text: await response.text() };
+        }),
+      );
+      expect(uses.filter((use) => use.status === 200)).toHaveLength(1);
+      for (const use of uses.filter((use) => use.status !== 200)) {
+        expect(use.status).toBe(400);
+        expect(use.text).toContain('invalid_request_uri');
+      }
+    }
   });
 });
