@@ -6,8 +6,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { formOf } from './helpers/hosted-login.js';
-import { createSharedDatabase } from './helpers/postgres.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import type { RunningServer } from './helpers/server.js';
+import { startTwoInstances, type TwoInstances } from './helpers/two-instances.js';
 import { createListeningApp, type ListeningApp } from './helpers/listening-app.js';
 
 /**
@@ -245,23 +245,17 @@ describe('device authorization grant (RFC 8628)', () => {
 
 /** Two built instances on one database (PostgreSQL with TEST_DATABASE=postgres, else one SQLite file): polls sent to both at once after an approval get the tokens once. */
 describe('device codes across two instances', () => {
-  let database: { url: string; drop: () => Promise<void> };
+  let instances: TwoInstances;
   let a: RunningServer;
   let b: RunningServer;
   const form = (server: RunningServer, path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body) });
 
   beforeAll(async () => {
-    database = await createSharedDatabase();
-    const env = { DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+', KEY_PUBLISH_AHEAD: '0' };
-    // One after the other: the first runs the migrations.
-    a = await startServer(env);
-    b = await startServer(env);
+    instances = await startTwoInstances({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
+    ({ a, b } = instances);
   }, 60_000);
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await database?.drop();
-  });
+  afterAll(() => instances?.stop());
 
   it('tokens once, whichever instance the polls reach', async () => {
     const registered = await fetch(`${a.baseUrl}/clients`, {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
 import { CookieBrowser } from './helpers/cookie-browser.js';
 import { createListeningApp, freePort, type ListeningApp } from './helpers/listening-app.js';
-import { createSharedDatabase } from './helpers/postgres.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import type { RunningServer } from './helpers/server.js';
+import { startTwoInstances, type TwoInstances } from './helpers/two-instances.js';
 
 /**
  * Pushed authorization requests (RFC 9126) through oauth4webapi 3: the push,
@@ -214,21 +214,15 @@ describe('REQUIRE_PAR=true', () => {
 
 /** Two built instances on one database (PostgreSQL with TEST_DATABASE=postgres, else one SQLite file): a pushed request_uri opens one authorization request, whichever instances its uses reach. */
 describe('request_uri across two instances', () => {
-  let database: { url: string; drop: () => Promise<void> };
+  let instances: TwoInstances;
   let a: RunningServer;
   let b: RunningServer;
 
   beforeAll(async () => {
-    database = await createSharedDatabase();
-    const env = { DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, KEY_ENCRYPTION_SECRET: 'a-secret-both-instances-share-32-bytes+', KEY_PUBLISH_AHEAD: '0' };
-    // One after the other: the first runs the migrations.
-    a = await startServer(env);
-    b = await startServer(env);
+    instances = await startTwoInstances({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
+    ({ a, b } = instances);
   }, 60_000);
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await database?.drop();
-  });
+  afterAll(() => instances?.stop());
 
   it('is used once: of six uses sent to both instances at once, one opens the login page, every other gets the invalid_request_uri page', async () => {
     const registered = await fetch(`${a.baseUrl}/clients`, {
