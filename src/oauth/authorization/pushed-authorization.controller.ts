@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../access/decorators/public.decorator.js';
 import { fieldsOf } from '../../pages/page-params.js';
 import { ClientAuthenticationService } from '../client-authentication/client-authentication.service.js';
-import { OAuthErrorDto } from '../dto/token-response.dto.js';
+import { ClientAuthenticatedEndpoint } from '../client-authentication/client-authenticated-endpoint.decorator.js';
 import { oauthError } from '../oauth-error.exception.js';
 import { dpopProofOfRequest } from '../dpop-proof-of-request.js';
 import { DpopProofsService } from '../../dpop/dpop-proofs.service.js';
@@ -33,12 +33,8 @@ export class PushedAuthorizationController {
       'once, within `expires_in` seconds. Clients registered with `require_pushed_authorization_requests`, and every client when `REQUIRE_PAR=true`, ' +
       'must use it.',
   })
-  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ type: PushedAuthorizationRequestDto })
+  @ClientAuthenticatedEndpoint(PushedAuthorizationRequestDto, 'invalid_request (also an unknown redirect_uri, missing PKCE, a request_uri in the body), invalid_scope, invalid_target, unauthorized_client, invalid_dpop_proof')
   @ApiCreatedResponse({ type: PushedAuthorizationResponseDto, description: 'Stored: the request_uri to send the person to /authorize with' })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request (also an unknown redirect_uri, missing PKCE, a request_uri in the body), invalid_scope, invalid_target, unauthorized_client' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed client authentications from this address (Retry-After says when to retry).' })
   async push(@Body() body: unknown, @Req() http: FastifyRequest): Promise<PushedAuthorizationResponseDto> {
     const parameters = fieldsOf(body);
     const client = await this.clientAuthentication.authenticate(http, parameters);

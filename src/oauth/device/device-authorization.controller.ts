@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../access/decorators/public.decorator.js';
 import { fieldsOf } from '../../pages/page-params.js';
-import { OAuthErrorDto } from '../dto/token-response.dto.js';
+import { ClientAuthenticatedEndpoint } from '../client-authentication/client-authenticated-endpoint.decorator.js';
 import { DeviceAuthorizationRequestDto, DeviceAuthorizationResponseDto } from './dto/device-authorization.dto.js';
 import { DeviceFlowService } from './device-flow.service.js';
 
@@ -25,12 +25,8 @@ export class DeviceAuthorizationController {
       '(or a QR code of `verification_uri_complete`), then polls POST /auth/token with `grant_type=urn:ietf:params:oauth:grant-type:device_code` ' +
       'and `device_code` every `interval` seconds: `authorization_pending`, `slow_down` (+5 s), `access_denied`, `expired_token`, then the tokens once.',
   })
-  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ type: DeviceAuthorizationRequestDto })
+  @ClientAuthenticatedEndpoint(DeviceAuthorizationRequestDto, 'unauthorized_client (not registered for the device grant), invalid_scope, invalid_request')
   @ApiOkResponse({ type: DeviceAuthorizationResponseDto, description: 'The codes' })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'unauthorized_client (not registered for the device grant), invalid_scope, invalid_request' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed client authentications from this address (Retry-After).' })
   authorize(@Body() body: unknown, @Req() http: FastifyRequest): Promise<DeviceAuthorizationResponseDto> {
     return this.deviceFlow.authorize(fieldsOf(body), http);
   }
