@@ -22,6 +22,9 @@ export const SECURITY_EVENT_TYPES = [
   'mfa.enabled',
   'mfa.disabled',
   'mfa.recovery-code-used',
+  'mfa.recovery-codes-regenerated',
+  'passkey.registered',
+  'passkey.deleted',
   'email.changed',
   'email.verification-mailed',
   'email.owner-notified',
@@ -42,6 +45,8 @@ export const SECURITY_EVENT_TYPES = [
   'consent.granted',
   'consent.withdrawn',
   'backchannel-logout.failed',
+  'security-notice.sent',
+  'security-notice.failed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
@@ -59,7 +64,7 @@ export type SecurityEventDetails = Record<string, string | number | boolean | nu
 /** Longest client address, user agent and detail text kept (the columns' sizes): what a client sends is bounded before it is stored or logged. */
 const MAX_CLIENT_ADDRESS = 64;
 const MAX_USER_AGENT = 512;
-const MAX_DETAIL_TEXT = 128;
+export const MAX_DETAIL_TEXT = 128;
 
 /**
  * Characters the trail shows as escapes rather than as themselves: controls

@@ -3,6 +3,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { PasswordResetService } from '../../src/auth/password-reset.service.js';
 import { MailService } from '../../src/mail/mail.service.js';
+import { SecurityNoticesService } from '../../src/security-notices/security-notices.service.js';
 import type { TestApp } from './app.js';
 
 /** What the server does with a message: take it, refuse its recipient, or refuse the login. */
@@ -127,8 +128,9 @@ export function codeIn(mail: ReceivedMail): string {
   return code;
 }
 
-/** Every password-reset request answered so far looked up, and every queued mail delivered or given up. */
+/** Every password-reset request answered so far looked up, every security notice due recorded and tried, and every queued mail delivered or given up. */
 export async function mailSettled(testApp: TestApp): Promise<void> {
   await testApp.app.get(PasswordResetService).settled();
+  await testApp.app.get(SecurityNoticesService).settled();
   await testApp.app.get(MailService).settled();
 }
