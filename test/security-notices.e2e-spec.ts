@@ -6,6 +6,7 @@ import { SecurityNoticesService } from '../src/security-notices/security-notices
 import { NoticeWindow } from '../src/security-notices/entities/notice-window.entity.js';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { createSharedDatabase } from './helpers/postgres.js';
 import { linkIn, mailSettled, startSmtpServer, type ReceivedMail, type TestSmtpServer } from './helpers/smtp-server.js';
 
 /**
@@ -261,4 +262,37 @@ describe('delivery', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await theOneNotice(email, 'Your password was changed');
   });
+});
+
+/** Two instances on one database (PostgreSQL with TEST_DATABASE=postgres, else one SQLite file), each hearing half of a flood. */
+describe('two instances', () => {
+  it('mail one notice of a flood of 100 events split between them, once (20 rounds)', async () => {
+    const database = await createSharedDatabase();
+    const env = { DATABASE_URL: database.url, SMTP_URL: smtp.url, THROTTLE_MAILS: '100000' };
+    // One after the other: the first runs the migrations.
+    const a = await createTestApp(env);
+    const b = await createTestApp(env);
+    try {
+      const email = 'two-instances@example.test';
+      const registered = await a.http().post('/auth').send({ username: 'two-instances', password: PASSWORD, email }).expect(201);
+      await b.http().post('/auth/email/verify').send({ token: linkIn(await smtp.nextMailTo(email), '/verify-email').token }).expect(204);
+      const id = registered.body.id as number;
+      const rounds = 20;
+      for (let round = 0; round < rounds; round++) {
+        await a.app.get(DataSource).getRepository(NoticeWindow).delete({ userId: id });
+        const event = () => new SecurityEvent({ type: 'mfa.recovery-codes-regenerated', actorId: id, subjectId: id, request: { clientAddress: newAddress(), userAgent: BROWSER, requestId: `two-${round}` } });
+        const recorded = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).app.get(SecurityNoticesService).record(event())));
+        expect(recorded.filter(Boolean)).toHaveLength(1);
+      }
+      await Promise.all([mailSettled(a), mailSettled(b)]);
+      // Both dispatchers poll the one outbox: each row is claimed and mailed by one of them.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await Promise.all([mailSettled(a), mailSettled(b)]);
+      expect(mailsTo(email).filter((mail) => mail.parsed.subject === 'New recovery codes were made')).toHaveLength(rounds);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+    }
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration, type SecurityNoticeKind } from '../config/configuration.js';
@@ -24,7 +24,7 @@ import { SecurityNoticesDispatcher } from './security-notices.dispatcher.js';
  * raised the event, never in it: a failure here is logged, never answered.
  */
 @Injectable()
-export class SecurityNoticesService {
+export class SecurityNoticesService implements OnModuleDestroy {
   private readonly logger = new Logger(SecurityNoticesService.name);
   /** Events being recorded, for `settled`. */
   private readonly recording = new Set<Promise<unknown>>();
@@ -46,6 +46,11 @@ export class SecurityNoticesService {
       .catch((error: Error) => this.logger.warn(`a ${event.type} security notice was not recorded: ${error.message}`))
       .finally(() => this.recording.delete(recorded));
     this.recording.add(recorded);
+  }
+
+  /** Events heard are recorded before the database closes (what was not kicked is delivered after the restart). */
+  async onModuleDestroy(): Promise<void> {
+    while (this.recording.size) await Promise.all(this.recording);
   }
 
   /** Resolves once every event heard is recorded and this instance's dispatcher has no try under way. */
