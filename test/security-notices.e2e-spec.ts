@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raiseSecurityEvent, SecurityEvent, type SecurityEventInit } from '../src/security-events/security-event.js';
 import { SecurityNoticesService } from '../src/security-notices/security-notices.service.js';
 import { NoticeWindow } from '../src/security-notices/entities/notice-window.entity.js';
+import { SecurityNotice } from '../src/security-notices/entities/security-notice.entity.js';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createSharedDatabase } from './helpers/postgres.js';
@@ -261,6 +262,33 @@ describe('delivery', () => {
     expect(mail.parsed.subject).toBe('Your password was changed');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await theOneNotice(email, 'Your password was changed');
+  });
+});
+
+describe('delivery when the SMTP server is down', () => {
+  it('answers the request at once, keeps the notice through failed tries, and delivers it once when the server is back', async () => {
+    const { id, username, email } = await verifiedAccount('outage');
+    const token = await signIn(username, { address: newAddress() });
+    const { port } = smtp;
+    await smtp.close();
+    try {
+      const started = Date.now();
+      await testApp.http().put('/auth/password').set('Authorization', `Bearer ${token}`).send({ currentPassword: PASSWORD, newPassword: 'violet-tangerine-kayak' }).expect(204);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // The outbox row is tried (connection refused) and kept for another try.
+      const outbox = testApp.app.get(DataSource).getRepository(SecurityNotice);
+      for (const waiting = Date.now(); ((await outbox.findOneBy({ userId: id, kind: 'password-changed' }))?.attempts ?? 0) < 2; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        if (Date.now() - waiting > 10_000) throw new Error('the notice was not tried twice within 10 s');
+      }
+      expect((await outbox.findOneByOrFail({ userId: id, kind: 'password-changed' })).lastError).toMatch(/^smtp-(ESOCKET|ECONNECTION)$/);
+    } finally {
+      smtp = await startSmtpServer(port);
+    }
+    expect((await smtp.nextMailTo(email)).parsed.subject).toBe('Your password was changed');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await theOneNotice(email, 'Your password was changed');
+    // Delivered, then purged: the audit trail keeps it.
+    expect(audited.some((event) => event.type === 'security-notice.sent' && event.subjectId === id && event.details.attempt !== 1)).toBe(true);
   });
 });
 

@@ -40,9 +40,10 @@ export const SMTP_PASSWORD = 'p@ss/w:rd%&';
  * free loopback port: it asks for a login (plain text, as a local relay may),
  * keeps every message whole and parsed (mailparser), and can be told to
  * refuse recipients or logins. No STARTTLS: the client would not trust its
- * self-signed certificate.
+ * self-signed certificate. `listenOn`: that port (a server started again where
+ * one was stopped), else a free one.
  */
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+export async function startSmtpServer(listenOn = 0): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   let connections = 0;
@@ -82,7 +83,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenOn, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
     port,
