@@ -17,6 +17,7 @@ import { StrictValidationPipe } from './http/strict-validation.pipe.js';
 import { PageOrApiErrorsFilter } from './pages/page-or-api-errors.filter.js';
 import { PagesModule } from './pages/pages.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SecurityNoticesModule } from './security-notices/security-notices.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /**
@@ -48,6 +49,7 @@ export class AppModule {
         GreetingModule,
         HealthModule,
         AuditModule,
+        SecurityNoticesModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: StrictValidationPipe },

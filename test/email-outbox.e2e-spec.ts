@@ -59,7 +59,7 @@ describe('the outbox (no SMTP_URL)', () => {
     expect(reset.parsed.subject).toBe('Reset your password');
     await testApp.http().post('/auth/password/reset').send({ token: tokenIn(reset.text, '/reset-password'), newPassword: 'violet-tangerine-kayak' }).expect(204);
     await testApp.http().post('/auth/token').type('form').send({ username: 'outboxed', password: 'violet-tangerine-kayak' }).expect(200);
-    expect((await lastOutboxMessage('password-changed')).parsed.subject).toBe('Your password was reset');
+    expect((await lastOutboxMessage('security-notice')).parsed.subject).toBe('Your password was reset');
     expect(readdirSync(outbox).filter((name) => name.endsWith('.eml'))).toHaveLength(3);
     expect(readdirSync(outbox).filter((name) => name.endsWith('.txt'))).toHaveLength(3);
   });

@@ -50,7 +50,9 @@ export class EmailVerificationService {
     const sameAddress = user.emailKey === emailKey(email);
     if (!(sameAddress && user.emailVerifiedAt)) await this.throttle.consumeMail(user.id, request);
     const changed = await this.usersService.changeEmail(user.id, email);
-    raiseSecurityEvent(this.events, { type: 'email.changed', actorId: user.id, subjectId: user.id, request, details: { email: changed.email, respelled: sameAddress } });
+    // The address it replaces, when it was proven: the security notice goes there (the new one may be an attacker's).
+    const previousEmail = !sameAddress && user.emailVerifiedAt ? user.email : null;
+    raiseSecurityEvent(this.events, { type: 'email.changed', actorId: user.id, subjectId: user.id, request, details: { email: changed.email, respelled: sameAddress, previousEmail } });
     if (!changed.emailVerifiedAt) await this.mailVerification(changed, request);
     return changed;
   }

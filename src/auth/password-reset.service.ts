@@ -81,7 +81,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const passwordHash = await this.authService.hashNewPassword(user, newPassword, request.clientAddress);
     if (!(await this.tokens.spend(found))) throw this.refused(request, user.id);
     await this.authService.storeNewPassword(user.id, passwordHash);
-    await this.passwordReset(user, request);
+    this.passwordReset(user, request);
   }
 
   private refused(request: RequestContext, userId: number | null): BadRequestException {
@@ -114,16 +114,8 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     );
   }
 
-  /** The password was reset: recorded, and the owner is told at the address that received the link (within its mail limit). */
-  private async passwordReset(user: User, request: RequestContext): Promise<void> {
+  /** The password was reset: recorded. The owner is told by the security notice this event calls for (security-notices/, through its outbox). */
+  private passwordReset(user: User, request: RequestContext): void {
     raiseSecurityEvent(this.events, { type: 'password.reset', actorId: user.id, subjectId: user.id, request });
-    await this.mail.send(
-      {
-        to: user.email!,
-        concerning: `user ${user.id}`,
-        content: () => ({ template: 'password-changed', values: { username: user.username, time: new Date().toISOString(), publicUrl: this.config.publicUrl } }),
-      },
-      request,
-    );
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, loadConfiguration, loadDotEnv, readDatabaseConfiguration } from './configuration.js';
+import { ConfigurationError, loadConfiguration, loadDotEnv, readDatabaseConfiguration, SECURITY_NOTICE_KINDS } from './configuration.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
 /** What `openssl rand -base64 48` gives. */
@@ -290,6 +290,19 @@ describe('loadConfiguration', () => {
     expect(() => loadConfiguration({ DATABASE_URL: database, BACKCHANNEL_LOGOUT_RETRY_BASE: '2m', BACKCHANNEL_LOGOUT_RETRY_MAX: '1m' })).toThrow(/^BACKCHANNEL_LOGOUT_RETRY_MAX must be at least BACKCHANNEL_LOGOUT_RETRY_BASE/);
     expect(() => loadConfiguration({ DATABASE_URL: database, BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: '0' })).toThrow(/^BACKCHANNEL_LOGOUT_MAX_ATTEMPTS must be a whole number from 1 to 1000/);
     expect(() => loadConfiguration({ DATABASE_URL: database, ALLOW_PRIVATE_CLIENT_URIS: 'yes' })).toThrow(/^ALLOW_PRIVATE_CLIENT_URIS must be true or false/);
+  });
+
+  it('reads SECURITY_NOTICES (all, none or a list of kinds) and NOTICE_*, with the defaults of API.md', () => {
+    const database = `sqlite:${temp()}/a.sqlite`;
+    const defaults = loadConfiguration({ DATABASE_URL: database }).securityNotices;
+    expect([...defaults.kinds].sort()).toEqual([...SECURITY_NOTICE_KINDS].sort());
+    expect(defaults).toMatchObject({ intervalSeconds: 900, retryBaseSeconds: 30, retryMaxSeconds: 1_800, maxAttempts: 10, maxAgeSeconds: 86_400 });
+    expect(loadConfiguration({ DATABASE_URL: database, SECURITY_NOTICES: 'none' }).securityNotices.kinds.size).toBe(0);
+    expect([...loadConfiguration({ DATABASE_URL: database, SECURITY_NOTICES: ' new-sign-in , Lockout' }).securityNotices.kinds]).toEqual(['new-sign-in', 'lockout']);
+    expect(loadConfiguration({ DATABASE_URL: database, NOTICE_INTERVAL: '1h', NOTICE_MAX_ATTEMPTS: '3' }).securityNotices).toMatchObject({ intervalSeconds: 3_600, maxAttempts: 3 });
+    expect(() => loadConfiguration({ DATABASE_URL: database, SECURITY_NOTICES: 'new-sign-in,sms' })).toThrow(/^SECURITY_NOTICES must be all, none, or a comma-separated list of new-sign-in, .* \(got "sms"\)$/);
+    expect(() => loadConfiguration({ DATABASE_URL: database, NOTICE_INTERVAL: '0' })).toThrow(/^NOTICE_INTERVAL must be a duration of at least one second/);
+    expect(() => loadConfiguration({ DATABASE_URL: database, NOTICE_RETRY_BASE: '2m', NOTICE_RETRY_MAX: '1m' })).toThrow(/^NOTICE_RETRY_MAX must be at least NOTICE_RETRY_BASE/);
   });
 
   it('reads AUDIT_RETENTION and METRICS_TOKEN', () => {

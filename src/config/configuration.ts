@@ -79,6 +79,7 @@ export interface AppConfiguration {
   oauth: OAuthConfiguration;
   clients: ClientsConfiguration;
   backchannelLogout: BackchannelLogoutConfiguration;
+  securityNotices: SecurityNoticesConfiguration;
   pages: PagesConfiguration;
   webauthn: WebAuthnConfiguration;
 }
@@ -142,6 +143,39 @@ export interface BackchannelLogoutConfiguration {
   /** BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: tries before a notification is given up (failed). */
   maxAttempts: number;
   /** BACKCHANNEL_LOGOUT_MAX_AGE: a notification not delivered this long after the session ended is given up. */
+  maxAgeSeconds: number;
+}
+
+/**
+ * The security notices mailed to an account's verified address (see
+ * "Security notices" in the README): one kind per thing that happened, each
+ * switchable.
+ */
+export const SECURITY_NOTICE_KINDS = [
+  'new-sign-in',
+  'lockout',
+  'password-changed',
+  'password-reset',
+  'email-changed',
+  'totp-enabled',
+  'totp-disabled',
+  'recovery-code-used',
+  'recovery-codes-regenerated',
+  'passkey-added',
+  'passkey-removed',
+  'sessions-ended',
+] as const;
+export type SecurityNoticeKind = (typeof SECURITY_NOTICE_KINDS)[number];
+
+export interface SecurityNoticesConfiguration {
+  /** SECURITY_NOTICES: `all` (default), `none`, or a comma-separated list of kinds: the ones mailed. */
+  kinds: ReadonlySet<SecurityNoticeKind>;
+  /** NOTICE_INTERVAL: at most one mail of a kind per account within this long, so an attack cannot make Gatehouse a mail bomb. */
+  intervalSeconds: number;
+  /** NOTICE_RETRY_BASE, NOTICE_RETRY_MAX, NOTICE_MAX_ATTEMPTS, NOTICE_MAX_AGE: how the outbox retries a mail the SMTP server did not take. */
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  maxAttempts: number;
   maxAgeSeconds: number;
 }
 
@@ -715,6 +749,29 @@ function readBackchannelLogout(env: Environment): BackchannelLogoutConfiguration
   };
 }
 
+function readSecurityNotices(env: Environment): SecurityNoticesConfiguration {
+  const raw = (env.SECURITY_NOTICES ?? '').trim().toLowerCase() || 'all';
+  let kinds: SecurityNoticeKind[] = [];
+  if (raw === 'all') kinds = [...SECURITY_NOTICE_KINDS];
+  else if (raw !== 'none') {
+    const named = raw.split(',').map((kind) => kind.trim());
+    const unknown = named.find((kind) => !(SECURITY_NOTICE_KINDS as readonly string[]).includes(kind));
+    if (unknown !== undefined) invalid('SECURITY_NOTICES', `must be all, none, or a comma-separated list of ${SECURITY_NOTICE_KINDS.join(', ')} (got "${unknown}")`);
+    kinds = named as SecurityNoticeKind[];
+  }
+  const retryBaseSeconds = readDurationSeconds(env, 'NOTICE_RETRY_BASE', '30s');
+  const retryMaxSeconds = readDurationSeconds(env, 'NOTICE_RETRY_MAX', '30m');
+  if (retryMaxSeconds < retryBaseSeconds) invalid('NOTICE_RETRY_MAX', `must be at least NOTICE_RETRY_BASE (${retryBaseSeconds} s)`);
+  return {
+    kinds: new Set(kinds),
+    intervalSeconds: readDurationSeconds(env, 'NOTICE_INTERVAL', '15m'),
+    retryBaseSeconds,
+    retryMaxSeconds,
+    maxAttempts: readInteger(env, 'NOTICE_MAX_ATTEMPTS', 10, 1, 1000),
+    maxAgeSeconds: readDurationSeconds(env, 'NOTICE_MAX_AGE', '24h'),
+  };
+}
+
 /**
  * With PORT=0 (any free port) and no PUBLIC_URL, the default base URL, and the
  * issuer when it follows it, can name the port only once the service listens.
@@ -784,6 +841,7 @@ export function loadConfiguration(env: Environment = process.env): AppConfigurat
       registrationTtlSeconds: readDurationSeconds(env, 'REGISTRATION_TTL', '24h'),
     },
     backchannelLogout: readBackchannelLogout(env),
+    securityNotices: readSecurityNotices(env),
     pages,
     webauthn: readWebAuthn(env, publicUrl, pages.brand.name),
   };

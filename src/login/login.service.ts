@@ -54,7 +54,9 @@ export class LoginService {
     if (user) await (user.totpEnabled ? attempt.succeeded() : attempt.loggedIn());
     // The username as sent (an unknown one too), never the password.
     const details = { username, method };
-    if (user) raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details });
+    // `completed`: this step signed someone in (no code still owed; not a check of the current password): what a new-sign-in notice looks for.
+    const completed = !user?.totpEnabled && (method === 'password' || method === 'login-page');
+    if (user) raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details: { ...details, completed } });
     else raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: accountId, request, details });
     return user;
   }
@@ -96,7 +98,7 @@ export class LoginService {
     const details = { username: user.username, method: 'second-factor' };
     if (accepted) {
       await (completesLogin ? attempt.loggedIn() : attempt.succeeded());
-      raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details: { ...details, factor: accepted } });
+      raiseSecurityEvent(this.events, { type: 'login', actorId: user.id, subjectId: user.id, request, details: { ...details, factor: accepted, completed: completesLogin } });
       if (accepted === 'recovery') raiseSecurityEvent(this.events, { type: 'mfa.recovery-code-used', actorId: user.id, subjectId: user.id, request });
     } else {
       raiseSecurityEvent(this.events, { type: 'login', outcome: 'failure', subjectId: user.id, request, details });

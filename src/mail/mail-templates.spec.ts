@@ -39,8 +39,8 @@ describe('the mail templates', () => {
   });
 
   it('keep a value from adding a header through the subject', () => {
-    const folder = editedTemplates('password-changed.txt', 'Subject: Hello {{username}}\n\nBody {{time}} {{publicUrl}}\n');
-    const mail = new MailTemplates(folder).render('password-changed', { username: 'x\r\nBcc: victim@example.com', time: 't', publicUrl: 'u' });
+    const folder = editedTemplates('email-in-use.txt', 'Subject: Hello {{username}}\n\nBody {{time}} {{publicUrl}}\n');
+    const mail = new MailTemplates(folder).render('email-in-use', { username: 'x\r\nBcc: victim@example.com', time: 't', publicUrl: 'u' });
     expect(mail.subject).toBe('Hello x Bcc: victim@example.com');
   });
 

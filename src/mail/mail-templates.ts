@@ -12,8 +12,15 @@ import { readFileSync } from 'node:fs';
 export const MAIL_TEMPLATES = {
   'verify-email': ['username', 'link', 'token', 'code', 'hours'],
   'password-reset': ['username', 'link', 'token', 'minutes'],
-  'password-changed': ['username', 'time', 'publicUrl'],
   'email-in-use': ['username', 'time', 'publicUrl'],
+  /**
+   * Every security notice: what happened (`headline`, the subject; `what`, a
+   * sentence; `advice`, for the person who did it, worded per kind in
+   * security-notices/notice-wording.ts), when (UTC), from which client address
+   * and user agent, and a password-reset link for a person to whom it was not
+   * them.
+   */
+  'security-notice': ['headline', 'what', 'advice', 'username', 'time', 'address', 'userAgent', 'link', 'minutes'],
 } as const;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;

@@ -80,14 +80,8 @@ export class MailService implements BeforeApplicationShutdown {
    * limit dropped it (logged and recorded, nothing made).
    */
   async send(mail: OutgoingMail, request: RequestContext | null): Promise<boolean> {
-    let counted;
-    try {
-      counted = await this.limits.countAll([[this.mailsByRecipient, `email:${emailKey(mail.to)}`, 'mail-address']], 'Too many mails to this address', request);
-    } catch (error) {
-      if (!(error instanceof TooManyRequestsException)) throw error;
-      this.logger.warn(`a mail for ${mail.concerning} was not sent: ${error.message}`);
-      return false;
-    }
+    const counted = await this.countForRecipient(mail, request);
+    if (!counted) return false;
     let content: MailContent;
     try {
       content = await mail.content();
@@ -95,10 +89,43 @@ export class MailService implements BeforeApplicationShutdown {
       await this.limits.giveBack(counted);
       throw error;
     }
-    const message: SendMailOptions = { from: this.config.mail.from, to: mail.to, ...this.templates.render<MailTemplateName>(content.template, content.values as MailValues<MailTemplateName>) };
-    const delivery = this.deliver(message, `the ${content.template} mail for ${mail.concerning}`).finally(() => this.deliveries.delete(delivery));
+    const delivery = this.deliver(this.messageOf(mail.to, content), `the ${content.template} mail for ${mail.concerning}`).finally(() => this.deliveries.delete(delivery));
     this.deliveries.add(delivery);
     return true;
+  }
+
+  /**
+   * One try, awaited: for a caller that keeps the message and retries it
+   * itself (the security notices' outbox), so nothing here retries. Counted
+   * against the address's limit like every mail (false: the limit dropped
+   * it, nothing made); a failed try throws, its count given back.
+   */
+  async sendNow(mail: OutgoingMail): Promise<boolean> {
+    const counted = await this.countForRecipient(mail, null);
+    if (!counted) return false;
+    try {
+      const content = await mail.content();
+      await this.sendOnce(this.messageOf(mail.to, content), `the ${content.template} mail for ${mail.concerning}`);
+      return true;
+    } catch (error) {
+      await this.limits.giveBack(counted);
+      throw error;
+    }
+  }
+
+  /** The message counted against its recipient's limit; null (logged) when the limit drops it. */
+  private async countForRecipient(mail: OutgoingMail, request: RequestContext | null) {
+    try {
+      return await this.limits.countAll([[this.mailsByRecipient, `email:${emailKey(mail.to)}`, 'mail-address']], 'Too many mails to this address', request);
+    } catch (error) {
+      if (!(error instanceof TooManyRequestsException)) throw error;
+      this.logger.warn(`a mail for ${mail.concerning} was not sent: ${error.message}`);
+      return null;
+    }
+  }
+
+  private messageOf(to: string, content: MailContent): SendMailOptions {
+    return { from: this.config.mail.from, to, ...this.templates.render<MailTemplateName>(content.template, content.values as MailValues<MailTemplateName>) };
   }
 
   /** Resolves once every queued message is delivered or given up. */

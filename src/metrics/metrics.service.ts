@@ -53,6 +53,11 @@ export class MetricsService implements OnModuleInit {
     'Back-channel logout tokens POSTed to clients, by outcome: delivered, retry (a failed try that will be tried again), failed (given up).',
     ['outcome'],
   );
+  readonly securityNotices = this.counter(
+    'gatehouse_security_notices_total',
+    'Security notices by kind and outcome: queued, suppressed (another of its kind went to the account within NOTICE_INTERVAL), sent, retry (a failed try that will be tried again), failed (given up).',
+    ['kind', 'outcome'],
+  );
   readonly auditEventsLost = this.counter('gatehouse_audit_events_lost_total', 'Security events the audit trail could not store (they were still logged), by reason.', ['reason']);
 
   readonly passwordHashWait = new Histogram({

@@ -22,6 +22,7 @@ export const SECURITY_EVENT_TYPES = [
   'mfa.enabled',
   'mfa.disabled',
   'mfa.recovery-code-used',
+  'mfa.recovery-codes-regenerated',
   'email.changed',
   'email.verification-mailed',
   'email.owner-notified',
@@ -48,6 +49,8 @@ export const SECURITY_EVENT_TYPES = [
   'passkey.renamed',
   'passkey.deleted',
   'passkey.counter-regressed',
+  'security-notice.sent',
+  'security-notice.failed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
@@ -65,7 +68,7 @@ export type SecurityEventDetails = Record<string, string | number | boolean | nu
 /** Longest client address, user agent and detail text kept (the columns' sizes): what a client sends is bounded before it is stored or logged. */
 const MAX_CLIENT_ADDRESS = 64;
 const MAX_USER_AGENT = 512;
-const MAX_DETAIL_TEXT = 128;
+export const MAX_DETAIL_TEXT = 128;
 
 /**
  * Characters the trail shows as escapes rather than as themselves: controls

@@ -3,6 +3,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { PasswordResetService } from '../../src/auth/password-reset.service.js';
 import { MailService } from '../../src/mail/mail.service.js';
+import { SecurityNoticesService } from '../../src/security-notices/security-notices.service.js';
 import type { TestApp } from './app.js';
 
 /** What the server does with a message: take it, refuse its recipient, or refuse the login. */
@@ -39,9 +40,10 @@ export const SMTP_PASSWORD = 'p@ss/w:rd%&';
  * free loopback port: it asks for a login (plain text, as a local relay may),
  * keeps every message whole and parsed (mailparser), and can be told to
  * refuse recipients or logins. No STARTTLS: the client would not trust its
- * self-signed certificate.
+ * self-signed certificate. `listenOn`: that port (a server started again where
+ * one was stopped), else a free one.
  */
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+export async function startSmtpServer(listenOn = 0): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   let connections = 0;
@@ -81,7 +83,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenOn, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
     port,
@@ -127,8 +129,9 @@ export function codeIn(mail: ReceivedMail): string {
   return code;
 }
 
-/** Every password-reset request answered so far looked up, and every queued mail delivered or given up. */
+/** Every password-reset request answered so far looked up, every security notice due recorded and tried, and every queued mail delivered or given up. */
 export async function mailSettled(testApp: TestApp): Promise<void> {
   await testApp.app.get(PasswordResetService).settled();
+  await testApp.app.get(SecurityNoticesService).settled();
   await testApp.app.get(MailService).settled();
 }

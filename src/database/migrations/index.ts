@@ -15,6 +15,7 @@ import { DynamicRegistration1765500000000 } from './1765500000000-dynamic-regist
 import { CreateDeviceAuthorizations1765600000000 } from './1765600000000-create-device-authorizations.js';
 import { PushedAuthorizationRequests1765700000000 } from './1765700000000-pushed-authorization-requests.js';
 import { PrivateKeyJwt1765710000000 } from './1765710000000-private-key-jwt.js';
+import { SecurityNotices1765710700000 } from './1765710700000-security-notices.js';
 import { Dpop1765714300000 } from './1765714300000-dpop.js';
 import { CreatePasskeys1765900000000 } from './1765900000000-create-passkeys.js';
 
@@ -37,6 +38,7 @@ export const migrations = [
   CreateDeviceAuthorizations1765600000000,
   PushedAuthorizationRequests1765700000000,
   PrivateKeyJwt1765710000000,
+  SecurityNotices1765710700000,
   Dpop1765714300000,
   CreatePasskeys1765900000000,
 ];

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, In, IsNull, LessThan, MoreThan, Repository, type EntityManager } from 'typeorm';
+import { Brackets, IsNull, MoreThan, Repository, type EntityManager } from 'typeorm';
+import { LeasedOutbox } from '../../outbox/leased-outbox.js';
+import { freshOutboxRow } from '../../outbox/outbox-row.js';
 import { Session } from '../../sessions/entities/session.entity.js';
 import { EXPIRED_SESSION_RETENTION_MS } from '../../sessions/sessions.service.js';
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
@@ -19,7 +21,7 @@ interface Pending {
 /** Session ids per query: far below every driver's limit on bound parameters. */
 const IDS_PER_QUERY = 500;
 /** Delivered and given-up rows are kept this long (for an operator to look at), then purged. */
-const SETTLED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const SETTLED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /**
  * How far back the sweep looks for sessions that ended, which is how long a
  * session's end may go unrecorded (every instance down) and still be told.
@@ -33,12 +35,13 @@ export const SWEEP_WINDOW_MS = EXPIRED_SESSION_RETENTION_MS - 5 * 60 * 1000;
  * write that more than one instance may race on is one conditional
  * statement: a row is keyed by the newest client session it tells the end
  * of (unique session_id), so recording the same end twice, here or on
- * another instance, keeps one row; and a claim takes only rows whose lease
- * has run out.
+ * another instance, keeps one row; claims and settlements are LeasedOutbox's.
  */
 @Injectable()
-export class LogoutOutboxService {
-  constructor(@InjectRepository(LogoutNotification) private readonly notifications: Repository<LogoutNotification>) {}
+export class LogoutOutboxService extends LeasedOutbox<LogoutNotification> {
+  constructor(@InjectRepository(LogoutNotification) private readonly notifications: Repository<LogoutNotification>) {
+    super(notifications);
+  }
 
   /**
    * Records the clients to tell that these sessions ended (OIDC Back-Channel
@@ -90,41 +93,6 @@ export class LogoutOutboxService {
   }
 
   /**
-   * Takes up to `limit` due rows for `instance` until `leaseUntil`. The
-   * UPDATE repeats the conditions its candidates were picked by, so of two
-   * instances picking the same rows only one gets each (on PostgreSQL the
-   * second UPDATE waits for the first's row locks and re-checks them); the
-   * rows are then read back by who holds them and until when.
-   */
-  async claimDue(instance: string, limit: number, leaseUntil: Date): Promise<LogoutNotification[]> {
-    const now = new Date();
-    const claimable = (alias: string) =>
-      `${alias}delivered_at IS NULL AND ${alias}failed_at IS NULL AND ${alias}next_attempt_at <= :now AND (${alias}claimed_until IS NULL OR ${alias}claimed_until < :now)`;
-    const candidates = await this.notifications.createQueryBuilder('n').select('n.id').where(claimable('n.'), { now }).orderBy('n.next_attempt_at').limit(limit).getMany();
-    if (!candidates.length) return [];
-    const ids = candidates.map(({ id }) => id);
-    await this.notifications.createQueryBuilder().update().set({ claimedUntil: leaseUntil, claimedBy: instance }).where({ id: In(ids) }).andWhere(claimable(''), { now }).execute();
-    return this.notifications.find({ where: { id: In(ids), claimedBy: instance, claimedUntil: leaseUntil } });
-  }
-
-  /** A try settled: written only while this instance still holds the row. */
-  async settle(row: LogoutNotification, instance: string, changes: Partial<Pick<LogoutNotification, 'deliveredAt' | 'failedAt' | 'nextAttemptAt' | 'lastError'>>): Promise<void> {
-    await this.notifications.update({ id: row.id, claimedBy: instance, claimedUntil: row.claimedUntil!, deliveredAt: IsNull() }, { ...changes, attempts: row.attempts + 1, claimedUntil: null });
-  }
-
-  /** Rows neither delivered nor given up: the pending gauge. */
-  async countPending(): Promise<number> {
-    return this.notifications.countBy({ deliveredAt: IsNull(), failedAt: IsNull() });
-  }
-
-  /** Delivered or given up long enough ago. */
-  async purgeSettled(): Promise<void> {
-    const before = new Date(Date.now() - SETTLED_RETENTION_MS);
-    await this.notifications.delete({ deliveredAt: LessThan(before) });
-    await this.notifications.delete({ failedAt: LessThan(before), deliveredAt: IsNull() });
-  }
-
-  /**
    * Token sessions with a browser session (`sid`) whose client registered a
    * backchannel_logout_uri and was not told yet: the candidates. A logout
    * token for a `sid` ends, at the client, every session it has with that
@@ -160,12 +128,12 @@ export class LogoutOutboxService {
     }
     const unique = [...newest.values()].map(({ clientId, sid, sub, sessionId }) => ({ clientId, sid, sub: String(sub), sessionId }));
     if (!unique.length) return 0;
-    const now = new Date();
+    const fresh = freshOutboxRow();
     await manager
       .createQueryBuilder()
       .insert()
       .into(LogoutNotification)
-      .values(unique.map((row) => ({ ...row, attempts: 0, nextAttemptAt: now, claimedUntil: null, claimedBy: null, deliveredAt: null, failedAt: null, lastError: null })))
+      .values(unique.map((row) => ({ ...row, ...fresh })))
       .orIgnore()
       .updateEntity(false)
       .execute();

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
+import { OutboxRow } from '../../../outbox/outbox-row.js';
 
 /**
  * The outbox of OpenID Connect Back-Channel Logout 1.0: one row per client to
@@ -13,10 +14,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Entity({ name: 'logout_notifications' })
 @Index(['clientId', 'sid'])
 @Index(['nextAttemptAt'])
-export class LogoutNotification {
-  @PrimaryGeneratedColumn({ type: 'integer' })
-  id: number;
-
+export class LogoutNotification extends OutboxRow {
   @Column({ name: 'client_id', type: 'varchar', length: 64 })
   clientId: string;
 
@@ -32,31 +30,4 @@ export class LogoutNotification {
   /** The user's id: the logout token's `sub`. */
   @Column({ type: 'varchar', length: 64 })
   sub: string;
-
-  @Column({ type: 'integer', default: 0 })
-  attempts: number;
-
-  @Column({ name: 'next_attempt_at', type: Date })
-  nextAttemptAt: Date;
-
-  /** A delivery in progress: the instance `claimedBy` holds the row until then; a lease past its end is anyone's again (a crashed instance). */
-  @Column({ name: 'claimed_until', type: Date, nullable: true })
-  claimedUntil: Date | null;
-
-  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
-  claimedBy: string | null;
-
-  @Column({ name: 'delivered_at', type: Date, nullable: true })
-  deliveredAt: Date | null;
-
-  /** Given up: too many tries, or too old (BACKCHANNEL_LOGOUT_MAX_ATTEMPTS, BACKCHANNEL_LOGOUT_MAX_AGE). */
-  @Column({ name: 'failed_at', type: Date, nullable: true })
-  failedAt: Date | null;
-
-  /** Why the last try failed, in a few words (an HTTP status or a failure kind): never a token or a URI. */
-  @Column({ name: 'last_error', type: 'varchar', length: 128, nullable: true })
-  lastError: string | null;
-
-  @CreateDateColumn({ name: 'created_at' })
-  createdAt: Date;
 }
