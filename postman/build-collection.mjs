@@ -545,8 +545,22 @@ export function buildCollection() {
           prerequest: computeTotpCode(1),
           test: [...status(200), ...storeTokens],
         }),
+        item("New recovery codes (with a recovery code)", {
+          description: "`POST /auth/mfa/totp/recovery-codes` with a code or a recovery code: ten new recovery codes, shown this once; the old ones stop working, and the account is mailed a security notice.",
+          example: [200, {"recoveryCodes": ["p4xe-7kqm-2nwd", "h9ct-3vya-8rfs", "…"]}],
+          ownAccountOnly: true,
+          method: 'POST',
+          path: '/auth/mfa/totp/recovery-codes',
+          auth: bearer,
+          json: { code: '{{recovery_code}}' },
+          test: [
+            ...status(200),
+            `pm.test('ten new recovery codes', () => pm.expect(pm.response.json().recoveryCodes).to.have.lengthOf(10));`,
+            `pm.collectionVariables.set('recovery_code', pm.response.json().recoveryCodes[0]);`,
+          ],
+        }),
         item("Turn off two-factor (with a recovery code)", {
-          description: "`DELETE /auth/mfa/totp` with a code or a recovery code: two-factor is off.",
+          description: "`DELETE /auth/mfa/totp` with a code or a recovery code (here one of the new ones): two-factor is off.",
           example: [204, null],
           ownAccountOnly: true,
           method: 'DELETE',

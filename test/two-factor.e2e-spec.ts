@@ -162,6 +162,27 @@ describe('turning two-factor off', () => {
   });
 });
 
+describe('new recovery codes', () => {
+  it('need a code or a recovery code; the new ones work and every old one, used or not, stops working', async () => {
+    const { token, recoveryCodes } = await enrolled('regenerator');
+    const bearer = `Bearer ${token}`;
+    await testApp.http().post('/auth/mfa/totp/recovery-codes').set('Authorization', bearer).send({ code: '123456' }).expect(401);
+    await testApp.http().post('/auth/mfa/totp/recovery-codes').set('Authorization', bearer).send({}).expect(400);
+    const fresh = await testApp.http().post('/auth/mfa/totp/recovery-codes').set('Authorization', bearer).send({ code: recoveryCodes[0] }).expect(200);
+    const newCodes = fresh.body.recoveryCodes as string[];
+    expect(newCodes).toHaveLength(10);
+    expect(newCodes.filter((code) => recoveryCodes.includes(code))).toEqual([]);
+    await mfaGrant({ mfa_token: await mfaTokenOf('regenerator'), recovery_code: recoveryCodes[1] }).expect(401);
+    await mfaGrant({ mfa_token: await mfaTokenOf('regenerator'), recovery_code: newCodes[0] }).expect(200);
+  });
+
+  it('are for accounts with two-factor on (409 otherwise), and need authentication', async () => {
+    const token = await loggedIn('no-second-factor');
+    await testApp.http().post('/auth/mfa/totp/recovery-codes').set('Authorization', `Bearer ${token}`).send({ code: '123456' }).expect(409);
+    await testApp.http().post('/auth/mfa/totp/recovery-codes').send({ code: '123456' }).expect(401);
+  });
+});
+
 describe('one mfa_token, two grants at once (20 rounds)', () => {
   it('issues tokens to exactly one', async () => {
     for (let round = 0; round < 20; round++) {

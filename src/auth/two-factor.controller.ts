@@ -2,7 +2,7 @@ import { BadRequestException, Body, ConflictException, Controller, Delete, HttpC
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ALREADY_ON, CONFIRMATION_ATTEMPTS, MfaService } from '../mfa/mfa.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { LoginService } from '../login/login.service.js';
@@ -59,6 +59,27 @@ export class TwoFactorController {
     if (confirmation.outcome === 'discarded') throw new BadRequestException(`${WRONG_CODE} ${DISCARDED}`);
     if (user.totpEnabled) throw new ConflictException(ALREADY_ON);
     throw new BadRequestException(NO_ENROLMENT);
+  }
+
+  @Post('recovery-codes')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'regenerateRecoveryCodes',
+    summary: 'New recovery codes (shown once), with a code or a recovery code; the old ones stop working',
+    description: 'For when the codes were used up, lost or seen by someone else. The account is mailed a security notice.',
+  })
+  @ApiOkResponse({ type: RecoveryCodesDto, description: 'The new recovery codes, shown this once' })
+  @ApiBadRequestResponse({ description: 'Invalid body' })
+  @ApiUnauthorizedResponse({ description: WRONG_CODE })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed logins (codes are throttled like passwords)' })
+  @ApiConflictResponse({ description: NOT_ON })
+  async regenerateRecoveryCodes(@CurrentUser() user: User, @Body() { code }: TotpCodeDto, @CurrentRequest() request: RequestContext): Promise<RecoveryCodesDto> {
+    if (!user.totpEnabled) throw new ConflictException(NOT_ON);
+    // A stolen access token alone must not be able to swap the codes that would let the owner back in.
+    if (!(await this.login.verifySecondFactor(user, code.trim(), request, false))) throw new UnauthorizedException(WRONG_CODE);
+    const recoveryCodes = await this.mfa.regenerateRecoveryCodes(user.id);
+    raiseSecurityEvent(this.events, { type: 'mfa.recovery-codes-regenerated', actorId: user.id, subjectId: user.id, request });
+    return { recoveryCodes };
   }
 
   @Delete()

@@ -118,6 +118,11 @@ export class MfaService {
     return spent.affected ? 'recovery' : null;
   }
 
+  /** New recovery codes for an account with two-factor on: the old ones, used or not, stop working (shown once, like the first). */
+  async regenerateRecoveryCodes(userId: number): Promise<string[]> {
+    return this.replaceRecoveryCodes(userId);
+  }
+
   /** Two-factor off: the secret and the recovery codes are deleted. */
   async disable(userId: number): Promise<void> {
     await this.factors.delete({ userId });
