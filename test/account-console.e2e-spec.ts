@@ -46,7 +46,7 @@ describe.skipIf(chromiumSkipReason())('the account page in Chromium', () => {
       await expectAccessible(page);
       // A phone: nothing wider than the screen.
       await page.setViewportSize({ width: 375, height: 800 });
-      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(375);
+      await expect(page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(375);
       expect(blocked).toEqual([]);
     } finally {
       await context.close();

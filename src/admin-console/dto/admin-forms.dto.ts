@@ -26,11 +26,8 @@ export class ChangeRoleFormDto {
   role: Role;
 }
 
-export class ClientFormDto {
-  @IsString()
-  @Length(1, 200, { message: 'Name: give the application a name of 1 to 200 characters.' })
-  client_name: string;
-
+/** What the client page edits: the lists a redirect or a grant change needs (ClientsService checks them as for a new client). */
+export class ClientEditFormDto {
   @Transform(lines)
   @IsString({ each: true, message: 'Redirect URIs: one URI a line.' })
   redirect_uris: string[];
@@ -38,6 +35,12 @@ export class ClientFormDto {
   @Transform(lines)
   @IsString({ each: true, message: 'Grant types: tick the boxes of the list.' })
   grant_types: string[];
+}
+
+export class ClientFormDto extends ClientEditFormDto {
+  @IsString()
+  @Length(1, 200, { message: 'Name: give the application a name of 1 to 200 characters.' })
+  client_name: string;
 
   @IsOptional()
   @IsIn(['client_secret_basic', 'client_secret_post', 'none'], { message: 'Client authentication: choose one of the list.' })
@@ -47,16 +50,6 @@ export class ClientFormDto {
   @Transform(({ value }) => value === 'on' || value === 'true')
   @IsBoolean()
   skip_consent?: boolean;
-}
-
-export class ClientEditFormDto {
-  @Transform(lines)
-  @IsString({ each: true, message: 'Redirect URIs: one URI a line.' })
-  redirect_uris: string[];
-
-  @Transform(lines)
-  @IsString({ each: true, message: 'Grant types: tick the boxes of the list.' })
-  grant_types: string[];
 }
 
 export class ConfirmFormDto {
