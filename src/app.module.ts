@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AccountConsoleModule } from './account-console/account-console.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminConsoleModule } from './admin-console/admin-console.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -46,6 +48,8 @@ export class AppModule {
         OAuthModule,
         RegistrationModule.forRoot(config.clients.registration),
         AdminModule,
+        AccountConsoleModule,
+        AdminConsoleModule,
         GreetingModule,
         HealthModule,
         AuditModule,

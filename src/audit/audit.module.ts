@@ -13,5 +13,6 @@ import { AuditEvent } from './entities/audit-event.entity.js';
   imports: [TypeOrmModule.forFeature([AuditEvent])],
   controllers: [AuditController],
   providers: [AuditService],
+  exports: [AuditService],
 })
 export class AuditModule {}

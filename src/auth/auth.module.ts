@@ -25,5 +25,6 @@ import { EmailLinkPagesController } from './email-link-pages.controller.js';
   imports: [UsersModule, PasswordsModule, PasswordPolicyModule, LoginModule, SessionsModule, ClientRegistryModule, MfaModule, MailModule, RecoveryModule, ThrottleModule],
   controllers: [AuthController, SessionsController, TwoFactorController, EmailController, PasswordResetController, EmailLinkPagesController],
   providers: [AuthService, AdminBootstrapService, EmailVerificationService, PasswordResetService],
+  exports: [AuthService, EmailVerificationService],
 })
 export class AuthModule {}

@@ -67,9 +67,10 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
 /**
  * The authorization server: clients, the authorization endpoint and its
  * hosted pages, RP-initiated logout, the token endpoint and its grants, revocation,
- * introspection, discovery, back-channel logout. Global only for CLIENT_AUTHENTICATOR: the global
- * guard (AccessModule) authenticates clients on introspection and
- * revocation without importing this module.
+ * introspection, discovery, back-channel logout. Global for CLIENT_AUTHENTICATOR (the global
+ * guard, AccessModule, authenticates clients on introspection and
+ * revocation without importing this module), and for the consoles, which
+ * sign in through the browser session and codes and list the consents.
  */
 @Global()
 @Module({
@@ -104,6 +105,6 @@ const GRANTS = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGran
     DeviceFlowService,
     DeviceVerificationService,
   ],
-  exports: [TokenEndpointService, CLIENT_AUTHENTICATOR],
+  exports: [TokenEndpointService, CLIENT_AUTHENTICATOR, BrowserSessionService, AuthorizationCodesService, ConsentsService],
 })
 export class OAuthModule {}

@@ -12,7 +12,7 @@ import { BUILT_IN_TEMPLATES, PageTemplates } from './page-templates.js';
 const ASSET_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 /**
- * The stylesheet and the passkey script, as Fastify routes like /metrics:
+ * The stylesheet and the passkey scripts (login page, account page), as Fastify routes like /metrics:
  * they are nobody's resource, so the account guards have no say in them.
  * Served, not inlined: the pages' policy then needs no hash or nonce, only
  * style-src 'self' (and script-src 'self' on the login page).
@@ -38,4 +38,5 @@ export async function configurePages(app: NestFastifyApplication, config: AppCon
   await app.register(fastifyView, { engine: { eta: templates.eta }, root: BUILT_IN_TEMPLATES, production: true });
   serveAsset(app.getHttpAdapter().getInstance(), templates.stylesheet, 'text/css; charset=utf-8');
   serveAsset(app.getHttpAdapter().getInstance(), templates.passkeyScript, 'text/javascript; charset=utf-8');
+  serveAsset(app.getHttpAdapter().getInstance(), templates.accountScript, 'text/javascript; charset=utf-8');
 }

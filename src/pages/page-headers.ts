@@ -13,9 +13,9 @@ export interface PageSources {
   /** Where its images come from: URLs (a client's logo), each reduced to its origin; a path (/…) is this origin. */
   imageSources?: readonly string[];
   /**
-   * The login page's passkey button: our script file (script-src 'self',
-   * never inline, no eval) and its one fetch of the sign-in options
-   * (connect-src 'self'). Every other page has no script at all.
+   * The passkey buttons (the login page's, the account page's): our script
+   * file (script-src 'self', never inline, no eval) and its one fetch of the
+   * options (connect-src 'self'). Every other page has no script at all.
    */
   scripts?: boolean;
 }

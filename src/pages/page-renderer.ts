@@ -47,7 +47,7 @@ export class PageRenderer {
     @Inject(APP_CONFIGURATION) config: AppConfiguration,
   ) {
     const { name, logoUrl } = config.pages.brand;
-    this.common = { brand: { name, logoUrl }, stylesheet: templates.stylesheet.path, passkeyScript: templates.passkeyScript.path, lang: 'en' };
+    this.common = { brand: { name, logoUrl }, stylesheet: templates.stylesheet.path, passkeyScript: templates.passkeyScript.path, accountScript: templates.accountScript.path, lang: 'en' };
     this.brandImages = logoUrl ? [logoUrl] : [];
   }
 

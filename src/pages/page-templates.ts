@@ -11,6 +11,8 @@ export const BUILT_IN_TEMPLATES = fileURLToPath(new URL('./templates/', import.m
 const STYLESHEET_FILE = 'pages.css';
 /** The login page's "Sign in with a passkey" (always ours: an operator's login.eta links it as `it.passkeyScript`). */
 const PASSKEY_SCRIPT_FILE = 'passkey-login.js';
+/** The account page's "Add a passkey" (always ours, like the login page's script). */
+const ACCOUNT_SCRIPT_FILE = 'account-passkeys.js';
 const TEMPLATE_FILE = /^([a-z0-9][a-z0-9-]*)\.eta$/;
 
 /** name → file of every template: the operator's where PAGES_TEMPLATES_DIR has one of that name, ours otherwise. */
@@ -39,6 +41,7 @@ export class PageTemplates {
   readonly eta: Eta;
   readonly stylesheet: Stylesheet;
   readonly passkeyScript: PageAsset;
+  readonly accountScript: PageAsset;
   private readonly files: Map<string, string>;
 
   constructor(@Inject(APP_CONFIGURATION) config: AppConfiguration) {
@@ -52,6 +55,7 @@ export class PageTemplates {
     const css = readFileSync(operatorCss && existsSync(operatorCss) ? operatorCss : join(BUILT_IN_TEMPLATES, STYLESHEET_FILE), 'utf8');
     this.stylesheet = buildStylesheet(config.pages.brand, css);
     this.passkeyScript = pageAsset('passkey-login', 'js', readFileSync(join(BUILT_IN_TEMPLATES, PASSKEY_SCRIPT_FILE), 'utf8'));
+    this.accountScript = pageAsset('account-passkeys', 'js', readFileSync(join(BUILT_IN_TEMPLATES, ACCOUNT_SCRIPT_FILE), 'utf8'));
   }
 
   /** Whether a template of this name exists (ours or the operator's). */

@@ -134,9 +134,24 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  async findPage(page: number, pageSize: number): Promise<UsersPage> {
-    const [items, total] = await this.users.findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * pageSize, take: pageSize });
+  /**
+   * A page of accounts by id; with `search`, only those whose username or
+   * e-mail address contains it, in any case (on the lower-cased keys, so
+   * SQLite and PostgreSQL agree; LIKE's wildcards in it are taken literally).
+   */
+  async findPage(page: number, pageSize: number, search?: string): Promise<UsersPage> {
+    const query = this.users.createQueryBuilder('account').orderBy('account.id', 'ASC').skip((page - 1) * pageSize).take(pageSize);
+    if (search) {
+      const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      query.where("(LOWER(account.username) LIKE :pattern ESCAPE '\\' OR LOWER(account.email) LIKE :pattern ESCAPE '\\')", { pattern });
+    }
+    const [items, total] = await query.getManyAndCount();
     return { items, total };
+  }
+
+  /** How many admins there are: what the admin console shows beside the last-admin rule (which changeRole and delete enforce). */
+  countAdmins(): Promise<number> {
+    return this.users.countBy({ role: 'admin' });
   }
 
   /**

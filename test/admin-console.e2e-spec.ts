@@ -1,0 +1,199 @@
+import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from '../src/sessions/entities/session.entity.js';
+import { User } from '../src/users/entities/user.entity.js';
+import { basic } from './helpers/app.js';
+import { apiOf, chromiumSkipReason, freshPage, launchChromium, screenshot } from './helpers/browser.js';
+import { startClientApp, type ClientApp } from './helpers/client-app.js';
+import { expectAccessible, signInOnLoginPage } from './helpers/console.js';
+import { pkcePair } from './helpers/hosted-login.js';
+import { createListeningApp, type ListeningApp } from './helpers/listening-app.js';
+
+/**
+ * The admin console (/admin) in Chromium: only for the admin role, every
+ * change a CSRF-protected form that needs a recent sign-in, the CSV export
+ * safe for spreadsheets, the configuration with its secrets masked, axe-core
+ * on every page.
+ */
+const ADMIN = { username: 'console-admin', password: 'keeper-of-the-gate-password-1' };
+const PASSWORD = 'console-person-password-1';
+const METRICS_TOKEN = 'console-metrics-token-that-must-never-show-4f1e9a';
+let gatehouse: ListeningApp;
+let clientApp: ClientApp;
+let browser: Browser;
+const api = apiOf(() => gatehouse.baseUrl);
+
+async function newPerson(username: string): Promise<number> {
+  const response = await api('/auth', { method: 'POST', json: { username, password: PASSWORD } });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: number }).id;
+}
+
+async function adminPage(): Promise<{ page: Page; close: () => Promise<void>; blocked: string[] }> {
+  const { context, page, blocked } = await freshPage(browser);
+  await page.goto(`${gatehouse.baseUrl}/admin/users`);
+  await signInOnLoginPage(page, ADMIN.username, ADMIN.password, /\/admin\/users$/);
+  return { page, blocked, close: () => context.close() };
+}
+
+describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
+  beforeAll(async () => {
+    clientApp = await startClientApp();
+    gatehouse = await createListeningApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, METRICS_TOKEN });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gatehouse?.close();
+    await clientApp?.close();
+  });
+
+  it('refuses a plain user with a 403 page, and sends a visitor to the login page, never showing the data', async () => {
+    await newPerson('plain-person');
+    const anonymous = await fetch(`${gatehouse.baseUrl}/admin/users`, { redirect: 'manual' });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toMatch(/^\/authorize\?/);
+    const { context, page } = await freshPage(browser);
+    try {
+      await page.goto(`${gatehouse.baseUrl}/account`);
+      await signInOnLoginPage(page, 'plain-person', PASSWORD, /\/account$/);
+      for (const path of ['/admin', '/admin/users', '/admin/clients', '/admin/keys', '/admin/audit', '/admin/audit.csv', '/admin/config']) {
+        const response = await page.request.get(`${gatehouse.baseUrl}${path}`, { maxRedirects: 0 });
+        expect(response.status(), path).toBe(403);
+        const text = await response.text();
+        expect(text, path).toContain('for accounts with the admin role');
+        expect(text, path).not.toContain(ADMIN.username);
+      }
+      const posted = await page.request.post(`${gatehouse.baseUrl}/admin/keys/rotate`, { form: {}, maxRedirects: 0 });
+      expect(posted.status()).toBe(403);
+      await page.goto(`${gatehouse.baseUrl}/admin/users`);
+      await expectAccessible(page);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('finds users by name or e-mail, shows the last-admin rule, and passes axe-core on every page', async () => {
+    await newPerson('searchable-sam');
+    const { page, close, blocked } = await adminPage();
+    try {
+      await page.getByLabel('Search by username or e-mail address').fill('SEARCHABLE');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+      await expect(page.locator('tbody').textContent()).resolves.toContain('searchable-sam');
+      await screenshot(page, 'admin-users');
+      await expectAccessible(page);
+      await page.goto(`${gatehouse.baseUrl}/admin/users?q=${ADMIN.username}`);
+      await page.getByRole('link', { name: ADMIN.username }).click();
+      await expect(page.locator('#last-admin').textContent()).resolves.toContain('The last admin');
+      await expect(page.getByRole('button', { name: 'Delete the account' }).isDisabled()).resolves.toBe(true);
+      await expectAccessible(page);
+      for (const path of ['/admin/clients', '/admin/keys', '/admin/audit', '/admin/config']) {
+        await page.goto(`${gatehouse.baseUrl}${path}`);
+        await screenshot(page, `admin-${path.split('/')[2]}`);
+        await expectAccessible(page);
+      }
+      expect(blocked).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('registers a client (secret shown once) that a person then signs in to through the hosted login', async () => {
+    await newPerson('client-user');
+    const redirectUri = `${clientApp.baseUrl}/console/callback`;
+    const { page, close } = await adminPage();
+    let clientId: string;
+    let clientSecret: string;
+    try {
+      await page.goto(`${gatehouse.baseUrl}/admin/clients`);
+      await page.getByLabel('Name').fill('Console Made App');
+      await page.getByLabel('Redirect URIs').fill(redirectUri);
+      await page.getByRole('button', { name: 'Register' }).click();
+      await expect(page.title()).resolves.toMatch(/^Application registered/);
+      clientId = (await page.locator('#client-id').textContent())!.trim();
+      clientSecret = (await page.locator('#client-secret').textContent())!.trim();
+      expect(clientSecret.length).toBeGreaterThan(20);
+      await expectAccessible(page);
+      await page.goto(`${gatehouse.baseUrl}/admin/clients/${encodeURIComponent(clientId)}`);
+      expect(await page.content()).not.toContain(clientSecret);
+    } finally {
+      await close();
+    }
+    const { verifier, challenge } = pkcePair();
+    const { context, page: person } = await freshPage(browser);
+    try {
+      const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', state: 's1' });
+      await person.goto(`${gatehouse.baseUrl}/authorize?${query}`);
+      await person.getByLabel('Username').fill('client-user');
+      await person.getByLabel('Password').fill(PASSWORD);
+      await person.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await person.getByRole('button', { name: /allow/i }).click();
+      await person.waitForURL((url) => url.href.startsWith(redirectUri));
+      const code = new URL(person.url()).searchParams.get('code')!;
+      const token = await api('/auth/token', {
+        method: 'POST',
+        headers: { authorization: basic(encodeURIComponent(clientId), encodeURIComponent(clientSecret)) },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri }),
+      });
+      expect(token.status).toBe(200);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks for a fresh sign-in before a sensitive change, then ends the user’s sessions so their tokens stop working', async () => {
+    const id = await newPerson('ended-eve');
+    const token = await api('/auth/token', { method: 'POST', body: new URLSearchParams({ username: 'ended-eve', password: PASSWORD }) });
+    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const { page, close } = await adminPage();
+    try {
+      // The admin signed in 10 minutes ago, as far as the session knows.
+      const data = gatehouse.app.get(DataSource);
+      const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
+      await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      await page.getByRole('button', { name: 'End every session' }).click();
+      // max_age=0: the login page again, even though the session is live.
+      expect(new URL(page.url()).searchParams.get('max_age')).toBe('0');
+      await signInOnLoginPage(page, ADMIN.username, ADMIN.password, new RegExp(`/admin/users/${id}$`));
+      expect((await api('/auth/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+      await page.getByRole('button', { name: 'End every session' }).click();
+      await page.waitForURL(/done=sessions-ended/);
+      expect((await api('/auth/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+      const forged = await page.request.post(`${gatehouse.baseUrl}/admin/users/${id}/end-sessions`, { form: {}, maxRedirects: 0 });
+      expect(forged.status()).toBe(403);
+    } finally {
+      await close();
+    }
+  });
+
+  it('exports the audit trail as CSV with formula injection neutralised, and shows the configuration with secrets masked', async () => {
+    // A failed login whose user agent is a spreadsheet formula: the trail keeps it as sent.
+    await api('/auth/token', { method: 'POST', headers: { 'user-agent': '=HYPERLINK("https://evil.example","x")' }, body: new URLSearchParams({ username: 'nobody', password: 'wrong-password-1' }) });
+    const { page, close } = await adminPage();
+    try {
+      await page.goto(`${gatehouse.baseUrl}/admin/audit?type=login&outcome=failure`);
+      await expect(page.locator('tbody tr').count()).resolves.toBeGreaterThanOrEqual(1);
+      const csv = await page.request.get(`${gatehouse.baseUrl}/admin/audit.csv?type=login&outcome=failure`);
+      expect(csv.status()).toBe(200);
+      expect(csv.headers()['content-type']).toContain('text/csv');
+      const text = await csv.text();
+      expect(text).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
+      for (const line of text.split('\r\n').filter(Boolean)) for (const cell of line.slice(1, -1).split('","')) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+      const bad = await page.request.get(`${gatehouse.baseUrl}/admin/audit?account=abc`);
+      expect(bad.status()).toBe(400);
+      expect(await bad.text()).toMatch(/account must/);
+
+      await page.goto(`${gatehouse.baseUrl}/admin/config`);
+      const config = await page.content();
+      expect(config).toContain('(set, hidden)');
+      expect(config).not.toContain(METRICS_TOKEN);
+      expect(config).not.toContain(ADMIN.password);
+    } finally {
+      await close();
+    }
+  });
+});
