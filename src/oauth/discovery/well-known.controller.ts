@@ -17,6 +17,9 @@ const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce'
 /** How long verifiers may cache the key set and the metadata: well inside KEY_PUBLISH_AHEAD (10 minutes by default). */
 const MAX_AGE_SECONDS = 300;
 
+/** The metadata is JSON: served as the string made once (below), so Fastify's content-type must be said. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** What another service needs to verify Gatehouse's tokens without a shared secret. */
 @ApiTags('well-known')
 @Controller('.well-known')
@@ -27,6 +30,16 @@ export class WellKnownController {
     private readonly tokenEndpoint: TokenEndpointService,
     @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {}
+
+  /**
+   * The metadata as sent, for the PUBLIC_URL it was made with: everything in
+   * it is fixed once the service listens (settings, the grant handlers, the
+   * key store's algorithm), so it is built and serialized once, not on every
+   * request (it cost half the rate of serving the same bytes from a bare app,
+   * docs/PERFORMANCE.md). PUBLIC_URL is the key: with PORT=0 it names the
+   * port only once the service listens (settlePort).
+   */
+  private serialized: { base: string; json: string } | null = null;
 
   @Get('jwks.json')
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
@@ -40,16 +53,24 @@ export class WellKnownController {
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
   @ApiOperation({ operationId: 'authorizationServerMetadata', summary: 'Authorization server metadata (RFC 8414)' })
   @ApiOkResponse({ description: 'The metadata' })
-  authorizationServerMetadata(): Record<string, unknown> {
-    return this.metadata();
+  @Header('Content-Type', JSON_CONTENT_TYPE)
+  authorizationServerMetadata(): string {
+    return this.metadataJson();
   }
 
   @Get('openid-configuration')
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
   @ApiOperation({ operationId: 'openidConfiguration', summary: 'The same metadata, at the path most JWT verifiers fetch' })
   @ApiOkResponse({ description: 'The metadata' })
-  openidConfiguration(): Record<string, unknown> {
-    return this.metadata();
+  @Header('Content-Type', JSON_CONTENT_TYPE)
+  openidConfiguration(): string {
+    return this.metadataJson();
+  }
+
+  private metadataJson(): string {
+    const base = this.config.publicUrl;
+    if (this.serialized?.base !== base) this.serialized = { base, json: JSON.stringify(this.metadata()) };
+    return this.serialized.json;
   }
 
   /**
