@@ -13,7 +13,8 @@
 //      → the functions with the most self time and the inclusive share of
 //      each package.
 // Writes bench/profile.md. PROFILE_ROWS=introspection,userinfo picks rows;
-// PROFILE_REQUESTS scales the number of requests (default 1: the counts below).
+// PROFILE_REQUESTS scales the number of requests (default 1: the counts below);
+// PROFILE_CPU_ONLY=1 skips the profiler pass (before/after comparisons).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import autocannon from 'autocannon';
 import { BenchBrowser, exchange, exchangeBody, registerClients, secretBasic } from './oauth-flows.mjs';
 
 const SCALE = Number(process.env.PROFILE_REQUESTS ?? 1);
+const CPU_ONLY = ['1', 'true', 'yes'].includes(process.env.PROFILE_CPU_ONLY ?? '');
 const ONLY = process.env.PROFILE_ROWS?.split(',').map((name) => name.trim());
 const CONNECTIONS = 32;
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-profile-'));
@@ -225,6 +227,7 @@ try {
     report.push(`| ${name} | ${count} | ${((1000 * cpu) / count).toFixed(2)} | ${(count / cpu).toFixed(0)} | ${queryText} |`);
     console.log(`${name}: ${count} requests, ${((1000 * cpu) / count).toFixed(2)} CPU ms each (${(count / cpu).toFixed(0)} per CPU second); SQL per request ${queryText}`);
 
+    if (CPU_ONLY) continue;
     const profiled = await prepare(count);
     await send('Profiler.start');
     await load({ ...profiled, amount: count });
