@@ -14,13 +14,15 @@
 //      each package.
 // Writes bench/profile.md. PROFILE_ROWS=introspection,userinfo picks rows;
 // PROFILE_REQUESTS scales the number of requests (default 1: the counts below);
-// PROFILE_CPU_ONLY=1 skips the profiler pass (before/after comparisons).
+// PROFILE_CPU_ONLY=1 skips the profiler pass (before/after comparisons);
+// PROFILE_SAVE_DIR=dir keeps each row's raw profile there (<row>.cpuprofile:
+// Chrome DevTools' Performance panel or speedscope draw it as a flame graph).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BenchBrowser, exchange, exchangeBody, registerClients, secretBasic } from './oauth-flows.mjs';
+import { BenchBrowser, exchange, exchangeBody, refreshChains, registerClients, secretBasic } from './oauth-flows.mjs';
 
 const SCALE = Number(process.env.PROFILE_REQUESTS ?? 1);
 const CPU_ONLY = ['1', 'true', 'yes'].includes(process.env.PROFILE_CPU_ONLY ?? '');
@@ -121,23 +123,8 @@ const rows = [
   [
     'refresh',
     800,
-    async () => {
-      // 32 chains of rotated refresh tokens: each answer's new token goes back in the pool (as in bench/run.mjs).
-      const pool = (await exchange(url, web, await browser.codes(url, web, CONNECTIONS))).map((tokens) => tokens.refresh_token);
-      return {
-        url: `${url}/auth/token`,
-        method: 'POST',
-        headers: { ...form, authorization: secretBasic(web) },
-        requests: [
-          {
-            setupRequest: (request) => ({ ...request, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pool.pop() }).toString() }),
-            onResponse: (status, body) => {
-              if (status === 200) pool.push(JSON.parse(body).refresh_token);
-            },
-          },
-        ],
-      };
-    },
+    // 32 chains of rotated refresh tokens, from fresh seeds (as in bench/run.mjs).
+    async () => refreshChains(`${url}/auth/token`, web, (await exchange(url, web, await browser.codes(url, web, CONNECTIONS))).map((tokens) => tokens.refresh_token)),
   ],
   [
     'code exchange',
@@ -232,6 +219,7 @@ try {
     await send('Profiler.start');
     await load({ ...profiled, amount: count });
     const { profile } = await send('Profiler.stop');
+    if (process.env.PROFILE_SAVE_DIR) writeFileSync(join(process.env.PROFILE_SAVE_DIR, `${name.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
     const { busy, self, inclusive } = summarise(profile);
     sections.push(
       `## ${name}`,
