@@ -1,42 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent, SIGNING_KEYS_CHANGED, SigningKeysChangedEvent } from '../tokens/events/token-events.js';
-import { ANY_USER_EVENT, isUserEventName, UserChangedEvent } from '../users/events/user-changed.event.js';
-import { SESSIONS_ENDED, SessionsEndedEvent } from '../sessions/events/sessions-ended.event.js';
+import { ACCESS_TOKEN_REVOKED, SIGNING_KEYS_CHANGED } from '../tokens/events/token-events.js';
+import { ANY_USER_EVENT } from '../users/events/user-changed.event.js';
+import { SESSIONS_ENDED } from '../sessions/events/sessions-ended.event.js';
+import { sharedEventFrom, sharedPayloadOf, type SharedEvent } from '../change-feed/shared-events.js';
 import { RedisService } from './redis.service.js';
-
-/** An event every instance must hear: it names itself, and says whether it was made here. */
-interface SharedEvent {
-  name: string;
-  origin: 'local' | 'remote';
-}
 
 interface BroadcastMessage {
   instance: string;
   event: string;
   payload: Record<string, unknown>;
-}
-
-/** Far above the sessions one account has; a message naming more is not ours. */
-const MAX_SESSIONS_PER_MESSAGE = 100_000;
-
-/** How an event heard from another instance is read back; null for anything malformed. */
-function eventFrom(name: string, payload: Record<string, unknown>): SharedEvent | null {
-  if (isUserEventName(name)) return Number.isSafeInteger(payload.userId) ? new UserChangedEvent(name, payload.userId as number, 'remote') : null;
-  if (name === ACCESS_TOKEN_REVOKED) {
-    const { jti, expiresAt } = payload;
-    return typeof jti === 'string' && jti.length <= 64 && Number.isSafeInteger(expiresAt) ? new AccessTokenRevokedEvent(jti, expiresAt as number, 'remote') : null;
-  }
-  if (name === SIGNING_KEYS_CHANGED) return new SigningKeysChangedEvent('remote');
-  if (name === SESSIONS_ENDED) {
-    const { userId, sessionIds, endedAt } = payload;
-    const wellFormed = Number.isSafeInteger(userId) && Number.isSafeInteger(endedAt) && Array.isArray(sessionIds) && sessionIds.length <= MAX_SESSIONS_PER_MESSAGE;
-    return wellFormed && sessionIds.every((id) => typeof id === 'string' && id.length <= 64)
-      ? new SessionsEndedEvent(userId as number, sessionIds as string[], endedAt as number, 'remote')
-      : null;
-  }
-  return null;
 }
 
 /**
@@ -79,11 +53,10 @@ export class EventsBroadcastService implements OnModuleInit {
   async publish(event: SharedEvent): Promise<void> {
     const commands = this.redis.commands;
     if (!commands || event.origin !== 'local') return;
-    const { name, origin: _origin, ...payload } = event as SharedEvent & Record<string, unknown>;
-    const message: BroadcastMessage = { instance: this.instance, event: name, payload };
+    const message: BroadcastMessage = { instance: this.instance, event: event.name, payload: sharedPayloadOf(event) };
     await commands.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
-      // The others then learn it on their own: caches expire (seconds), keys reload (30 s); a revoked jti only from the database.
-      this.logger.warn(`could not broadcast ${name}: ${error.message}`);
+      // The others learn it from the change feed (the database) within CHANGE_FEED_INTERVAL_MS all the same.
+      this.logger.warn(`could not broadcast ${event.name}: ${error.message}`);
     });
   }
 
@@ -96,7 +69,7 @@ export class EventsBroadcastService implements OnModuleInit {
       // reported below
     }
     const valid = message && typeof message === 'object' && typeof message.instance === 'string' && typeof message.event === 'string' && typeof message.payload === 'object' && message.payload !== null;
-    const event = valid ? eventFrom(message!.event!, message!.payload!) : null;
+    const event = valid ? sharedEventFrom(message!.event!, message!.payload!) : null;
     if (!event) {
       this.logger.warn(`ignored a malformed message on ${this.channel}`);
       return null;

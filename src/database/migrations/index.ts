@@ -17,6 +17,7 @@ import { PushedAuthorizationRequests1765700000000 } from './1765700000000-pushed
 import { PrivateKeyJwt1765710000000 } from './1765710000000-private-key-jwt.js';
 import { Dpop1765714300000 } from './1765714300000-dpop.js';
 import { CreatePasskeys1765900000000 } from './1765900000000-create-passkeys.js';
+import { SharedChanges1766200000000 } from './1766200000000-shared-changes.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   PrivateKeyJwt1765710000000,
   Dpop1765714300000,
   CreatePasskeys1765900000000,
+  SharedChanges1766200000000,
 ];
