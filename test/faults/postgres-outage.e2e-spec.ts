@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { FAULTS_SERVICE_ENVIRONMENT } from './free-port.js';
+import { callService, type Outcome } from './http-call.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 
 /** How long PostgreSQL stays down (issue 29: 10 s). */
@@ -12,8 +13,6 @@ const RECOVERY_BOUND_MS = 5000;
 const WORKERS = 4;
 const PASSWORD = 'outage-password-1';
 const UNAVAILABLE = { statusCode: 503, message: 'The database is unavailable; try again shortly.', error: 'Service Unavailable' };
-
-type Outcome = { status: number; body: Record<string, unknown>; retryAfter: string | null; ms: number };
 
 /**
  * PostgreSQL (the suite's own) crashes (`pg_ctl stop -m immediate`, as a
@@ -30,18 +29,7 @@ describe('PostgreSQL outage under load', () => {
   let env: Record<string, string>;
   let running = true;
 
-  const call = async (target: RunningServer, path: string, init: RequestInit = {}): Promise<Outcome> => {
-    const started = performance.now();
-    const response = await fetch(`${target.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
-    const text = await response.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      body = { text };
-    }
-    return { status: response.status, body, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started };
-  };
+  const call = (target: RunningServer, path: string, init: RequestInit = {}) => callService(`${target.baseUrl}${path}`, init);
   const form = (target: RunningServer, path: string, fields: Record<string, string>) =>
     call(target, path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
   const register = (target: RunningServer, username: string) =>

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { FAULTS_SERVICE_ENVIRONMENT, waitFor } from './free-port.js';
+import { callService, type Outcome } from './http-call.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
@@ -14,8 +15,6 @@ const PASSWORD = 'outage-password-1';
 const ADMIN = { username: 'outage-admin', password: 'keeper-of-the-keys' };
 const METRICS_TOKEN = randomBytes(32).toString('base64url');
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
-type Outcome = { status: number; body: Record<string, unknown> };
 
 /**
  * Redis stopped for 30 s under continuous load on two instances (the suite's
@@ -36,18 +35,11 @@ describe('Redis outage under load, two instances', () => {
   let nextUser = 0;
 
   const call = async (server: RunningServer, path: string, init: RequestInit = {}): Promise<Outcome> => {
-    const response = await fetch(`${server.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
-    const text = await response.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      body = { text };
-    }
-    const key = `${init.method ?? 'GET'} ${path.split('?')[0]} ${response.status}`;
+    const outcome = await callService(`${server.baseUrl}${path}`, init);
+    const key = `${init.method ?? 'GET'} ${path.split('?')[0]} ${outcome.status}`;
     statuses.set(key, (statuses.get(key) ?? 0) + 1);
-    if (response.status >= 500) fiveHundreds.push(`${key}: ${text.slice(0, 200)}`);
-    return { status: response.status, body };
+    if (outcome.status >= 500) fiveHundreds.push(`${key}: ${JSON.stringify(outcome.body).slice(0, 200)}`);
+    return outcome;
   };
   const form = (server: RunningServer, path: string, fields: Record<string, string>, authorization?: string) =>
     call(server, path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(authorization ? { Authorization: authorization } : {}) }, body: new URLSearchParams(fields) });
