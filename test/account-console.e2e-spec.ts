@@ -255,22 +255,52 @@ describe.skipIf(chromiumSkipReason())('the account page in Chromium', () => {
     }
   });
 
-  it('answers bad input with a 4xx page that says what to fix', async () => {
+  it('answers bad input on the form itself: a 400, the message beside the fields, what was typed kept (never a password)', async () => {
     await newPerson('barbara');
-    const { context, page } = await freshPage(browser);
+    const { page, close } = await accountPage('barbara');
+    const send = async (action: string, button: string) => {
+      const [response] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith(action)), page.getByRole('button', { name: button }).click()]);
+      expect(response.status()).toBe(400);
+      await page.waitForLoadState();
+    };
     try {
-      await page.goto(`${gatehouse.baseUrl}/account`);
-      await signInOnLoginPage(page, 'barbara', PASSWORD, /\/account$/);
       await page.locator('summary', { hasText: 'Change the password' }).click();
       await page.locator('#current-password').fill(PASSWORD);
       await page.locator('#new-password').fill('a-brand-new-password-2');
       await page.locator('#new-password-again').fill('a-different-password-3');
-      const [response] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/account/password')), page.getByRole('button', { name: 'Change the password' }).click()]);
-      expect(response.status()).toBe(400);
-      await expect(page.locator('[role="alert"]').textContent()).resolves.toContain('the two new passwords differ');
+      await send('/account/password', 'Change the password');
+      // The account page again, its password form open with the message in it.
+      await expect(page.title()).resolves.toBe('Your account · Gatehouse');
+      await expect(page.locator('form[action="/account/password"] [role="alert"]').textContent()).resolves.toContain('the two new passwords differ');
+      await expect(page.locator('#current-password').inputValue()).resolves.toBe('');
+      await expect(page.locator('#new-password').getAttribute('aria-describedby')).resolves.toBe('password-problem new-password-hint');
+      await expect(page.locator('#new-password').isVisible()).resolves.toBe(true);
+      await expectAccessible(page);
+
+      // A password the service refuses (it contains the username): its rule, on the form.
+      await page.locator('#current-password').fill(PASSWORD);
+      await page.locator('#new-password').fill('barbara-is-my-password-9');
+      await page.locator('#new-password-again').fill('barbara-is-my-password-9');
+      await send('/account/password', 'Change the password');
+      await expect(page.locator('form[action="/account/password"] [role="alert"]').textContent()).resolves.toMatch(/username/i);
+
+      // The e-mail form: an address the browser lets through but the server does not, then a wrong password; the address stays.
+      await page.locator('summary', { hasText: 'Change the e-mail address' }).click();
+      await page.getByLabel('New e-mail address').fill('barbara@localhost');
+      await page.locator('#email-password').fill(PASSWORD);
+      await send('/account/email', 'Change the address');
+      await expect(page.locator('form[action="/account/email"] [role="alert"]').textContent()).resolves.toContain('E-mail address: enter an address such as');
+      await expect(page.getByLabel('New e-mail address').inputValue()).resolves.toBe('barbara@localhost');
+      await page.getByLabel('New e-mail address').fill('barbara@example.com');
+      await page.locator('#email-password').fill('not-the-password-1');
+      await send('/account/email', 'Change the address');
+      await expect(page.locator('form[action="/account/email"] [role="alert"]').textContent()).resolves.toContain('the password is wrong');
+      await expect(page.getByLabel('New e-mail address').inputValue()).resolves.toBe('barbara@example.com');
+      await expect(page.locator('#email-password').inputValue()).resolves.toBe('');
+      await expect(page.locator('form[action="/account/password"] [role="alert"]').count()).resolves.toBe(0);
       await expectAccessible(page);
     } finally {
-      await context.close();
+      await close();
     }
   });
 });

@@ -93,7 +93,7 @@ describe.skipIf(chromiumSkipReason())('every console route, walked without the r
   const urlOf = (route: ConsoleRoute) => `${gatehouse.baseUrl}${route.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(name === 'id' && !route.admin ? randomUUID() : params[name]))}`;
 
   it('finds the routes from the controllers, and each is one Fastify serves', () => {
-    const fastify = gatehouse.app.getHttpAdapter().getInstance<FastifyInstance>();
+    const fastify = gatehouse.app.getHttpAdapter().getInstance() as FastifyInstance;
     for (const route of routes) expect(fastify.hasRoute({ method: route.method, url: route.path }), `${route.method} ${route.path}`).toBe(true);
     // The walk is only as good as its list: the pages and changes known today are in it.
     const names = routes.map((route) => `${route.method} ${route.path}`);
