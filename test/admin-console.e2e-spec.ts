@@ -126,7 +126,23 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
     let clientSecret: string;
     try {
       await page.goto(`${gatehouse.baseUrl}/admin/clients`);
+      // A refusal comes back on the form, as typed: a redirect URI over plain http to another host.
       await page.getByLabel('Name').fill('Console Made App');
+      await page.getByLabel('Redirect URIs').fill('http://plain.example.com/cb');
+      await page.getByLabel('client_credentials').check();
+      await page.getByLabel('Client authentication').selectOption('client_secret_post');
+      const [refused] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/admin/clients/new')), page.getByRole('button', { name: 'Register' }).click()]);
+      expect(refused.status()).toBe(400);
+      await page.waitForLoadState();
+      await expect(page.title()).resolves.toMatch(/^Applications/);
+      await expect(page.locator('form[action="/admin/clients/new"] [role="alert"]').textContent()).resolves.toMatch(/redirect/i);
+      await expect(page.getByLabel('Name').inputValue()).resolves.toBe('Console Made App');
+      await expect(page.getByLabel('Redirect URIs').inputValue()).resolves.toBe('http://plain.example.com/cb');
+      await expect(page.getByLabel('client_credentials').isChecked()).resolves.toBe(true);
+      await expect(page.getByLabel('Client authentication').inputValue()).resolves.toBe('client_secret_post');
+      await expectAccessible(page);
+      await page.getByLabel('client_credentials').uncheck();
+      await page.getByLabel('Client authentication').selectOption('client_secret_basic');
       await page.getByLabel('Redirect URIs').fill(redirectUri);
       await page.getByRole('button', { name: 'Register' }).click();
       await expect(page.title()).resolves.toMatch(/^Application registered/);
@@ -256,6 +272,17 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
       await page.goto(`${gatehouse.baseUrl}${clientPath}`);
       await screenshot(page, 'admin-client');
       await expectAccessible(page);
+      // A refused change: the form again with the message, as typed, and nothing changed.
+      await page.getByLabel('Redirect URIs').fill('https://app.example.com/cb#fragment');
+      await page.getByLabel('refresh_token').uncheck();
+      const [editRefused] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/edit')), page.getByRole('button', { name: 'Save' }).click()]);
+      expect(editRefused.status()).toBe(400);
+      await page.waitForLoadState();
+      await expect(page.locator(`form[action="${clientPath}/edit"] [role="alert"]`).textContent()).resolves.toMatch(/fragment|redirect/i);
+      await expect(page.getByLabel('Redirect URIs').inputValue()).resolves.toBe('https://app.example.com/cb#fragment');
+      await expect(page.getByLabel('refresh_token').isChecked()).resolves.toBe(false);
+      await expectAccessible(page);
+      await page.getByLabel('refresh_token').check();
       await page.getByLabel('Redirect URIs').fill('https://app.example.com/cb\nhttps://app.example.com/other');
       await page.getByLabel('refresh_token').uncheck();
       await page.getByLabel('client_credentials').check();

@@ -8,7 +8,8 @@ import { MfaService } from '../mfa/mfa.service.js';
 import { ClientsService } from '../oauth/clients/clients.service.js';
 import type { GrantType } from '../oauth/clients/client-metadata.js';
 import { CsrfProtected } from '../pages/csrf.js';
-import { PageBody } from '../pages/page-params.js';
+import { runForm, validForm, type FormProblem } from '../pages/form-problem.js';
+import { PageBody, PageForm } from '../pages/page-params.js';
 import { PageRenderer } from '../pages/page-renderer.js';
 import { raiseSecurityEvent, SECURITY_EVENT_TYPES, type Actor } from '../security-events/security-event.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -21,6 +22,8 @@ import { AuditFilterDto, ChangeRoleFormDto, ClientEditFormDto, ClientFormDto, Co
 const USER_ID = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('That is not an account id: go back to the list of users.') });
 const actorOf = ({ user }: ConsoleVisitor, request: RequestContext): Actor => ({ actorId: user.id, request });
 const noticeOf = (http: FastifyRequest) => ADMIN_NOTICES[filledQuery(http).done ?? ''];
+/** What a refused client form shows again as typed (there is no secret among them). */
+const CLIENT_FIELDS = ['client_name', 'redirect_uris', 'grant_types', 'token_endpoint_auth_method', 'skip_consent'] as const;
 
 /**
  * The admin console (/admin): for accounts with the admin role (else a 403
@@ -101,17 +104,21 @@ export class AdminConsoleController {
     await this.pages.render(reply, 'admin-clients', { ...(await this.view.clientsPage(page)), notice: noticeOf(http) });
   }
 
-  /** The secret is on this answer only (ClientsService keeps its hash): a page of its own, never a redirect carrying it. */
+  /** The secret is on this answer only (ClientsService keeps its hash): a page of its own, never a redirect carrying it. A refusal is shown on the form, as typed. */
   @Post('clients/new')
   @HttpCode(200)
   @FreshSignIn()
   @CsrfProtected()
-  async createClient(@PageBody(ClientFormDto) form: ClientFormDto, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
-    const { client, clientSecret } = await this.clients.create(
-      { clientName: form.client_name, redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[], tokenEndpointAuthMethod: form.token_endpoint_auth_method ?? 'client_secret_basic', skipConsent: form.skip_consent ?? false },
-      actorOf(visitor, request),
-    );
-    await this.pages.render(reply, 'admin-secret', { title: 'Application registered', clientId: client.clientId, clientName: client.clientName, clientSecret });
+  async createClient(@PageForm() body: unknown, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
+    const show = async (problem: FormProblem, status: number) => this.pages.render(reply, 'admin-clients', { ...(await this.view.clientsPage(1)), problem }, { status });
+    await runForm('client-new', body, CLIENT_FIELDS, show, async () => {
+      const form = await validForm(ClientFormDto, body);
+      const { client, clientSecret } = await this.clients.create(
+        { clientName: form.client_name, redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[], tokenEndpointAuthMethod: form.token_endpoint_auth_method ?? 'client_secret_basic', skipConsent: form.skip_consent ?? false },
+        actorOf(visitor, request),
+      );
+      await this.pages.render(reply, 'admin-secret', { title: 'Application registered', clientId: client.clientId, clientName: client.clientName, clientSecret });
+    });
   }
 
   @Get('clients/:clientId')
@@ -119,12 +126,18 @@ export class AdminConsoleController {
     await this.pages.render(reply, 'admin-client', { ...(await this.view.clientPage(clientId.slice(0, 64))), notice: noticeOf(http) });
   }
 
+  /** A refusal (ClientsService's metadata rules) is shown on the form, as typed. */
   @Post('clients/:clientId/edit')
   @FreshSignIn()
   @CsrfProtected()
-  async editClient(@Param('clientId') clientId: string, @PageBody(ClientEditFormDto) form: ClientEditFormDto, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
-    const { client } = await this.clients.update(clientId.slice(0, 64), { redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[] }, actorOf(visitor, request));
-    back(reply, `/admin/clients/${encodeURIComponent(client.clientId)}`, 'client-updated');
+  async editClient(@Param('clientId') rawClientId: string, @PageForm() body: unknown, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
+    const clientId = rawClientId.slice(0, 64);
+    const show = async (problem: FormProblem, status: number) => this.pages.render(reply, 'admin-client', { ...(await this.view.clientPage(clientId)), problem }, { status });
+    await runForm('client-edit', body, CLIENT_FIELDS, show, async () => {
+      const form = await validForm(ClientEditFormDto, body);
+      const { client } = await this.clients.update(clientId, { redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[] }, actorOf(visitor, request));
+      back(reply, `/admin/clients/${encodeURIComponent(client.clientId)}`, 'client-updated');
+    });
   }
 
   @Post('clients/:clientId/rotate-secret')
