@@ -2,6 +2,8 @@ import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAUTHENTICATION_REFUSED } from '../src/console-session/console-access.js';
+import { CSRF_REFUSED } from '../src/pages/csrf.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
 import { User } from '../src/users/entities/user.entity.js';
 import { basic } from './helpers/app.js';
@@ -198,6 +200,46 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
       expect((await api('/auth/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
       const forged = await page.request.post(`${gatehouse.baseUrl}/admin/users/${id}/end-sessions`, { form: {}, maxRedirects: 0 });
       expect(forged.status()).toBe(403);
+    } finally {
+      await close();
+    }
+  });
+
+  it('takes the password typed again instead of a fresh sign-in: a wrong one changes nothing, a forged form never reaches the check', async () => {
+    const id = await newPerson('reauth-rita');
+    const token = await passwordToken('reauth-rita');
+    const { page, close } = await adminPage();
+    try {
+      const data = gatehouse.app.get(DataSource);
+      const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
+      await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      const form = page.locator(`form[action="/admin/users/${id}/end-sessions"]`);
+      await expect(form.getByLabel('Your password').count()).resolves.toBe(1);
+      await expectAccessible(page);
+
+      // A form without its CSRF token is refused before the password is looked at.
+      const forged = await page.request.post(`${gatehouse.baseUrl}/admin/users/${id}/end-sessions`, { form: { currentPassword: 'a-guess-1' }, maxRedirects: 0 });
+      expect(forged.status()).toBe(403);
+      expect(await forged.text()).toContain(CSRF_REFUSED.slice(0, 40));
+      const guesses = await api(`/audit?type=login&outcome=failure&account=${admin.id}`, { headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+      expect(((await guesses.json()) as { total: number }).total).toBe(0);
+
+      await form.getByLabel('Your password').fill('not-the-admin-password-1');
+      const [refused] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/end-sessions')), form.getByRole('button', { name: 'End every session' }).click()]);
+      expect(refused.status()).toBe(403);
+      await expect(page.locator('main').textContent()).resolves.toContain(REAUTHENTICATION_REFUSED.slice(0, 40));
+      expect((await api('/auth/me', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      await form.getByLabel('Your password').fill(ADMIN.password);
+      await form.getByRole('button', { name: 'End every session' }).click();
+      await page.waitForURL(/done=sessions-ended/);
+      expect((await api('/auth/me', { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+      // The check is a login with the current password, in the trail like the account page's.
+      const checks = await api(`/audit?type=login&account=${admin.id}`, { headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+      const { items } = (await checks.json()) as { items: { outcome: string; details: { method?: string } }[] };
+      expect(items.filter((event) => event.details.method === 'current-password').map((event) => event.outcome).sort()).toEqual(['failure', 'success']);
     } finally {
       await close();
     }
