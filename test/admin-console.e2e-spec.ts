@@ -49,6 +49,14 @@ async function confirmAndSend(page: Page, action: string, button: string): Promi
   await form.getByRole('button', { name: button }).click();
 }
 
+/** The admin signed in 10 minutes ago, as far as their browser sessions know: no longer fresh for a sensitive change. */
+async function ageAdminSignIn(): Promise<User> {
+  const data = gatehouse.app.get(DataSource);
+  const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
+  await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+  return admin;
+}
+
 async function adminPage(): Promise<{ page: Page; close: () => Promise<void>; blocked: string[] }> {
   const { context, page, blocked } = await freshPage(browser);
   await page.goto(`${gatehouse.baseUrl}/admin/users`);
@@ -185,10 +193,7 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
     const { access_token: accessToken } = (await token.json()) as { access_token: string };
     const { page, close } = await adminPage();
     try {
-      // The admin signed in 10 minutes ago, as far as the session knows.
-      const data = gatehouse.app.get(DataSource);
-      const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
-      await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+      await ageAdminSignIn();
       await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
       await page.getByRole('button', { name: 'End every session' }).click();
       // max_age=0: the login page again, even though the session is live.
@@ -210,9 +215,7 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
     const token = await passwordToken('reauth-rita');
     const { page, close } = await adminPage();
     try {
-      const data = gatehouse.app.get(DataSource);
-      const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
-      await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+      const admin = await ageAdminSignIn();
       await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
       const form = page.locator(`form[action="/admin/users/${id}/end-sessions"]`);
       await expect(form.getByLabel('Your password').count()).resolves.toBe(1);
