@@ -19,4 +19,4 @@ import { User } from './src/users/entities/user.entity.js';
 loadDotEnv();
 const database = readDatabaseConfiguration();
 prepareDataDirectory({ database, dataDirectory: database.type === 'sqlite' ? dirname(database.file) : resolve('data') });
-export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken, SigningKey, RevokedAccessToken, AuditEvent, OAuthClient, AuthorizationCode, Consent, LogoutNotification]));
+export default new DataSource(buildDataSourceOptions(database, [User, Session, RefreshToken, SigningKey, RevokedAccessToken, AuditEvent, OAuthClient, AuthorizationCode, Consent, LogoutNotification], { forMigrations: true }));

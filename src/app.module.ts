@@ -7,6 +7,7 @@ import { AdminConsoleModule } from './admin-console/admin-console.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ChangeFeedModule } from './change-feed/change-feed.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RegistrationModule } from './oauth/registration/registration.module.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         MetricsModule,
         PagesModule,
         RedisModule,
+        ChangeFeedModule,
         UsersModule,
         AccessModule,
         AuthModule,

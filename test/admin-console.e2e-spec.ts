@@ -1,6 +1,9 @@
+import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAUTHENTICATION_REFUSED } from '../src/console-session/console-access.js';
+import { CSRF_REFUSED } from '../src/pages/csrf.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
 import { User } from '../src/users/entities/user.entity.js';
 import { basic } from './helpers/app.js';
@@ -28,6 +31,30 @@ async function newPerson(username: string): Promise<number> {
   const response = await api('/auth', { method: 'POST', json: { username, password: PASSWORD } });
   expect(response.status).toBe(201);
   return ((await response.json()) as { id: number }).id;
+}
+
+async function passwordToken(username: string): Promise<string> {
+  const response = await api('/auth/token', { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** The page's CSRF token, for a form the page does not offer (a button it disables, say). */
+const csrfOf = (page: Page) => page.locator('input[name="_csrf"]').first().inputValue();
+
+/** Ticks the confirmation box of the form posting to `action`, and sends that form. */
+async function confirmAndSend(page: Page, action: string, button: string): Promise<void> {
+  const form = page.locator(`form[action="${action}"]`);
+  await form.locator('input[name="confirm"]').check();
+  await form.getByRole('button', { name: button }).click();
+}
+
+/** The admin signed in 10 minutes ago, as far as their browser sessions know: no longer fresh for a sensitive change. */
+async function ageAdminSignIn(): Promise<User> {
+  const data = gatehouse.app.get(DataSource);
+  const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
+  await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+  return admin;
 }
 
 async function adminPage(): Promise<{ page: Page; close: () => Promise<void>; blocked: string[] }> {
@@ -109,7 +136,23 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
     let clientSecret: string;
     try {
       await page.goto(`${gatehouse.baseUrl}/admin/clients`);
+      // A refusal comes back on the form, as typed: a redirect URI over plain http to another host.
       await page.getByLabel('Name').fill('Console Made App');
+      await page.getByLabel('Redirect URIs').fill('http://plain.example.com/cb');
+      await page.getByLabel('client_credentials').check();
+      await page.getByLabel('Client authentication').selectOption('client_secret_post');
+      const [refused] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/admin/clients/new')), page.getByRole('button', { name: 'Register' }).click()]);
+      expect(refused.status()).toBe(400);
+      await page.waitForLoadState();
+      await expect(page.title()).resolves.toMatch(/^Applications/);
+      await expect(page.locator('form[action="/admin/clients/new"] [role="alert"]').textContent()).resolves.toMatch(/redirect/i);
+      await expect(page.getByLabel('Name').inputValue()).resolves.toBe('Console Made App');
+      await expect(page.getByLabel('Redirect URIs').inputValue()).resolves.toBe('http://plain.example.com/cb');
+      await expect(page.getByLabel('client_credentials').isChecked()).resolves.toBe(true);
+      await expect(page.getByLabel('Client authentication').inputValue()).resolves.toBe('client_secret_post');
+      await expectAccessible(page);
+      await page.getByLabel('client_credentials').uncheck();
+      await page.getByLabel('Client authentication').selectOption('client_secret_basic');
       await page.getByLabel('Redirect URIs').fill(redirectUri);
       await page.getByRole('button', { name: 'Register' }).click();
       await expect(page.title()).resolves.toMatch(/^Application registered/);
@@ -150,10 +193,7 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
     const { access_token: accessToken } = (await token.json()) as { access_token: string };
     const { page, close } = await adminPage();
     try {
-      // The admin signed in 10 minutes ago, as far as the session knows.
-      const data = gatehouse.app.get(DataSource);
-      const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
-      await data.getRepository(Session).update({ kind: 'browser', userId: admin.id }, { authTime: new Date(Date.now() - 600_000) });
+      await ageAdminSignIn();
       await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
       await page.getByRole('button', { name: 'End every session' }).click();
       // max_age=0: the login page again, even though the session is live.
@@ -165,6 +205,188 @@ describe.skipIf(chromiumSkipReason())('the admin console in Chromium', () => {
       expect((await api('/auth/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
       const forged = await page.request.post(`${gatehouse.baseUrl}/admin/users/${id}/end-sessions`, { form: {}, maxRedirects: 0 });
       expect(forged.status()).toBe(403);
+    } finally {
+      await close();
+    }
+  });
+
+  it('takes the password typed again instead of a fresh sign-in: a wrong one changes nothing, a forged form never reaches the check', async () => {
+    const id = await newPerson('reauth-rita');
+    const token = await passwordToken('reauth-rita');
+    const { page, close } = await adminPage();
+    try {
+      const admin = await ageAdminSignIn();
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      const form = page.locator(`form[action="/admin/users/${id}/end-sessions"]`);
+      await expect(form.getByLabel('Your password').count()).resolves.toBe(1);
+      await expectAccessible(page);
+
+      // A form without its CSRF token is refused before the password is looked at.
+      const forged = await page.request.post(`${gatehouse.baseUrl}/admin/users/${id}/end-sessions`, { form: { currentPassword: 'a-guess-1' }, maxRedirects: 0 });
+      expect(forged.status()).toBe(403);
+      expect(await forged.text()).toContain(CSRF_REFUSED.slice(0, 40));
+      const guesses = await api(`/audit?type=login&outcome=failure&account=${admin.id}`, { headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+      expect(((await guesses.json()) as { total: number }).total).toBe(0);
+
+      await form.getByLabel('Your password').fill('not-the-admin-password-1');
+      const [refused] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/end-sessions')), form.getByRole('button', { name: 'End every session' }).click()]);
+      expect(refused.status()).toBe(403);
+      await expect(page.locator('main').textContent()).resolves.toContain(REAUTHENTICATION_REFUSED.slice(0, 40));
+      expect((await api('/auth/me', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      await form.getByLabel('Your password').fill(ADMIN.password);
+      await form.getByRole('button', { name: 'End every session' }).click();
+      await page.waitForURL(/done=sessions-ended/);
+      expect((await api('/auth/me', { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+      // The check is a login with the current password, in the trail like the account page's.
+      const checks = await api(`/audit?type=login&account=${admin.id}`, { headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+      const { items } = (await checks.json()) as { items: { outcome: string; details: { method?: string } }[] };
+      expect(items.filter((event) => event.details.method === 'current-password').map((event) => event.outcome).sort()).toEqual(['failure', 'success']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('changes a role, refuses demoting the last admin (the page disables it, the server refuses it), resets two-factor and deletes an account', async () => {
+    const id = await newPerson('promoted-pat');
+    const token = await passwordToken('promoted-pat');
+    const bearer = { authorization: `Bearer ${token}` };
+    const enrolment = await api('/auth/mfa/totp', { method: 'POST', headers: bearer, json: { password: PASSWORD } });
+    const { secret } = (await enrolment.json()) as { secret: string };
+    expect((await api('/auth/mfa/totp/confirm', { method: 'POST', headers: bearer, json: { code: await generate({ secret }) } })).status).toBe(200);
+    const { page, close } = await adminPage();
+    try {
+      const data = gatehouse.app.get(DataSource);
+      const admin = await data.getRepository(User).findOneByOrFail({ username: ADMIN.username });
+      // The last admin: the page disables the change, and a hand-made form is refused by the service's rule.
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${admin.id}`);
+      await expect(page.locator('#role').isDisabled()).resolves.toBe(true);
+      const demoted = await page.request.post(`${gatehouse.baseUrl}/admin/users/${admin.id}/role`, { form: { _csrf: await csrfOf(page), role: 'user' }, maxRedirects: 0 });
+      expect(demoted.status()).toBe(409);
+      expect(await demoted.text()).toContain('The last admin cannot be demoted');
+      expect((await data.getRepository(User).findOneByOrFail({ id: admin.id })).role).toBe('admin');
+
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      await page.locator('#role').selectOption('admin');
+      await page.getByRole('button', { name: 'Change the role' }).click();
+      await page.waitForURL(/done=role-changed/);
+      await expect(page.locator('dl.facts').textContent()).resolves.toMatch(/Roleadmin/);
+      expect((await data.getRepository(User).findOneByOrFail({ id })).role).toBe('admin');
+      // Two admins now: the first may be demoted, so the page no longer disables it.
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${admin.id}`);
+      await expect(page.locator('#last-admin').count()).resolves.toBe(0);
+      await page.goto(`${gatehouse.baseUrl}/admin/users/${id}`);
+      await page.locator('#role').selectOption('user');
+      await page.getByRole('button', { name: 'Change the role' }).click();
+      await page.waitForURL(/done=role-changed/);
+
+      // Reset two-factor: the person signs in with the password alone again.
+      await confirmAndSend(page, `/admin/users/${id}/reset-two-factor`, 'Reset two-factor');
+      await page.waitForURL(/done=two-factor-reset/);
+      await expect(page.locator('[role="status"]').first().textContent()).resolves.toContain('Two-factor is off');
+      expect((await data.getRepository(User).findOneByOrFail({ id })).totpEnabled).toBe(false);
+      await expect(page.getByRole('button', { name: 'Reset two-factor' }).count()).resolves.toBe(0);
+
+      // Without the box ticked the browser does not send; a hand-made form without it is a 400 page.
+      const unconfirmed = await page.request.post(`${gatehouse.baseUrl}/admin/users/${id}/delete`, { form: { _csrf: await csrfOf(page) }, maxRedirects: 0 });
+      expect(unconfirmed.status()).toBe(400);
+      expect(await unconfirmed.text()).toContain('Tick the confirmation box');
+      await confirmAndSend(page, `/admin/users/${id}/delete`, 'Delete the account');
+      await page.waitForURL(/\/admin\/users\?done=user-deleted/);
+      expect(await data.getRepository(User).findOneBy({ id })).toBeNull();
+      expect((await api('/auth/me', { headers: bearer })).status).toBe(401);
+      const gone = await page.request.get(`${gatehouse.baseUrl}/admin/users/${id}`);
+      expect(gone.status()).toBe(404);
+    } finally {
+      await close();
+    }
+  });
+
+  it('edits a client’s redirect URIs and grants, rotates its secret (shown once), deletes it; the client page passes axe-core', async () => {
+    const created = await api('/clients', {
+      method: 'POST',
+      headers: { authorization: basic(ADMIN.username, ADMIN.password) },
+      json: { client_name: 'Editable App', redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code', 'refresh_token'] },
+    });
+    expect(created.status).toBe(201);
+    const { client_id: clientId, client_secret: firstSecret } = (await created.json()) as { client_id: string; client_secret: string };
+    const clientPath = `/admin/clients/${encodeURIComponent(clientId)}`;
+    const { page, close } = await adminPage();
+    try {
+      await page.goto(`${gatehouse.baseUrl}${clientPath}`);
+      await screenshot(page, 'admin-client');
+      await expectAccessible(page);
+      // A refused change: the form again with the message, as typed, and nothing changed.
+      await page.getByLabel('Redirect URIs').fill('https://app.example.com/cb#fragment');
+      await page.getByLabel('refresh_token').uncheck();
+      const [editRefused] = await Promise.all([page.waitForResponse((answer) => answer.url().endsWith('/edit')), page.getByRole('button', { name: 'Save' }).click()]);
+      expect(editRefused.status()).toBe(400);
+      await page.waitForLoadState();
+      await expect(page.locator(`form[action="${clientPath}/edit"] [role="alert"]`).textContent()).resolves.toMatch(/fragment|redirect/i);
+      await expect(page.getByLabel('Redirect URIs').inputValue()).resolves.toBe('https://app.example.com/cb#fragment');
+      await expect(page.getByLabel('refresh_token').isChecked()).resolves.toBe(false);
+      await expectAccessible(page);
+      await page.getByLabel('refresh_token').check();
+      await page.getByLabel('Redirect URIs').fill('https://app.example.com/cb\nhttps://app.example.com/other');
+      await page.getByLabel('refresh_token').uncheck();
+      await page.getByLabel('client_credentials').check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.waitForURL(/done=client-updated/);
+      const stored = (await (await api(`/clients/${encodeURIComponent(clientId)}`, { headers: { authorization: basic(ADMIN.username, ADMIN.password) } })).json()) as { redirect_uris: string[]; grant_types: string[] };
+      expect(stored.redirect_uris).toEqual(['https://app.example.com/cb', 'https://app.example.com/other']);
+      expect([...stored.grant_types].sort()).toEqual(['authorization_code', 'client_credentials']);
+      await expect(page.getByLabel('Redirect URIs').inputValue()).resolves.toContain('https://app.example.com/other');
+
+      await page.getByRole('button', { name: 'Rotate the secret' }).click();
+      await expect(page.title()).resolves.toMatch(/^New client secret/);
+      const secret = (await page.locator('#client-secret').textContent())!.trim();
+      expect(secret.length).toBeGreaterThan(20);
+      expect(secret).not.toBe(firstSecret);
+      await expectAccessible(page);
+      const granted = await api('/auth/token', { method: 'POST', headers: { authorization: basic(encodeURIComponent(clientId), encodeURIComponent(secret)) }, body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+      expect(granted.status).toBe(200);
+      await page.goto(`${gatehouse.baseUrl}${clientPath}`);
+      expect(await page.content()).not.toContain(secret);
+
+      await confirmAndSend(page, `${clientPath}/delete`, 'Delete the application');
+      await page.waitForURL(/\/admin\/clients\?done=client-deleted/);
+      expect(await page.content()).not.toContain(clientId);
+      expect((await page.request.get(`${gatehouse.baseUrl}${clientPath}`)).status()).toBe(404);
+      const refused = await api('/auth/token', { method: 'POST', headers: { authorization: basic(encodeURIComponent(clientId), encodeURIComponent(secret)) }, body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+      expect(refused.status).toBe(401);
+    } finally {
+      await close();
+    }
+  });
+
+  it('rotates the signing keys, and revokes a key after its confirmation page (which passes axe-core)', async () => {
+    const { page, close } = await adminPage();
+    try {
+      await page.goto(`${gatehouse.baseUrl}/admin/keys`);
+      const before = await page.locator('tbody tr').count();
+      await page.getByRole('button', { name: 'Rotate: add the next key' }).click();
+      await page.waitForURL(/done=key-rotated/);
+      await expect(page.locator('tbody tr').count()).resolves.toBe(before + 1);
+      // The newest key (published, not signing yet) is the first row: revoking it leaves the signing key alone.
+      const kid = (await page.locator('tbody tr').first().locator('code').textContent())!.trim();
+      await page.getByRole('link', { name: `Revoke the key ${kid}` }).click();
+      await expect(page.title()).resolves.toMatch(/^Revoke a signing key/);
+      await screenshot(page, 'admin-key');
+      await expectAccessible(page);
+      // Keeping it changes nothing.
+      await page.getByRole('link', { name: /Keep it/ }).click();
+      await page.waitForURL(/\/admin\/keys$/);
+      await expect(page.locator('tbody tr').first().textContent()).resolves.not.toContain('revoked');
+      await page.goto(`${gatehouse.baseUrl}/admin/keys/${encodeURIComponent(kid)}`);
+      await confirmAndSend(page, `/admin/keys/${encodeURIComponent(kid)}/revoke`, 'Revoke the key');
+      await page.waitForURL(/done=key-revoked/);
+      await expect(page.locator('tbody tr').first().textContent()).resolves.toContain('revoked');
+      const jwks = (await (await api('/.well-known/jwks.json')).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((key) => key.kid)).not.toContain(kid);
+      expect((await page.request.get(`${gatehouse.baseUrl}/admin/keys/no-such-key`)).status()).toBe(404);
+      // Tokens signed before go on working: the signing key was not the one revoked.
+      expect((await api('/auth/token', { method: 'POST', body: new URLSearchParams({ username: ADMIN.username, password: ADMIN.password }) })).status).toBe(200);
     } finally {
       await close();
     }

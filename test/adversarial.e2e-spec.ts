@@ -185,7 +185,7 @@ const cases: Case[] = [
   ['a huge page size', () => testApp.http().get('/users?pageSize=1000000').set('Authorization', asAdmin()), 400],
   // Odd requests
   ['a bad percent-encoding in the path', () => testApp.http().get('/users/%E0%A4%A').set('Authorization', asAdmin()), 400],
-  ['an unknown route', () => testApp.http().get('/admin'), 404],
+  ['an unknown route', () => testApp.http().get('/administrator'), 404],
   ['a method the route lacks', () => testApp.http().delete('/auth/token'), 404],
 ];
 

@@ -120,6 +120,18 @@ describe.skipIf(skip)('two instances behind one address', () => {
     expect(await introspected.json()).toEqual({ active: false });
   });
 
+  it('refuse on B, at the very next request, a token revoked on A: B acknowledged the message before A answered (20 rounds)', async () => {
+    await register('revoked-at-once');
+    const accepted: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const { access_token: token } = (await (await form(a, '/auth/token', { username: 'revoked-at-once', password: 'fleet-password-1' })).json()) as { access_token: string };
+      expect((await call(b, '/', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await form(a, '/auth/revoke', { token, token_type_hint: 'access_token' })).status).toBe(200);
+      if ((await call(b, '/', { headers: { Authorization: `Bearer ${token}` } })).status !== 401) accepted.push(round);
+    }
+    expect(accepted).toEqual([]);
+  });
+
   it('refuse on B the access and refresh tokens of a session ended on A', async () => {
     await register('two-devices');
     const login = async () => (await (await form(a, '/auth/token', { username: 'two-devices', password: 'fleet-password-1' })).json()) as { access_token: string; refresh_token: string };

@@ -62,6 +62,7 @@ describe('the OpenAPI document', () => {
       'POST /auth/introspect',
       'POST /auth/mfa/totp',
       'POST /auth/mfa/totp/confirm',
+      'POST /auth/mfa/totp/recovery-codes',
       'POST /auth/par',
       'POST /auth/passkeys/registration',
       'POST /auth/passkeys/registration/options',

@@ -16,8 +16,9 @@ describe('Redis unreachable', () => {
     await testApp.http().get('/protected').set('Authorization', basic('no-redis', password)).expect(200);
   });
 
-  it('/health answers 503 and says which dependency is down', async () => {
-    const response = await testApp.http().get('/health').expect(503);
-    expect(response.body).toMatchObject({ status: 'error', details: { database: { status: 'up' }, redis: { status: 'down' } } });
+  it('/health answers 200 (the database decides) and reports Redis degraded; readiness stays 200', async () => {
+    const response = await testApp.http().get('/health').expect(200);
+    expect(response.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, redis: { status: 'degraded', message: expect.any(String) } } });
+    await testApp.http().get('/health/ready').expect(200);
   });
 });

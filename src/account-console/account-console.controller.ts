@@ -10,7 +10,8 @@ import { LoginService } from '../login/login.service.js';
 import { MfaService } from '../mfa/mfa.service.js';
 import { ConsentsService } from '../oauth/authorization/consents.service.js';
 import { CsrfProtected } from '../pages/csrf.js';
-import { PageBody, PageQuery } from '../pages/page-params.js';
+import { runForm, validForm, type FormProblem } from '../pages/form-problem.js';
+import { PageBody, PageForm, PageQuery } from '../pages/page-params.js';
 import { PageRenderer } from '../pages/page-renderer.js';
 import { PasskeysService } from '../passkeys/passkeys.service.js';
 import { raiseSecurityEvent } from '../security-events/security-event.js';
@@ -19,8 +20,10 @@ import { AccountConsoleService } from './account-console.service.js';
 import { AccountPageQueryDto, AddPasskeyFormDto, ChangeEmailFormDto, ChangePasswordFormDto, CodeFormDto, PasskeyNameFormDto, PasswordFormDto } from './dto/account-forms.dto.js';
 
 const WRONG_PASSWORD = 'The password is wrong. Go back and enter your current password.';
+/** The same, on the form itself (form-problem.ts): nothing to go back to. */
+const WRONG_PASSWORD_HERE = 'Current password: the password is wrong. Enter your current password.';
 const WRONG_CODE = 'The code is wrong, expired or already used. Go back and enter the current code of your authenticator app.';
-const PASSWORDS_DIFFER = 'New password, again: the two new passwords differ. Go back and type the same new password twice.';
+const PASSWORDS_DIFFER = 'New password, again: the two new passwords differ. Type the same new password twice.';
 const NO_ENROLMENT = 'No enrolment is under way (it was discarded after too many wrong codes, or never started). Start again from your account page.';
 
 /**
@@ -52,14 +55,23 @@ export class AccountConsoleController {
     await this.pages.render(reply, 'account', await this.view.page(visitor, done), { scripts: true });
   }
 
+  /** The account page again, with a form's refusal shown on that form. */
+  private pageWith(reply: FastifyReply, visitor: ConsoleVisitor) {
+    return async (problem: FormProblem, status: number) => this.pages.render(reply, 'account', { ...(await this.view.page(visitor)), problem }, { scripts: true, status });
+  }
+
+  /** A refusal (the address, the password, the service's rules) is shown on the form, the address kept. */
   @Post('email')
   @CsrfProtected()
-  async changeEmail(@Visitor() { user }: ConsoleVisitor, @PageBody(ChangeEmailFormDto) { email, currentPassword }: ChangeEmailFormDto, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
-    // As PUT /auth/email: the address is where resets go, so the password is asked for.
-    const checked = await this.login.authenticate(user.username, currentPassword, request, 'current-password');
-    if (!checked) throw new UnauthorizedException(WRONG_PASSWORD);
-    await this.emailVerification.changeEmail(checked, email, request);
-    back(reply, 'email-changed');
+  async changeEmail(@Visitor() visitor: ConsoleVisitor, @PageForm() body: unknown, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
+    await runForm('email', body, ['email'], this.pageWith(reply, visitor), async () => {
+      const { email, currentPassword } = await validForm(ChangeEmailFormDto, body);
+      // As PUT /auth/email: the address is where resets go, so the password is asked for.
+      const checked = await this.login.authenticate(visitor.user.username, currentPassword, request, 'current-password');
+      if (!checked) throw new UnauthorizedException(WRONG_PASSWORD_HERE);
+      await this.emailVerification.changeEmail(checked, email, request);
+      back(reply, 'email-changed');
+    });
   }
 
   @Post('email/resend')
@@ -69,17 +81,20 @@ export class AccountConsoleController {
     back(reply, 'email-resent');
   }
 
-  /** Every session of the account ends (AuthService's rule), this browser's too: the page says so, and signing in again leads back. */
+  /** Every session of the account ends (AuthService's rule), this browser's too: the page says so, and signing in again leads back. A refusal is shown on the form. */
   @Post('password')
   @CsrfProtected()
-  async changePassword(@Visitor() { user }: ConsoleVisitor, @PageBody(ChangePasswordFormDto) form: ChangePasswordFormDto, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
-    if (form.newPassword !== form.newPasswordConfirmation) throw new BadRequestException(PASSWORDS_DIFFER);
-    await this.authService.changePassword(user, form, request);
-    await this.pages.render(reply, 'message', {
-      title: 'Password changed',
-      message: 'Your password is changed, and every session of your account has ended, this one too. Sign in again with the new password.',
-      tone: 'success',
-      link: { href: '/account', text: 'Sign in again' },
+  async changePassword(@Visitor() visitor: ConsoleVisitor, @PageForm() body: unknown, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
+    await runForm('password', body, [], this.pageWith(reply, visitor), async () => {
+      const form = await validForm(ChangePasswordFormDto, body);
+      if (form.newPassword !== form.newPasswordConfirmation) throw new BadRequestException(PASSWORDS_DIFFER);
+      await this.authService.changePassword(visitor.user, form, request);
+      await this.pages.render(reply, 'message', {
+        title: 'Password changed',
+        message: 'Your password is changed, and every session of your account has ended, this one too. Sign in again with the new password.',
+        tone: 'success',
+        link: { href: '/account', text: 'Sign in again' },
+      });
     });
   }
 

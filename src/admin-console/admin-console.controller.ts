@@ -2,13 +2,14 @@ import { BadRequestException, Controller, Get, HttpCode, NotFoundException, Para
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Console, FreshSignIn, Visitor } from '../console-session/console-access.js';
-import type { ConsoleVisitor } from '../console-session/console-session.service.js';
+import { ConsoleSessionService, type ConsoleVisitor } from '../console-session/console-session.service.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { MfaService } from '../mfa/mfa.service.js';
 import { ClientsService } from '../oauth/clients/clients.service.js';
 import type { GrantType } from '../oauth/clients/client-metadata.js';
 import { CsrfProtected } from '../pages/csrf.js';
-import { PageBody } from '../pages/page-params.js';
+import { runForm, validForm, type FormProblem } from '../pages/form-problem.js';
+import { PageBody, PageForm } from '../pages/page-params.js';
 import { PageRenderer } from '../pages/page-renderer.js';
 import { raiseSecurityEvent, SECURITY_EVENT_TYPES, type Actor } from '../security-events/security-event.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -21,13 +22,16 @@ import { AuditFilterDto, ChangeRoleFormDto, ClientEditFormDto, ClientFormDto, Co
 const USER_ID = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('That is not an account id: go back to the list of users.') });
 const actorOf = ({ user }: ConsoleVisitor, request: RequestContext): Actor => ({ actorId: user.id, request });
 const noticeOf = (http: FastifyRequest) => ADMIN_NOTICES[filledQuery(http).done ?? ''];
+/** What a refused client form shows again as typed (there is no secret among them). */
+const CLIENT_FIELDS = ['client_name', 'redirect_uris', 'grant_types', 'token_endpoint_auth_method', 'skip_consent'] as const;
 
 /**
  * The admin console (/admin): for accounts with the admin role (else a 403
  * page), over the services of the admin API (/users, /clients, /keys,
  * /audit), their rules and their audit events. Every change is a POST form
  * with its CSRF token, and asks for a sign-in within the last 5 minutes
- * (@FreshSignIn: else the hosted login again, max_age=0); it answers with a
+ * (@FreshSignIn), or else the password typed again on the form, or else the
+ * hosted login again (max_age=0); it answers with a
  * 303 back to its page, or, for a secret shown once, a page of its own.
  */
 @Controller('admin')
@@ -42,7 +46,13 @@ export class AdminConsoleController {
     private readonly clients: ClientsService,
     private readonly signingKeys: SigningKeysService,
     private readonly events: EventEmitter2,
+    private readonly consoleSession: ConsoleSessionService,
   ) {}
+
+  /** A page with sensitive forms: they carry a password field (it.reauth) once the sign-in is no longer fresh (ConsoleGuard). */
+  private render(reply: FastifyReply, visitor: ConsoleVisitor, template: string, data: object, status = 200): Promise<void> {
+    return this.pages.render(reply, template, { ...data, reauth: this.consoleSession.reauthentication(visitor) }, { status });
+  }
 
   @Get()
   home(@Res() reply: FastifyReply): void {
@@ -55,8 +65,8 @@ export class AdminConsoleController {
   }
 
   @Get('users/:id')
-  async userPage(@Param('id', USER_ID) id: number, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.pages.render(reply, 'admin-user', { ...(await this.view.userPage(await this.users.findByIdOrThrow(id))), notice: noticeOf(http) });
+  async userPage(@Param('id', USER_ID) id: number, @Visitor() visitor: ConsoleVisitor, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.render(reply, visitor, 'admin-user', { ...(await this.view.userPage(await this.users.findByIdOrThrow(id))), notice: noticeOf(http) });
   }
 
   @Post('users/:id/role')
@@ -97,34 +107,44 @@ export class AdminConsoleController {
   }
 
   @Get('clients')
-  async clientsPage(@ConsoleFilters(UsersSearchDto) { page = 1 }: UsersSearchDto, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.pages.render(reply, 'admin-clients', { ...(await this.view.clientsPage(page)), notice: noticeOf(http) });
+  async clientsPage(@ConsoleFilters(UsersSearchDto) { page = 1 }: UsersSearchDto, @Visitor() visitor: ConsoleVisitor, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.render(reply, visitor, 'admin-clients', { ...(await this.view.clientsPage(page)), notice: noticeOf(http) });
   }
 
-  /** The secret is on this answer only (ClientsService keeps its hash): a page of its own, never a redirect carrying it. */
+  /** The secret is on this answer only (ClientsService keeps its hash): a page of its own, never a redirect carrying it. A refusal is shown on the form, as typed. */
   @Post('clients/new')
   @HttpCode(200)
   @FreshSignIn()
   @CsrfProtected()
-  async createClient(@PageBody(ClientFormDto) form: ClientFormDto, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
-    const { client, clientSecret } = await this.clients.create(
-      { clientName: form.client_name, redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[], tokenEndpointAuthMethod: form.token_endpoint_auth_method ?? 'client_secret_basic', skipConsent: form.skip_consent ?? false },
-      actorOf(visitor, request),
-    );
-    await this.pages.render(reply, 'admin-secret', { title: 'Application registered', clientId: client.clientId, clientName: client.clientName, clientSecret });
+  async createClient(@PageForm() body: unknown, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
+    const show = async (problem: FormProblem, status: number) => this.render(reply, visitor, 'admin-clients', { ...(await this.view.clientsPage(1)), problem }, status);
+    await runForm('client-new', body, CLIENT_FIELDS, show, async () => {
+      const form = await validForm(ClientFormDto, body);
+      const { client, clientSecret } = await this.clients.create(
+        { clientName: form.client_name, redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[], tokenEndpointAuthMethod: form.token_endpoint_auth_method ?? 'client_secret_basic', skipConsent: form.skip_consent ?? false },
+        actorOf(visitor, request),
+      );
+      await this.pages.render(reply, 'admin-secret', { title: 'Application registered', clientId: client.clientId, clientName: client.clientName, clientSecret });
+    });
   }
 
   @Get('clients/:clientId')
-  async clientPage(@Param('clientId') clientId: string, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.pages.render(reply, 'admin-client', { ...(await this.view.clientPage(clientId.slice(0, 64))), notice: noticeOf(http) });
+  async clientPage(@Param('clientId') clientId: string, @Visitor() visitor: ConsoleVisitor, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.render(reply, visitor, 'admin-client', { ...(await this.view.clientPage(clientId.slice(0, 64))), notice: noticeOf(http) });
   }
 
+  /** A refusal (ClientsService's metadata rules) is shown on the form, as typed. */
   @Post('clients/:clientId/edit')
   @FreshSignIn()
   @CsrfProtected()
-  async editClient(@Param('clientId') clientId: string, @PageBody(ClientEditFormDto) form: ClientEditFormDto, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
-    const { client } = await this.clients.update(clientId.slice(0, 64), { redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[] }, actorOf(visitor, request));
-    back(reply, `/admin/clients/${encodeURIComponent(client.clientId)}`, 'client-updated');
+  async editClient(@Param('clientId') rawClientId: string, @PageForm() body: unknown, @Visitor() visitor: ConsoleVisitor, @CurrentRequest() request: RequestContext, @Res() reply: FastifyReply): Promise<void> {
+    const clientId = rawClientId.slice(0, 64);
+    const show = async (problem: FormProblem, status: number) => this.render(reply, visitor, 'admin-client', { ...(await this.view.clientPage(clientId)), problem }, status);
+    await runForm('client-edit', body, CLIENT_FIELDS, show, async () => {
+      const form = await validForm(ClientEditFormDto, body);
+      const { client } = await this.clients.update(clientId, { redirectUris: form.redirect_uris, grantTypes: form.grant_types as GrantType[] }, actorOf(visitor, request));
+      back(reply, `/admin/clients/${encodeURIComponent(client.clientId)}`, 'client-updated');
+    });
   }
 
   @Post('clients/:clientId/rotate-secret')
@@ -145,8 +165,8 @@ export class AdminConsoleController {
   }
 
   @Get('keys')
-  async keysPage(@Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.pages.render(reply, 'admin-keys', { ...(await this.view.keysPage()), notice: noticeOf(http) });
+  async keysPage(@Visitor() visitor: ConsoleVisitor, @Req() http: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.render(reply, visitor, 'admin-keys', { ...(await this.view.keysPage()), notice: noticeOf(http) });
   }
 
   @Post('keys/rotate')
@@ -159,10 +179,10 @@ export class AdminConsoleController {
 
   /** The confirmation page of a revocation: what the key is, and what revoking it breaks. */
   @Get('keys/:kid')
-  async keyPage(@Param('kid') kid: string, @Res() reply: FastifyReply): Promise<void> {
+  async keyPage(@Param('kid') kid: string, @Visitor() visitor: ConsoleVisitor, @Res() reply: FastifyReply): Promise<void> {
     const page = await this.view.keyPage(kid.slice(0, 128));
     if (!page) throw new NotFoundException(`There is no signing key ${kid.slice(0, 128)}: go back to the list of keys.`);
-    await this.pages.render(reply, 'admin-key', page);
+    await this.render(reply, visitor, 'admin-key', page);
   }
 
   @Post('keys/:kid/revoke')

@@ -124,12 +124,14 @@ describe('loadConfiguration', () => {
   });
 
   it('defaults the database to sqlite:data/app.sqlite', () => {
-    expect(readDatabaseConfiguration({})).toEqual({ type: 'sqlite', file: join(process.cwd(), 'data/app.sqlite') });
+    expect(readDatabaseConfiguration({})).toEqual({ type: 'sqlite', file: join(process.cwd(), 'data/app.sqlite'), timeoutMs: 5000 });
   });
 
   it('selects PostgreSQL from a postgres:// URL', () => {
-    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h:5432/db' })).toEqual({ type: 'postgres', url: 'postgres://u@h:5432/db', poolSize: 10 });
+    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h:5432/db' })).toEqual({ type: 'postgres', url: 'postgres://u@h:5432/db', poolSize: 10, timeoutMs: 5000 });
     expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h/db', DATABASE_POOL_SIZE: '25' })).toMatchObject({ poolSize: 25 });
+    expect(readDatabaseConfiguration({ DATABASE_URL: 'postgres://u@h/db', DATABASE_TIMEOUT: '2s' })).toMatchObject({ timeoutMs: 2000 });
+    expect(() => readDatabaseConfiguration({ DATABASE_TIMEOUT: 'soon' })).toThrow(/DATABASE_TIMEOUT/);
   });
 
   it('generates a JWT secret once outside production, keeps it private in the data folder, and reuses it', () => {

@@ -33,9 +33,16 @@ export class ConfigurationError extends StartupError {
   }
 }
 
+/**
+ * `timeoutMs` (DATABASE_TIMEOUT): the longest a request waits on the database
+ * for one thing (a connection, a statement, a lock) before it is answered 503;
+ * DEFAULT_DATABASE_TIMEOUT_MS when not given.
+ */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5000;
+
 export type DatabaseConfiguration =
-  | { type: 'sqlite'; file: string }
-  | { type: 'postgres'; url: string; poolSize: number };
+  | { type: 'sqlite'; file: string; timeoutMs?: number }
+  | { type: 'postgres'; url: string; poolSize: number; timeoutMs?: number };
 
 export interface AppConfiguration {
   production: boolean;
@@ -345,12 +352,13 @@ function readDurationSeconds(env: Environment, variable: string, fallback: strin
 /** Reads DATABASE_URL alone, so the migration CLI needs nothing else from the environment. */
 export function readDatabaseConfiguration(env: Environment = process.env): DatabaseConfiguration {
   const url = env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const timeoutMs = readDurationSeconds(env, 'DATABASE_TIMEOUT', '5s') * 1000;
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!file) invalid('DATABASE_URL', 'must name a file after "sqlite:", such as sqlite:data/app.sqlite');
-    return { type: 'sqlite', file: resolve(file) };
+    return { type: 'sqlite', file: resolve(file), timeoutMs };
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url, poolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000) };
+  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url, poolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000), timeoutMs };
   return invalid('DATABASE_URL', 'must start with "sqlite:" or "postgres://"');
 }
 

@@ -2,11 +2,18 @@ import { Catch, ForbiddenException, Injectable, SetMetadata, UseFilters, UseGuar
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../access/decorators/public.decorator.js';
+import { requestContextOf } from '../http/request-context.js';
+import { LoginService } from '../login/login.service.js';
+import { CsrfGuard } from '../pages/csrf.js';
+import { fieldsOf } from '../pages/page-params.js';
 import { HostedPage } from '../pages/hosted-page.decorator.js';
 import { ConsoleSessionService, safeReturnPath, type ConsoleVisitor } from './console-session.service.js';
 
 /** What a non-admin sees at /admin (a 403 page): the console says whom it is for, never what is in it. */
 export const ADMINS_ONLY = 'The admin console is for accounts with the admin role. Ask an admin to give your account that role, or go to your account page at /account.';
+
+/** A sensitive change whose password (and code) did not check out: nothing was done. */
+export const REAUTHENTICATION_REFUSED = 'Your password (or your authenticator code) is wrong: nothing was changed. Go back and type your current password again, or sign in again.';
 
 const FRESH_SIGN_IN = 'console:fresh-sign-in';
 const VISITOR = Symbol('console visitor');
@@ -36,15 +43,18 @@ function returnPathOf(http: FastifyRequest): string {
 /**
  * The consoles' guard: a browser session (else the hosted login, then back),
  * for /admin the admin role (else a 403 page), and for the changes marked
- * @FreshSignIn() a sign-in within FRESH_SIGN_IN_SECONDS (else the login page
- * again, max_age=0). The role is read from the account as it is now, not as
- * it was at sign-in.
+ * @FreshSignIn() a sign-in within FRESH_SIGN_IN_SECONDS, or else the
+ * current password typed again on the form (and, with two-factor on, a
+ * code), or else the login page again (max_age=0). The role is read from the
+ * account as it is now, not as it was at sign-in.
  */
 @Injectable()
 export class ConsoleGuard implements CanActivate {
   constructor(
     private readonly consoleSession: ConsoleSessionService,
     private readonly reflector: Reflector,
+    private readonly login: LoginService,
+    private readonly csrf: CsrfGuard,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,9 +64,28 @@ export class ConsoleGuard implements CanActivate {
     const adminOnly = this.reflector.getAllAndOverride<boolean>('console:admin', [context.getHandler(), context.getClass()]);
     if (adminOnly && visitor.user.role !== 'admin') throw new ForbiddenException(ADMINS_ONLY);
     const fresh = this.reflector.getAllAndOverride<boolean>(FRESH_SIGN_IN, [context.getHandler(), context.getClass()]);
-    if (fresh && !this.consoleSession.isFresh(visitor.session)) throw new ConsoleSignInRequired(returnPathOf(http), true);
+    if (fresh && !this.consoleSession.isFresh(visitor.session)) await this.reauthenticate(context, http, visitor);
     http[VISITOR] = visitor;
     return true;
+  }
+
+  /**
+   * The issue's "ask for the password again": the form's `currentPassword`
+   * (and `code` when the account has two-factor, so this is no weaker than
+   * the sign-in it stands for), checked by LoginService with the login's
+   * throttles and audit events. The form's CSRF token is checked first, so a
+   * forged form cannot spend the account's attempts. Without a password on
+   * the form: the fresh sign-in.
+   */
+  private async reauthenticate(context: ExecutionContext, http: FastifyRequest, { user }: ConsoleVisitor): Promise<void> {
+    const { currentPassword, code } = fieldsOf(http.body);
+    if (typeof currentPassword !== 'string' || !currentPassword || currentPassword.length > 1024) throw new ConsoleSignInRequired(returnPathOf(http), true);
+    await this.csrf.canActivate(context);
+    const request = requestContextOf(http);
+    const checked = await this.login.authenticate(user.username, currentPassword, request, 'current-password');
+    if (!checked || checked.id !== user.id) throw new ForbiddenException(REAUTHENTICATION_REFUSED);
+    if (!checked.totpEnabled) return;
+    if (typeof code !== 'string' || !code.trim() || code.length > 64 || !(await this.login.verifySecondFactor(checked, code.trim(), request, false))) throw new ForbiddenException(REAUTHENTICATION_REFUSED);
   }
 }
 

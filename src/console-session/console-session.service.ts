@@ -73,6 +73,16 @@ export class ConsoleSessionService {
     return Date.now() - (session.authTime ?? session.createdAt).getTime() <= FRESH_SIGN_IN_SECONDS * 1000;
   }
 
+  /**
+   * What a sensitive form must carry instead of a fresh sign-in (ConsoleGuard
+   * checks it): nothing while the sign-in is fresh, else the current password,
+   * and a code too when the account has two-factor on.
+   */
+  reauthentication({ user, session }: ConsoleVisitor): 'password' | 'password-and-code' | null {
+    if (this.isFresh(session)) return null;
+    return user.totpEnabled ? 'password-and-code' : 'password';
+  }
+
   /** The authorization request that signs in (again, with `fresh`) and comes back to `returnTo`; its state and verifier go in the pending cookie. */
   async signInLocation(reply: FastifyReply, returnTo: string, fresh: boolean): Promise<string> {
     const redirectUri = await this.ensureClient();

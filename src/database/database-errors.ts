@@ -38,9 +38,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = String(driverError?.code ?? '');
   if (SQLITE_UNAVAILABLE.has(code) || NETWORK_UNAVAILABLE.has(code)) return true;
   // PostgreSQL: class 08 connection exceptions, 57P0x shutdowns, 53xxx out of resources,
-  // and a database that is gone or refuses connections.
-  if (/^(08|57P0|53)/.test(code) || code === '3D000') return true;
-  return /Driver not Connected|Cannot use a pool after calling end|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections/i.test(
+  // a database that is gone or refuses connections, and 57014: a statement cancelled by
+  // statement_timeout (DATABASE_TIMEOUT), the database too slow to answer in time.
+  if (/^(08|57P0|53)/.test(code) || code === '3D000' || code === '57014') return true;
+  // "Query read timeout": pg's query_timeout, a server that did not answer at all.
+  return /Driver not Connected|Cannot use a pool after calling end|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|Query read timeout/i.test(
     driverError?.message ?? error.message,
   );
 }

@@ -20,9 +20,19 @@ import { prepareDataDirectory } from './database-directory.js';
       },
       // The schema comes from the migrations, applied at start-up, one instance at a time.
       dataSourceFactory: async (options) => {
-        const dataSource = await connectDatabase(options!);
-        await runMigrations(dataSource);
-        return dataSource;
+        if (options!.type !== 'postgres') {
+          const dataSource = await connectDatabase(options!);
+          await runMigrations(dataSource);
+          return dataSource;
+        }
+        // On connections of their own, without DATABASE_TIMEOUT's statement bounds: a migration may rightly take long.
+        const migrator = await connectDatabase({ ...options!, extra: {}, poolSize: 2 });
+        try {
+          await runMigrations(migrator);
+        } finally {
+          await migrator.destroy();
+        }
+        return connectDatabase(options!);
       },
     }),
   ],

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { Public } from '../access/decorators/public.decorator.js';
@@ -20,14 +20,27 @@ export class HealthController {
     private readonly shutdown: ShutdownService,
   ) {}
 
-  /** Each dependency is reported on its own: the database always, Redis when REDIS_URL is set. */
+  /**
+   * Each dependency is reported on its own: the database always, Redis when
+   * REDIS_URL is set. Only the database decides the status: without Redis
+   * the service works on from the database (issue 29), so Redis away is
+   * `degraded` under `details.redis` and the answer stays 200; a liveness
+   * probe on /health must not restart every instance while Redis restarts.
+   */
   @Get()
   @HealthCheck()
-  @ApiOperation({ operationId: 'health', summary: '200 when every dependency answers (database, Redis if configured), 503 when one does not' })
-  check() {
-    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS })];
-    if (this.redis.configured) checks.push(() => this.redis.pingCheck('redis'));
-    return this.health.check(checks);
+  @ApiOperation({ operationId: 'health', summary: '200 while the database answers, 503 when it does not; Redis (if configured) is reported up or degraded' })
+  async check() {
+    const redis = this.redis.configured ? this.redis.check() : null;
+    const database: HealthIndicatorFunction = () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS });
+    try {
+      const result = await this.health.check([database]);
+      return redis ? { ...result, details: { ...result.details, redis: await redis } } : result;
+    } catch (error) {
+      if (!redis || !(error instanceof HttpException)) throw error;
+      const body = error.getResponse() as { details?: Record<string, unknown> };
+      throw new HttpException({ ...body, details: { ...body.details, redis: await redis } }, error.getStatus());
+    }
   }
 
   /**

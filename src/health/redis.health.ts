@@ -1,29 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { RedisService } from '../redis/redis.service.js';
+
+/** What /health says of Redis: `up`, or `degraded` (the service works on from the database) with why and since when. */
+export type RedisHealth = { status: 'up' } | { status: 'degraded'; message: string; downForSeconds?: number };
 
 /** Redis answers PING within the timeout. */
 @Injectable()
 export class RedisHealthIndicator {
-  constructor(
-    private readonly redis: RedisService,
-    private readonly health: HealthIndicatorService,
-  ) {}
+  constructor(private readonly redis: RedisService) {}
 
   get configured(): boolean {
     return this.redis.commands !== null;
   }
 
-  async pingCheck(key: string, timeoutMs = 1000) {
-    const indicator = this.health.check(key);
+  async check(timeoutMs = 1000): Promise<RedisHealth> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         this.redis.commands!.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
       ]);
-      return indicator.up();
+      return { status: 'up' };
     } catch (error) {
-      return indicator.down({ message: (error as Error).message });
+      const downFor = this.redis.downForMs;
+      return { status: 'degraded', message: (error as Error).message, ...(downFor === null ? {} : { downForSeconds: Math.round(downFor / 1000) }) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

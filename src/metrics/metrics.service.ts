@@ -58,6 +58,7 @@ export class MetricsService implements OnModuleInit {
     'Security notices by kind and outcome: queued, suppressed (another of its kind went to the account within NOTICE_INTERVAL), sent, retry (a failed try that will be tried again), failed (given up).',
     ['kind', 'outcome'],
   );
+  readonly redisOutages = this.counter('gatehouse_redis_outages_total', 'Times the connection to Redis was lost; meanwhile the service works on from the database (degraded, /health says so).');
   readonly auditEventsLost = this.counter('gatehouse_audit_events_lost_total', 'Security events the audit trail could not store (they were still logged), by reason.', ['reason']);
 
   readonly passwordHashWait = new Histogram({

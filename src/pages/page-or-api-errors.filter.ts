@@ -9,7 +9,7 @@ import { PageRenderer, type ErrorPage } from './page-renderer.js';
 export const UNEXPECTED_ERROR = 'Something went wrong on our side. Try again in a moment.';
 
 /** The message of an HttpException's body: its `message` (a list joined one to a line), else its `error_description`. */
-function messageOf(exception: HttpException): string {
+export function messageOf(exception: HttpException): string {
   const body = exception.getResponse() as string | { message?: unknown; error_description?: unknown };
   if (typeof body === 'string') return body;
   const message = Array.isArray(body.message) ? body.message.join('\n') : body.message ?? body.error_description;

@@ -45,3 +45,6 @@ export const PageQuery = (dto: Type<object>): ParameterDecorator => queryOf(unde
 
 /** A hosted page's form, validated by `dto` with unknown fields (`_csrf` among them) ignored. */
 export const PageBody = (dto: Type<object>): ParameterDecorator => bodyOf(undefined, new PageValidationPipe(dto));
+
+/** A hosted page's form as posted, unvalidated: for a form that shows its refusal on itself (form-problem.ts validates it there). */
+export const PageForm = (): ParameterDecorator => bodyOf();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { userInfo, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,13 @@ export interface PrivatePostgres {
   start: () => Promise<void>;
   /** Stops the cluster and removes its folder. */
   destroy: () => Promise<void>;
+  /**
+   * SIGSTOP to the postmaster and every backend (its pid from postmaster.pid,
+   * theirs its children): a server that takes connections into the kernel's
+   * backlog and answers nothing, as a frozen host or a partition looks. `thaw` sends SIGCONT.
+   */
+  freeze: () => Promise<void>;
+  thaw: () => Promise<void>;
 }
 
 /** Debian's binaries (postgresql-NN), newest first; else whatever PATH has. */
@@ -65,8 +72,17 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
     await run(binary('pg_ctl'), ['-D', data, '-m', mode, '-w', '-t', '30', 'stop'], { ...as, cwd: folder }).catch(() => undefined);
   };
+  const signalCluster = async (signal: NodeJS.Signals) => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const { stdout } = await run('pgrep', ['-P', String(postmaster)]).catch(() => ({ stdout: '' }));
+    const pids = [postmaster, ...stdout.split('\n').filter(Boolean).map(Number)];
+    // The postmaster first on the way down (no new backends), last on the way up.
+    for (const pid of signal === 'SIGSTOP' ? pids : pids.reverse()) process.kill(pid, signal);
+  };
   await start();
   return {
+    freeze: () => signalCluster('SIGSTOP'),
+    thaw: () => signalCluster('SIGCONT'),
     adminUrl,
     port,
     start,
@@ -82,6 +98,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     destroy: async () => {
+      await signalCluster('SIGCONT').catch(() => undefined);
       await stop('immediate');
       rmSync(folder, { recursive: true, force: true });
     },

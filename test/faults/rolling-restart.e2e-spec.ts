@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { FAULTS_SERVICE_ENVIRONMENT, freePort, waitFor } from './free-port.js';
+import { callService, type Outcome } from './http-call.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.js';
@@ -12,8 +13,6 @@ const WORKERS = 6;
 const PASSWORD = 'rolling-restart-pw';
 /** The drain the test runs with: ten times the proxy's readiness interval, so it notices in time; the default (5 s) only makes the test slower. */
 const DRAIN = '1s';
-
-type Outcome = { status: number; body: Record<string, unknown> };
 
 /**
  * A deploy: two built instances on one PostgreSQL database and one Redis (the
@@ -64,17 +63,7 @@ describe('rolling restart under load', () => {
     const counts: Record<string, number> = { register: 0, login: 0, refresh: 0, greeting: 0 };
     let running = true;
 
-    const call = async (path: string, init: RequestInit): Promise<Outcome> => {
-      const response = await fetch(`${proxy.url}${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
-      const text = await response.text();
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        body = { text };
-      }
-      return { status: response.status, body };
-    };
+    const call = (path: string, init: RequestInit): Promise<Outcome> => callService(`${proxy.url}${path}`, init);
     const form = (path: string, fields: Record<string, string>) =>
       call(path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
     const expectStatus = (what: string, outcome: Outcome, status: number) => {

@@ -18,6 +18,7 @@ import { PrivateKeyJwt1765710000000 } from './1765710000000-private-key-jwt.js';
 import { SecurityNotices1765710700000 } from './1765710700000-security-notices.js';
 import { Dpop1765714300000 } from './1765714300000-dpop.js';
 import { CreatePasskeys1765900000000 } from './1765900000000-create-passkeys.js';
+import { SharedChanges1766200000000 } from './1766200000000-shared-changes.js';
 
 /** Every migration, in order. Listed by class rather than by glob, which ES modules cannot load. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   SecurityNotices1765710700000,
   Dpop1765714300000,
   CreatePasskeys1765900000000,
+  SharedChanges1766200000000,
 ];
