@@ -114,3 +114,27 @@ export async function exchange(base, client, codes) {
   }
   return tokens;
 }
+
+/**
+ * autocannon options for the refresh row: chains of rotated refresh tokens
+ * (each spent once) from `seeds`. autocannon clears a connection's context
+ * after every request, so the chains share one pool: an answer puts its new
+ * token in, the connection's next request (built after the answer is read)
+ * takes one out.
+ */
+export function refreshChains(tokenUrl, client, seeds) {
+  const pool = [...seeds];
+  return {
+    url: tokenUrl,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: secretBasic(client) },
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pool.pop() }).toString() }),
+        onResponse: (status, body) => {
+          if (status === 200) pool.push(JSON.parse(body).refresh_token);
+        },
+      },
+    ],
+  };
+}

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import autocannon from 'autocannon';
 import bcrypt from 'bcryptjs';
-import { BenchBrowser, exchange, exchangeBody, registerClients, secretBasic, authorizeUrl } from './oauth-flows.mjs';
+import { BenchBrowser, exchange, exchangeBody, refreshChains, registerClients, secretBasic, authorizeUrl } from './oauth-flows.mjs';
 import { decodeJwt, SignJWT } from 'jose';
 
 const QUICK = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -306,27 +306,10 @@ try {
     { url: tokenUrl, method: 'POST', headers: { ...form, authorization: secretBasic(machine) }, body: 'grant_type=client_credentials' },
     gatehouse,
   );
-  // Refresh: 32 chains (one per connection) of rotated refresh tokens (a token is spent once), from fresh seeds each round. autocannon
-  // clears a connection's context after every request, so the chains share one pool: an answer puts its new token in,
-  // the connection's next request (built after the answer is read) takes one out.
+  // Refresh: 32 chains (one per connection) of rotated refresh tokens (a token is spent once), from fresh seeds each round.
   const refreshRow = await measure(
     'POST /auth/token refresh_token (client_secret_basic, rotation), Gatehouse (1 core)',
-    async () => {
-      const pool = (await exchange(gatehouse.url, web, await browser.codes(gatehouse.url, web, CONNECTIONS))).map((tokens) => tokens.refresh_token);
-      return {
-        url: tokenUrl,
-        method: 'POST',
-        headers: { ...form, authorization: secretBasic(web) },
-        requests: [
-          {
-            setupRequest: (request) => ({ ...request, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pool.pop() }).toString() }),
-            onResponse: (status, body) => {
-              if (status === 200) pool.push(JSON.parse(body).refresh_token);
-            },
-          },
-        ],
-      };
-    },
+    async () => refreshChains(tokenUrl, web, (await exchange(gatehouse.url, web, await browser.codes(gatehouse.url, web, CONNECTIONS))).map((tokens) => tokens.refresh_token)),
     gatehouse,
   );
   // Code exchange: codes minted through the session before each round (outside the timed part), as many as the round

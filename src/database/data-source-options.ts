@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import sqlite3 from 'sqlite3';
 import { DEFAULT_DATABASE_TIMEOUT_MS, type DatabaseConfiguration } from '../config/configuration.js';
 import { migrations } from './migrations/index.js';
 
@@ -9,6 +10,19 @@ import { migrations } from './migrations/index.js';
  * server that cannot.
  */
 const UNANSWERED_QUERY_MARGIN_MS = 1000;
+
+/**
+ * sqlite3 as TypeORM is given it. TypeORM calls `verbose()` on the driver it
+ * loads, and sqlite3's verbose mode wraps every statement in a long-stack-trace
+ * helper: an Error captured and every argument (the SQL and its parameters)
+ * run through util.inspect, on every query, to decorate the stack of an error
+ * that almost never comes: ≈ 65 µs of CPU per statement, 41 % of a
+ * primary-key SELECT (bench/sqlite-statement-cost.mjs; docs/PERFORMANCE.md).
+ * Handing TypeORM a driver whose verbose() is the plain module keeps the
+ * errors (message and code, which database-errors.ts reads) and drops the
+ * decoration — which also put SQL parameters (token hashes) into stacks.
+ */
+const SQLITE_DRIVER = { verbose: () => sqlite3 };
 
 /**
  * The options shared by the app and the migration CLI (ormconfig.ts). The app
@@ -33,6 +47,7 @@ export function buildDataSourceOptions(database: DatabaseConfiguration, entities
   return {
     ...common,
     type: 'sqlite',
+    driver: SQLITE_DRIVER,
     database: database.file,
     // WAL lets readers go on during a write; the busy timeout makes a writer wait
     // for the lock instead of failing with SQLITE_BUSY, up to DATABASE_TIMEOUT.
