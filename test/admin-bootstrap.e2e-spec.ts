@@ -59,4 +59,48 @@ describe('the bootstrap admin (ADMIN_USERNAME / ADMIN_PASSWORD)', () => {
       await database.drop();
     }
   });
+
+  it('says in one line, on a fresh database with no admin and no ADMIN_USERNAME, how to make one', async () => {
+    const database = await createSharedDatabase();
+    try {
+      const server = await startServer({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+      const line = 'The database has no admin: set ADMIN_USERNAME and ADMIN_PASSWORD and restart, or run npm run user:create -- <username> --admin.';
+      await server.waitForOutput('The database has no admin');
+      const lines = server.output().split('\n').filter((output) => output.includes('The database has no admin'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({ level: 30, msg: line });
+      await server.stop();
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('says in one line when ADMIN_USERNAME is ignored because an admin already exists, and nothing when it names that admin', async () => {
+    const database = await createSharedDatabase();
+    try {
+      const first = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' });
+      await first.stop();
+
+      // The same admin again (a restart, or a second instance): nothing is ignored, nothing said.
+      const again = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ROOT.username, ADMIN_PASSWORD: ROOT.password, LOG_LEVEL: 'info' });
+      expect((await call(again, 'GET', '/protected-admin', basic(ROOT.username, ROOT.password))).status).toBe(200);
+      expect(again.output()).not.toContain('is ignored');
+      expect(again.output()).not.toContain('The database has no admin');
+      await again.stop();
+
+      // Another name, as a newcomer following two sections with different credentials would: one warning line.
+      const other = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'a-different-passphrase', LOG_LEVEL: 'info' });
+      expect((await call(other, 'GET', '/protected-admin', basic('admin', 'a-different-passphrase'))).status).toBe(401);
+      await other.waitForOutput('is ignored');
+      const lines = other.output().split('\n').filter((line) => line.includes('is ignored'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({
+        level: 40,
+        msg: 'ADMIN_USERNAME "admin" is ignored: the database already has an admin, and ADMIN_USERNAME only creates the first one. Sign in as an existing admin, or create another with npm run user:create -- admin --admin.',
+      });
+      await other.stop();
+    } finally {
+      await database.drop();
+    }
+  });
 });
