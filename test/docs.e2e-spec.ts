@@ -169,6 +169,24 @@ describe('the docs pages', () => {
     expect(broken).toEqual([]);
   });
 
+  it('use no shell variable in their commands before the page defines it, and one admin throughout', () => {
+    const undefinedUses: string[] = [];
+    const admins = new Set<string>();
+    for (const page of pages.slice(0, -1)) {
+      const defined = new Set(['PWD', 'HOME']);
+      for (const [, block] of readFileSync(page, 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)) {
+        for (const line of block.split('\n')) {
+          const code = line.replace(/(^|\s)#.*$/, '');
+          for (const [, name] of code.matchAll(/\$\{?([A-Za-z_]\w*)/g)) if (!defined.has(name)) undefinedUses.push(`${page}: $${name} in ${line.trim()}`);
+          for (const [, name] of code.matchAll(/(?:^|[\s;&(])(?:export )?([A-Za-z_]\w*)=/g)) defined.add(name);
+          for (const [, credentials] of code.matchAll(/-u (root:[^\s'"]+)/g)) admins.add(credentials);
+        }
+      }
+    }
+    expect(undefinedUses).toEqual([]);
+    expect([...admins]).toEqual(['root:admin-passphrase']);
+  });
+
   it('keep the README to about two screens, and give each long page a table of contents', () => {
     expect(readFileSync('README.md', 'utf8').length).toBeLessThan(10_000);
     for (const page of pages.slice(1, -1)) expect(readFileSync(page, 'utf8'), page).toContain('**Contents**');
