@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTemporaryDatabase, onPostgres, type TemporaryDatabase } from './helpers/postgres.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+/**
+ * docs/protect-your-api.md, followed as written: its "Resource servers"
+ * commands (register the example's client, start the example, get a token,
+ * call the example) and then its introspection command, in one shell on a
+ * fresh data folder, every output the page shows after `# → ` matched (`…`
+ * stands for anything). What a person does by hand is done here: copying the
+ * printed client_id and secret, and waiting for the example to listen.
+ */
+const PAGE = 'docs/protect-your-api.md';
+const GATEHOUSE_URL = 'http://127.0.0.1:3000';
+const EXAMPLE_URL = 'http://127.0.0.1:4000';
+
+function blocks(): string[] {
+  const page = readFileSync(PAGE, 'utf8');
+  const start = page.indexOf('## Resource servers');
+  const section = page.slice(start, page.indexOf('\n## ', start + 5));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const pattern = (shown: string) => new RegExp(`^${shown.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+
+let database: TemporaryDatabase | null;
+let gatehouse: RunningServer;
+let databaseUrl: string;
+
+beforeAll(async () => {
+  database = onPostgres() ? await createTemporaryDatabase() : null;
+  databaseUrl = database?.url ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-protect-')), 'app.sqlite')}`;
+  gatehouse = await startServer({ DATABASE_URL: databaseUrl });
+}, 60_000);
+afterAll(async () => {
+  await gatehouse?.stop();
+  await database?.drop();
+});
+
+describe(`${PAGE}, followed in order`, () => {
+  it('registers the example’s client, starts the example, and the example greets the token; introspection says it is active', async () => {
+    const [resourceServer, introspection] = blocks();
+    expect(introspection).toBeDefined();
+    const port = await freePort();
+    const shown = `${resourceServer}\n${introspection}`;
+    const expected = shown
+      .split('\n')
+      .filter((line) => line.startsWith('# → '))
+      .map((line) => line.slice('# → '.length).replaceAll(EXAMPLE_URL, `http://127.0.0.1:${port}`).replaceAll(GATEHOUSE_URL, gatehouse.baseUrl));
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+
+    let inCurl = false;
+    const script = shown
+      .split('\n')
+      .map((line) => {
+        // curl prints no newline after a JSON answer: one, as a terminal shows the next prompt on a line of its own.
+        inCurl ||= line.startsWith('curl ');
+        if (inCurl && !line.endsWith('\\')) {
+          inCurl = false;
+          return `${line}\necho`;
+        }
+        // The person copies the two values client:create printed.
+        if (line.startsWith('npm run client:create -- ')) return `${line.replace(/\s+#.*$/, '')} | tee "$CREATED"`;
+        if (line.startsWith('CLIENT_ID=…; CLIENT_SECRET=…'))
+          return `CLIENT_ID=$(sed -n 's/^ *client_id: *//p' "$CREATED"); CLIENT_SECRET=$(sed -n 's/^ *client_secret: *\\([^ ]*\\).*/\\1/p' "$CREATED")`;
+        // …and waits for the example to say it listens before calling it.
+        if (line.includes('examples/resource-server/dist/main.js &')) return `${line}\nuntil curl -s -o /dev/null "http://127.0.0.1:${port}/"; do sleep 0.2; done`;
+        return line;
+      })
+      .join('\n')
+      .replaceAll(EXAMPLE_URL, `http://127.0.0.1:${port}`)
+      .replaceAll(GATEHOUSE_URL, gatehouse.baseUrl);
+    const prelude = `CREATED=$(mktemp); trap 'kill $(jobs -p) 2>/dev/null; rm -f "$CREATED"' EXIT\n`;
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', prelude + script], {
+      timeout: 120_000,
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), REDIS_URL: '' },
+    });
+    const lines = stdout.split('\n');
+    for (const line of expected) expect(lines.some((output) => pattern(line).test(output)), `${line}\nin:\n${stdout}`).toBe(true);
+  }, 150_000);
+});
