@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/listening-app.js';
 import { createTemporaryDatabase, onPostgres, type TemporaryDatabase } from './helpers/postgres.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
@@ -25,14 +25,6 @@ function blocks(): string[] {
   const start = page.indexOf('## Resource servers');
   const section = page.slice(start, page.indexOf('\n## ', start + 5));
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const pattern = (shown: string) => new RegExp(`^${shown.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
