@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectShown, runAsWritten, withNewlines } from './helpers/docs-commands.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 /**
@@ -21,15 +20,7 @@ function blockOf(heading: string): string {
   expect(start, heading).toBeGreaterThan(-1);
   return /```sh\n([\s\S]*?)```/.exec(page.slice(start))![1];
 }
-const expectedOf = (block: string) => block.split('\n').filter((line) => line.startsWith('# → ')).map((line) => line.slice('# → '.length));
-const pattern = (shown: string) => new RegExp(`^${shown.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-const bash = (script: string, cwd: string) => promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd, timeout: 60_000 }).then(({ stdout }) => stdout);
-const expectShown = (stdout: string, block: string) => {
-  const lines = stdout.split('\n');
-  const shown = expectedOf(block);
-  expect(shown.length).toBeGreaterThan(0);
-  for (const line of shown) expect(lines.some((output) => pattern(line).test(output)), `${line}\nin:\n${stdout}`).toBe(true);
-};
+const bash = (script: string, cwd: string) => runAsWritten(script, { cwd });
 
 const folder = mkdtempSync(join(tmpdir(), 'gatehouse-operations-'));
 const metrics = blockOf('### Metrics and alerting');
@@ -56,7 +47,7 @@ describe(`${PAGE}, followed as written`, () => {
     const block = blockOf('### Audit trail');
     // Audit events are stored just after the answer: give them a moment.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const stdout = await bash(block.replaceAll(README_URL, server.baseUrl).replace(/^(curl .*)$/gm, '$1\necho'), folder);
+    const stdout = await bash(withNewlines(block).replaceAll(README_URL, server.baseUrl), folder);
     expectShown(stdout, block);
     expect(stdout).toContain('"username":"alice"');
   });
