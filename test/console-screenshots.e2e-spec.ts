@@ -8,7 +8,7 @@ import { signInOnLoginPage } from './helpers/console.js';
 import { createListeningApp, type ListeningApp } from './helpers/listening-app.js';
 
 /**
- * The README's pictures of the consoles (docs/images/console-*.png): this
+ * The pictures of the consoles in docs/sign-in-your-app.md (docs/images/console-*.png): this
  * file checks they are there, embedded and small, and, with
  * UPDATE_DOCS_SCREENSHOTS=1, takes them again from a running Gatehouse in
  * Chromium, at a phone's width and a desktop's:
@@ -70,12 +70,12 @@ describe.runIf(process.env.UPDATE_DOCS_SCREENSHOTS === '1' && !chromiumSkipReaso
   });
 });
 
-describe('the consoles’ screenshots in the README', () => {
-  it('are committed, each under 150 KB, and embedded in the README', () => {
-    const readme = readFileSync('README.md', 'utf8');
+describe('the consoles’ screenshots in the docs', () => {
+  it('are committed, each under 150 KB, and embedded in docs/sign-in-your-app.md', () => {
+    const page = readFileSync('docs/sign-in-your-app.md', 'utf8');
     for (const { file } of SHOTS) {
       expect(statSync(join(IMAGES, file)).size, file).toBeLessThanOrEqual(MAX_BYTES);
-      expect(readme, file).toContain(`](${IMAGES}/${file})`);
+      expect(page, file).toContain(`](images/${file})`);
     }
   });
 });

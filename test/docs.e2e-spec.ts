@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configurationPage, CONFIGURATION_FILE, referenceProblems, settingsReference } from '../scripts/config-reference.mjs';
 import { architectureWithGraph, ARCHITECTURE_FILE, folderGraph, layers } from '../scripts/module-graph.mjs';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
@@ -49,6 +51,12 @@ describe('Swagger', () => {
     for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();
     const used = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])));
     expect([...used].filter((tag) => !names.includes(tag))).toEqual([]);
+  });
+
+  it('lists in docs/getting-started.md the tags Swagger UI shows, in its order', () => {
+    const sentence = /Tags are in the order you meet\s+them: ([^.]*)\(/.exec(readFileSync('docs/getting-started.md', 'utf8'));
+    expect(sentence, 'the sentence that lists the tags').not.toBeNull();
+    expect([...sentence![1].matchAll(/`([^`]+)`/g)].map((match) => match[1])).toEqual(document.tags.map((tag) => tag.name));
   });
 
   it('gives the version of package.json', () => {
@@ -119,5 +127,68 @@ describe('docs/ARCHITECTURE.md', () => {
     const modules = readFileSync(ARCHITECTURE_FILE, 'utf8').split('## The modules')[1];
     const folders = [...folderGraph().keys()].filter((folder) => folder !== '.');
     expect(folders.filter((folder) => !modules.includes(`**${folder}/**`))).toEqual([]);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('is made from the code (node scripts/config-reference.mjs): every variable the configuration reads, once, with its default', async () => {
+    expect(await referenceProblems()).toEqual([]);
+    expect((await configurationPage()) === readFileSync(CONFIGURATION_FILE, 'utf8'), 'run node scripts/config-reference.mjs').toBe(true);
+  });
+
+  it('finds a variable the configuration reads that the reference lacks, and a default that disagrees', async () => {
+    const { variablesRead } = await import('../scripts/config-reference.mjs');
+    const read = variablesRead("const a = env.NEW_SETTING; readInteger(env, 'PORT', 8080, 0, 65535);");
+    expect([...read]).toEqual([['NEW_SETTING', undefined], ['PORT', '8080']]);
+  });
+
+  it('documents every variable of .env.example, the development template', async () => {
+    const documented = new Set((await settingsReference()).flatMap((row: { variables: string[] }) => row.variables));
+    const named = [...readFileSync('.env.example', 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
+
+describe('the docs pages', () => {
+  const pages = ['README.md', 'docs/getting-started.md', 'docs/sign-in-your-app.md', 'docs/protect-your-api.md', 'docs/operations.md', 'docs/configuration.md'];
+
+  it('link only to files and headings that exist', () => {
+    const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const anchors = (file: string) => new Set([...readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '').matchAll(/^#{1,6} (.+)$/gm)].map((match) => slug(match[1])));
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const [, target] of readFileSync(page, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?|mailto):/.test(target)) continue;
+        const [path, anchor] = target.split('#');
+        const file = path ? join(dirname(page), path) : page;
+        if (!existsSync(file)) broken.push(`${page}: ${target}`);
+        else if (anchor && file.endsWith('.md') && !anchors(file).has(anchor)) broken.push(`${page}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('use no shell variable in their commands before the page defines it, and one admin throughout', () => {
+    const undefinedUses: string[] = [];
+    const admins = new Set<string>();
+    for (const page of pages.slice(0, -1)) {
+      const defined = new Set(['PWD', 'HOME']);
+      for (const [, block] of readFileSync(page, 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)) {
+        for (const line of block.split('\n')) {
+          const code = line.replace(/(^|\s)#.*$/, '');
+          for (const [, name] of code.matchAll(/\$\{?([A-Za-z_]\w*)/g)) if (!defined.has(name)) undefinedUses.push(`${page}: $${name} in ${line.trim()}`);
+          for (const [, name] of code.matchAll(/(?:^|[\s;&(])(?:export )?([A-Za-z_]\w*)=/g)) defined.add(name);
+          for (const [, credentials] of code.matchAll(/-u (root:[^\s'"]+)/g)) admins.add(credentials);
+        }
+      }
+    }
+    expect(undefinedUses).toEqual([]);
+    expect([...admins]).toEqual(['root:admin-passphrase']);
+  });
+
+  it('keep the README to about two screens, and give each long page a table of contents', () => {
+    expect(readFileSync('README.md', 'utf8').length).toBeLessThan(10_000);
+    for (const page of pages.slice(1, -1)) expect(readFileSync(page, 'utf8'), page).toContain('**Contents**');
   });
 });

@@ -33,6 +33,16 @@ function walkThrough(): { start: string; steps: Step[] } {
   return { start, steps };
 }
 
+/** The Postman run of docs/getting-started.md: the sh block of its "Use it from Postman" section, which goes on from the walk-through's service. */
+function postmanRun(): string {
+  const page = readFileSync('docs/getting-started.md', 'utf8');
+  const start = page.indexOf('## Use it from Postman');
+  const section = page.slice(start, page.indexOf('\n## ', start + 5));
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
+  expect(blocks).toHaveLength(1);
+  return blocks[0].trim();
+}
+
 const pattern = (shown: string) => new RegExp(`^${shown.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 
 /** Runs the steps in one shell, as a person pasting them would, and gives each step's output lines. */
@@ -45,7 +55,7 @@ async function run(steps: Step[], baseUrl: string): Promise<string[][]> {
     .map((output) => output.split('\n').filter(Boolean));
 }
 
-describe("the README's walk-through", () => {
+describe("the README's walk-through, then the Postman run of docs/getting-started.md, in order on one fresh data folder", () => {
   const { start, steps } = walkThrough();
   let server: RunningServer;
 
@@ -73,4 +83,18 @@ describe("the README's walk-through", () => {
       });
     }
   });
+
+  it("then runs the Postman collection as docs/getting-started.md says, with the walk-through's admin, and no assertion fails", async () => {
+    const command = postmanRun();
+    // One set of admin credentials throughout: the ones the walk-through started the service with.
+    const admin = Object.fromEntries([...start.matchAll(/(ADMIN_USERNAME|ADMIN_PASSWORD)=(\S+)/g)].map((match) => [match[1], match[2]]));
+    expect(command).toContain(`--env-var adminUsername=${admin.ADMIN_USERNAME} --env-var adminPassword=${admin.ADMIN_PASSWORD}`);
+    const environment = JSON.parse(readFileSync('postman/gatehouse.postman_environment.json', 'utf8')) as { values: { key: string; value: string }[] };
+    expect(Object.fromEntries(environment.values.map(({ key, value }) => [key, value]))).toMatchObject({ adminUsername: admin.ADMIN_USERNAME, adminPassword: admin.ADMIN_PASSWORD });
+    const result = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', command.replaceAll(README_URL, server.baseUrl)], { timeout: 240_000, maxBuffer: 64 * 1024 * 1024 }).catch(
+      (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', failed: error.code ?? 1 }),
+    );
+    expect('failed' in result ? result.stdout.split('\n').slice(-80).join('\n') : '', 'newman reported failures').toBe('');
+    expect(result.stdout).toMatch(/assertions\s*│\s*\d+\s*│\s*0\s*│/);
+  }, 300_000);
 });

@@ -25,11 +25,11 @@ const ADMIN = { username: 'sign-in-admin', password: 'keeper-of-the-gate-1' };
 const PERSON = { username: 'alice', password: 'correct-horse', email: 'alice@example.com' };
 const README_PORT = '4100';
 
-/** The README's section, from its heading to the next one. */
+/** The section of docs/sign-in-your-app.md, from its heading to the next one. */
 function section(): string {
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/sign-in-your-app.md', 'utf8');
   const start = readme.indexOf('## Sign users in to your application');
-  expect(start, 'the README has the section').toBeGreaterThan(-1);
+  expect(start, 'docs/sign-in-your-app.md has the section').toBeGreaterThan(-1);
   return readme.slice(start, readme.indexOf('\n## ', start + 5));
 }
 const blocksOf = (text: string, language: string) => [...text.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]);

@@ -29,7 +29,25 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
-    if (!admin || (await this.usersService.hasAdmin())) return;
+    if (!admin) {
+      // A fresh database: say once how to get the first admin in, rather than leave the admin routes a mystery.
+      if (!(await this.usersService.hasAdmin())) {
+        this.logger.log('The database has no admin: set ADMIN_USERNAME and ADMIN_PASSWORD and restart, or run npm run user:create -- <username> --admin.');
+      }
+      return;
+    }
+    if (await this.usersService.hasAdmin()) {
+      // ADMIN_USERNAME only ever creates the first admin; say so when it names someone else, since a newcomer
+      // restarting with another ADMIN_USERNAME would otherwise sign in with credentials that were never created.
+      const holder = await this.usersService.findByUsername(admin.username);
+      if (holder?.role !== 'admin') {
+        this.logger.warn(
+          `ADMIN_USERNAME "${admin.username}" is ignored: the database already has an admin, and ADMIN_USERNAME only creates the first one. ` +
+            `Sign in as an existing admin, or create another with npm run user:create -- ${admin.username} --admin.`,
+        );
+      }
+      return;
+    }
     // Checked only when it is about to become a password: once an admin exists, the variables are not read again.
     const refusal = await this.passwordPolicy.refusalOf(admin.password, admin.username);
     if (refusal) throw new ConfigurationError(`ADMIN_PASSWORD ${refusal}`);

@@ -91,7 +91,7 @@ export interface AppConfiguration {
   webauthn: WebAuthnConfiguration;
 }
 
-/** Passkeys (WebAuthn Level 3): the relying party the browser and the authenticator see. See "Passkeys" in the README. */
+/** Passkeys (WebAuthn Level 3): the relying party the browser and the authenticator see. See "Passkeys" in docs/sign-in-your-app.md. */
 export interface WebAuthnConfiguration {
   /**
    * WEBAUTHN_RP_ID: the relying party ID (WebAuthn §5.1.4.1: a registrable
@@ -103,7 +103,7 @@ export interface WebAuthnConfiguration {
   rpName: string;
 }
 
-/** The authorization server: see "Sign users in to your application" in the README. */
+/** The authorization server: see docs/sign-in-your-app.md. */
 export interface OAuthConfiguration {
   /** PASSWORD_GRANT (default true): the password grant for first-party logins (RFC 9700 §2.4 says no one else should use it); false: neither served nor advertised. */
   passwordGrant: boolean;
@@ -155,7 +155,7 @@ export interface BackchannelLogoutConfiguration {
 
 /**
  * The security notices mailed to an account's verified address (see
- * "Security notices" in the README): one kind per thing that happened, each
+ * "Security notices" in docs/operations.md): one kind per thing that happened, each
  * switchable.
  */
 export const SECURITY_NOTICE_KINDS = [
@@ -206,7 +206,7 @@ export const DEFAULT_BRAND_COLOR = '#2451b7';
 
 /**
  * E-mail addresses, their verification and password reset by mail: see
- * "E-mail and password reset" in the README.
+ * "E-mail and password reset" in docs/sign-in-your-app.md.
  */
 export interface MailConfiguration {
   /** EMAIL_ENABLED (default true): the e-mail routes, and an address at registration. Off: those routes answer 404. */
@@ -275,7 +275,7 @@ export interface HttpServerConfiguration {
   shutdownTimeoutSeconds: number;
 }
 
-/** What a new password must be beyond its form: see "Password policy" in the README. */
+/** What a new password must be beyond its form: see "Password policy" in docs/sign-in-your-app.md. */
 export interface PasswordPolicyConfiguration {
   /** Characters (Unicode code points, as NIST SP 800-63B counts them) a new password needs at least. */
   minLength: number;
@@ -287,7 +287,7 @@ export const BREACH_CHECKS = ['off', 'hibp'] as const;
 /** Have I Been Pwned's Pwned Passwords API: GET /range/{first five hex characters of the SHA-1}. */
 const HIBP_API_URL = 'https://api.pwnedpasswords.com';
 
-/** Brute-force limits: see "Brute-force defence" in the README for the policy. */
+/** Brute-force limits: see "Brute-force defence" in docs/operations.md for the policy. */
 export interface ThrottleConfiguration {
   /** Failed logins for one username from one address before that pair is blocked. */
   failuresPerUsernameAndAddress: number;
@@ -309,7 +309,7 @@ export interface ThrottleConfiguration {
   windowSeconds: number;
 }
 
-/** The bcrypt worker pool's admission: see "Brute-force defence" in the README. */
+/** The bcrypt worker pool's admission: see "Brute-force defence" in docs/operations.md. */
 export interface HashingConfiguration {
   /** Password hashes one client address may have queued or running at once. */
   concurrencyPerAddress: number;

@@ -7,7 +7,7 @@ import type { Level, Logger } from 'pino';
  * (Node 22+, NestJS 12): it logs requests through pino-http, a middleware that
  * gives every request a child logger, runs it in AsyncLocalStorage and writes
  * its line through the serializers and redaction paths, which is the cost
- * logRequests() was cut down to avoid (README, Performance, step 4).
+ * logRequests() was cut down to avoid (docs/operations.md, Performance, step 4).
  */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Logger) {}

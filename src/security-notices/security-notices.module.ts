@@ -11,7 +11,7 @@ import { SecurityNoticesListener } from './security-notices.listener.js';
 import { SecurityNoticesService } from './security-notices.service.js';
 
 /**
- * Security notices by e-mail (README "Security notices"): the security
+ * Security notices by e-mail (docs/operations.md, "Security notices"): the security
  * events an account's owner should hear of, mailed to its verified address
  * through a durable outbox, at most one of a kind per NOTICE_INTERVAL.
  * Nothing imports it: it listens.
