@@ -153,7 +153,21 @@ describe('where to go next', () => {
     const server = await startServer({ LOG_LEVEL: 'info' });
     try {
       expect(server.output()).toContain('{"level":30');
+      // KEY_PUBLISH_AHEAD (10m) outlasts the key set's max-age: no warning.
+      expect(server.output()).not.toContain('KEY_PUBLISH_AHEAD');
       expect(lastLine(server.output())).toBe(`Gatehouse listens on ${server.baseUrl}; Swagger UI: ${server.baseUrl}/docs`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('warnings at start-up', () => {
+  it('KEY_PUBLISH_AHEAD shorter than the key set\'s cache lifetime', async () => {
+    const server = await startServer({ KEY_PUBLISH_AHEAD: '0', LOG_LEVEL: 'info' });
+    try {
+      await server.waitForOutput('KEY_PUBLISH_AHEAD is 0 s, shorter than the 300 s verifiers may cache /.well-known/jwks.json');
+      expect(server.output()).toMatch(/"level":40,[^\n]*KEY_PUBLISH_AHEAD is 0 s/);
     } finally {
       await server.stop();
     }
