@@ -20,7 +20,8 @@ import { DOCS_CLIENT_ID, docsRedirectUri } from './oauth/clients/docs-client.ser
 import { TokenEndpointService } from './oauth/grants/token-endpoint.service.js';
 import { TOKEN_OPERATION_ID } from './oauth/token-endpoint.controller.js';
 import { GATEHOUSE_API_SCOPE } from './access/principal.js';
-import { SCOPE_DESCRIPTIONS } from './oauth/grants/scopes.js';
+import { PERSON_SCOPES, SCOPE_DESCRIPTIONS } from './oauth/grants/scopes.js';
+import type { GrantHandler } from './oauth/grants/grant-handler.js';
 import { configurePages } from './pages/configure-pages.js';
 import { answerCorsFromAnyOrigin } from './http/any-origin-cors.js';
 import { anyOriginRoutes } from './oauth/any-origin-routes.js';
@@ -89,6 +90,25 @@ const FOCUS_OAUTH2_FORM_AND_REDIRECT = new Function(`
 `);
 
 /**
+ * One request of a grant, for Swagger UI's Try it out: its grant_type and the
+ * fields it requires, from the examples of its parameters. The examples are
+ * then taken off the fields: Swagger UI fills a form from them, every grant's
+ * fields at once (an `otp`, an `mfa_token`, a fake `refresh_token` in one
+ * request); the body's `examples` (one per grant) replace them.
+ */
+function grantExample(document: OpenAPIObject, handler: GrantHandler): { summary: string; value: Record<string, unknown> } {
+  const parameters = document.components?.schemas?.[handler.parameters.name] as { properties?: Record<string, { example?: unknown }>; required?: string[] } | undefined;
+  const value: Record<string, unknown> = { grant_type: handler.grantType };
+  // The fields it requires, and those its summary names (`redirect_uri`), but not the alternatives and optional ones in brackets.
+  const named = [...handler.summary.replace(/\((or |[^)]*optional)[^)]*\)/g, '').matchAll(/`([a-z_]+)`/g)].map((match) => match[1]);
+  for (const field of [...(parameters?.required ?? []), ...named]) {
+    const example = parameters?.properties?.[field]?.example;
+    if (example !== undefined) value[field] ??= example;
+  }
+  return { summary: handler.summary, value };
+}
+
+/**
  * The token endpoint as its registered grants make it: one request body per
  * grant (oneOf), and a line per grant in the description. Derived here, from
  * TokenEndpointService, so a new grant documents itself.
@@ -100,13 +120,22 @@ function describeGrants(document: OpenAPIObject, tokenEndpoint: TokenEndpointSer
   if (!operation?.requestBody) return;
   const handlers = tokenEndpoint.enabledHandlers();
   const schema = { oneOf: handlers.map((handler) => ({ $ref: `#/components/schemas/${handler.parameters.name}` })) };
-  for (const media of Object.values(operation.requestBody.content)) media.schema = schema;
+  const examples = Object.fromEntries(handlers.map((handler) => [handler.parameters.name.replace(/Dto$/, ''), grantExample(document, handler)]));
+  for (const media of Object.values(operation.requestBody.content) as Array<{ schema: unknown; examples?: unknown }>) {
+    media.schema = schema;
+    media.examples = examples;
+  }
+  for (const handler of handlers) {
+    const parameters = document.components?.schemas?.[handler.parameters.name] as { properties?: Record<string, { example?: unknown }> } | undefined;
+    for (const property of Object.values(parameters?.properties ?? {})) delete property.example;
+  }
   operation.description = `Grants:\n${handlers.map((handler) => `- ${handler.summary}`).join('\n')}\n\n${operation.description ?? ''}`;
 }
 
 function setUpSwagger(app: NestFastifyApplication, config: AppConfiguration): void {
   const docs = config.docs;
-  const scopes = Object.fromEntries(['openid', 'profile', 'email', GATEHOUSE_API_SCOPE].map((scope) => [scope, SCOPE_DESCRIPTIONS[scope]]));
+  // The Authorize dialog lists the scopes discovery's scopes_supported names, with the consent page's words.
+  const scopes = Object.fromEntries([...PERSON_SCOPES, GATEHOUSE_API_SCOPE].map((scope) => [scope, SCOPE_DESCRIPTIONS[scope]]));
   const flows: Record<string, unknown> = {
     authorizationCode: { authorizationUrl: '/authorize', tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes },
   };

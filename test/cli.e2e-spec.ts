@@ -79,6 +79,13 @@ describe('npm run user:create', () => {
   ])('refuses %j with one clear line and exit code 1', async (args, extraEnv, stderr) => {
     expect(await createUser(args, extraEnv)).toMatchObject({ code: 1, stderr });
   });
+
+  it.each([[''], ['\n']])('with nothing on standard input (%j), says no password was given', async (input) => {
+    expect(await createUser(['nobody-typed'], {}, input)).toMatchObject({
+      code: 1,
+      stderr: 'user:create: no password was given: set USER_PASSWORD, or write it as one line on standard input\n',
+    });
+  });
 });
 
 describe('start-up with bad configuration', () => {
@@ -117,6 +124,28 @@ describe('start-up with bad configuration', () => {
     const rotation = await run('node', ['dist/src/cli/rotate-keys.js'], { env: { ...env, DATABASE_URL: database, KEY_ENCRYPTION_SECRET: 'another-secret-of-at-least-32-bytes!!!' } }).catch((error) => error);
     expect(rotation.code).toBe(1);
     expect(rotation.stderr).toBe('keys:rotate: configuration error: KEY_ENCRYPTION_SECRET does not decrypt the signing keys in the database: give this instance the secret the others use\n');
+  });
+});
+
+describe('--help on every command', () => {
+  it.each([
+    ['dist/src/cli/create-user.js', `Usage: ${USAGE}`],
+    ['dist/src/cli/rotate-keys.js', 'Usage: npm run keys:rotate'],
+    ['dist/src/cli/create-client.js', 'Usage: npm run client:create -- --name <name>'],
+  ])('%s prints its usage and exits 0, touching nothing', async (script, usage) => {
+    for (const flag of ['--help', '-h']) {
+      // No database: help must not need one.
+      const result = await runBuilt(script, [flag], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout.startsWith(usage)).toBe(true);
+    }
+  });
+
+  it('keys:rotate refuses arguments with one line and its usage', async () => {
+    expect(await runBuilt('dist/src/cli/rotate-keys.js', ['now'], { DATABASE_URL: env.DATABASE_URL })).toMatchObject({
+      code: 1,
+      stderr: "keys:rotate: takes no arguments; it uses the service's environment; usage: npm run keys:rotate\n",
+    });
   });
 });
 

@@ -28,7 +28,7 @@ describe('Swagger', () => {
 
   it('declares OAuth2 first (the Authorize dialog keeps this order): the code flow through /authorize, then the password flow; then bearer and basic', () => {
     expect(document.openapi).toMatch(/^3\./);
-    const scopes = { openid: expect.any(String), profile: expect.any(String), email: expect.any(String), gatehouse: expect.stringContaining('Gatehouse account') };
+    const scopes = { openid: expect.any(String), profile: expect.any(String), email: expect.any(String), offline_access: expect.any(String), gatehouse: expect.stringContaining('Gatehouse account') };
     expect(document.components.securitySchemes).toEqual({
       oauth2: {
         type: 'oauth2',

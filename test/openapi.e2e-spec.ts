@@ -77,12 +77,56 @@ describe('the OpenAPI document', () => {
       'PUT /register/{client_id}',
     ]);
     for (const [name, operation] of withBody) {
+      // The token endpoint: one example per grant instead (below).
+      if (name === 'POST /auth/token') continue;
       for (const [mediaType, content] of Object.entries(operation.requestBody!.content)) {
         const schema = content.schema.$ref ? document.components.schemas[content.schema.$ref.split('/').pop()!] : content.schema;
         for (const [field, property] of Object.entries(schema.properties ?? {})) {
           expect(property.example, `${name} ${mediaType} ${field}`).toBeDefined();
         }
       }
+    }
+  });
+
+  it('gives the token endpoint one example request per grant, and no field examples that Try it out would send all at once', () => {
+    const [, token] = operations.find(([name]) => name === 'POST /auth/token')!;
+    for (const [mediaType, content] of Object.entries(token.requestBody!.content)) {
+      const grants = (content.schema as { oneOf: Array<{ $ref: string }> }).oneOf.map(({ $ref }) => $ref.split('/').pop()!);
+      const examples = content.examples as Record<string, { value: Record<string, unknown> }>;
+      expect(Object.keys(examples).map((name) => `${name}Dto`), mediaType).toEqual(grants);
+      for (const grant of grants) {
+        const schema = document.components.schemas[grant];
+        const { value } = examples[grant.replace(/Dto$/, '')];
+        expect(value.grant_type, grant).toEqual(expect.any(String));
+        for (const field of [...Object.keys(value), ...((schema as { required?: string[] }).required ?? [])]) expect(value[field], `${grant} ${field}`).toBeDefined();
+        for (const field of Object.keys(value)) expect(schema.properties, `${grant} ${field}`).toHaveProperty(field);
+        for (const [field, property] of Object.entries(schema.properties ?? {})) expect(property.example, `${grant} ${field}`).toBeUndefined();
+      }
+    }
+    expect((token.requestBody!.content['application/json'].examples as Record<string, { value: Record<string, unknown> }>).PasswordGrant.value).toEqual({
+      grant_type: 'password',
+      username: 'alice',
+      password: 'correct-horse',
+    });
+  });
+
+  it('shows error examples with the status they document, and lists the scopes discovery names in the Authorize dialog', async () => {
+    for (const [name, operation] of operations) {
+      for (const [status, response] of Object.entries(operation.responses as Record<string, { content?: Record<string, { example?: { statusCode?: unknown } }> }>)) {
+        for (const media of Object.values(response.content ?? {})) {
+          if (media.example?.statusCode !== undefined) expect(media.example.statusCode, `${name} ${status}`).toBe(Number(status));
+        }
+      }
+    }
+    const schemes = (document as unknown as { components: { securitySchemes: { oauth2: { flows: Record<string, { scopes: Record<string, string> }> } } } }).components.securitySchemes;
+    const { scopes_supported } = (await testApp.http().get('/.well-known/openid-configuration').expect(200)).body as { scopes_supported: string[] };
+    for (const flow of Object.values(schemes.oauth2.flows)) expect(Object.keys(flow.scopes)).toEqual(scopes_supported);
+  });
+
+  it('pre-fills no date range for GET /audit (a fixed past range shows nothing)', () => {
+    const [, audit] = operations.find(([name]) => name === 'GET /audit')!;
+    for (const parameter of (audit as unknown as { parameters: Array<{ name: string; example?: unknown; schema: { example?: unknown } }> }).parameters) {
+      expect(parameter.example ?? parameter.schema.example, parameter.name).toBeUndefined();
     }
   });
 

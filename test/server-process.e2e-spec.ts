@@ -1,6 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { Agent, get, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { TEST_SERVICE_ENVIRONMENT } from './helpers/test-environment.js';
 
 /** A GET over `agent` (kept-alive connections), with the answer's status, Connection header and socket. */
 function getOver(agent: Agent, url: string): Promise<{ status: number; connection: string | undefined; socket: IncomingMessage['socket'] }> {
@@ -123,3 +130,51 @@ describe('the request log', () => {
     expect(Array.from({ length: 30 }, (_, index) => `flush-probe-${index}`).filter((id) => !ids.includes(id))).toEqual([]);
   });
 });
+
+/**
+ * `npm start` as a container's CMD or a process manager runs it: npm starts
+ * the script through sh, and on SIGTERM ends itself; a sh that only waits for
+ * `node` left the service serving, orphaned. The script `exec`s node, so the
+ * service is npm's own child and gets the signal npm passes on.
+ */
+describe('npm start', () => {
+  it('stops the service when npm gets SIGTERM', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'gatehouse-npm-start-'));
+    // --ignore-scripts: not the prestart build (dist/ is built before the suites run); the start script itself still runs.
+    const npm = spawn('npm', ['start', '--ignore-scripts'], {
+      env: { ...process.env, ...TEST_SERVICE_ENVIRONMENT, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${join(folder, 'app.sqlite')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const closed = once(npm, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    try {
+      for (const started = Date.now(); !/Gatehouse listens on/.test(output); await sleep(100)) {
+        if (Date.now() - started > 30_000 || npm.exitCode !== null) throw new Error(`npm start did not start the service:\n${output}`);
+      }
+      const servicePid = Number(/"pid":(\d+)/.exec(output)![1]);
+      expect(servicePid).not.toBe(npm.pid);
+      npm.kill('SIGTERM');
+      await closed;
+      // The service is gone too, not left serving without its parent.
+      for (const started = Date.now(); isRunning(servicePid); await sleep(100)) {
+        if (Date.now() - started > 10_000) throw new Error(`the service (pid ${servicePid}) still runs 10 s after npm got SIGTERM`);
+      }
+      expect(output).toContain('"msg":"stopped"');
+    } finally {
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+      const pid = /"pid":(\d+)/.exec(output)?.[1];
+      if (pid && isRunning(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+    }
+  });
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -119,4 +119,15 @@ describe.skipIf(chromiumSkipReason())('Swagger UI in Chromium', () => {
       await qrPage.close();
     }
   });
+
+  it("POST /auth/token's Try it out sends one grant's fields, the grant picked in Examples (not every grant's at once)", async () => {
+    const block = page.locator(`[id$="-token"]`).first();
+    if (!(await block.locator('.opblock-body').isVisible())) await block.locator('.opblock-summary').first().click();
+    await block.locator('button.try-out__btn').click();
+    await block.locator('.opblock-body select').nth(1).selectOption({ label: (await block.locator('.opblock-body select').nth(1).locator('option', { hasText: '`password` (or omitted)' }).textContent())! });
+    const [request] = await Promise.all([page.waitForRequest((candidate) => candidate.url().endsWith('/auth/token')), block.locator('button.execute').click()]);
+    expect(request.headers()['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request.postData()).toBe('grant_type=password&username=alice&password=correct-horse');
+    await block.locator('button.try-out__btn').click();
+  });
 });

@@ -37,6 +37,8 @@ async function newPassword(): Promise<string> {
   return password;
 }
 const password = await newPassword();
+// An empty standard input (`< /dev/null`, a pipe from a command that printed nothing) gave no password at all: "too short" would mislead.
+if (password === '') fail('no password was given: set USER_PASSWORD, or write it as one line on standard input');
 if (!isWellFormedPassword(password)) fail(`the password must be ${PASSWORD_FORM_RULE}`);
 
 // Nest, TypeORM and the hashing pool load only now: the prompt above came without waiting for them.

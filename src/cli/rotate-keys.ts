@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
-import { configurationOrExit, contextOrExit, failureOf } from './cli-exit.js';
+import { configurationOrExit, contextOrExit, failureOf, parseCommandLine } from './cli-exit.js';
 import { CliModule } from './cli.module.js';
 
 /**
@@ -12,7 +12,20 @@ import { CliModule } from './cli.module.js';
  */
 const fail: (message: string) => never = failureOf('keys:rotate');
 
-if (process.argv.length > 2) fail('takes no arguments; it uses the service\'s environment');
+const USAGE = 'npm run keys:rotate';
+const HELP = `Usage: ${USAGE}
+Adds the next signing key to the database, with the service's environment (DATABASE_URL, JWT_ALGORITHM,
+KEY_ENCRYPTION_SECRET, KEY_PUBLISH_AHEAD): published at once, it signs from KEY_PUBLISH_AHEAD on.
+Running instances pick it up within 30 s. Takes no arguments.`;
+
+const { values, positionals } = parseCommandLine({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } }, (problem) =>
+  fail(`${problem}; usage: ${USAGE}`),
+);
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+if (positionals.length > 0) fail(`takes no arguments; it uses the service's environment; usage: ${USAGE}`);
 const config = configurationOrExit(fail);
 
 // Loading the keys already decrypts them: a wrong KEY_ENCRYPTION_SECRET is one line, not a stack trace.

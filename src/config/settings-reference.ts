@@ -48,7 +48,7 @@ export const SETTINGS_REFERENCE: readonly SettingReference[] = [
   {
     variables: ['KEY_PUBLISH_AHEAD'],
     default: '`10m`',
-    meaning: 'a new key is published this long before it signs (`0`: at once)',
+    meaning: 'a new key is published this long before it signs (`0`: at once); shorter than the key set\'s 5 min cache lifetime is warned at start-up',
   },
   {
     variables: ['KEY_ROTATION_INTERVAL'],

@@ -10,6 +10,22 @@ export const CONNECT_RETRY_DELAY_SECONDS = 2;
 /** PostgreSQL's "invalid password" and "no pg_hba.conf entry": no retry mends them. */
 const LOGIN_REFUSED = new Set(['28P01', '28000']);
 
+/**
+ * PostgreSQL's invalid_catalog_name: the server answered, and has no database
+ * of that name. Waiting does not create it (it is "unavailable" at run time,
+ * when a database is dropped under a running service, but not at start-up).
+ */
+const NO_SUCH_DATABASE = '3D000';
+
+/** The database's name in a postgres:// URL, for the message. */
+function databaseName(options: DataSourceOptions): string {
+  try {
+    return decodeURIComponent(new URL((options as { url?: string }).url ?? '').pathname.slice(1)) || 'postgres';
+  } catch {
+    return 'named in DATABASE_URL';
+  }
+}
+
 /** Where the database is, for a message: host, port and name, never the password. */
 function describeDatabase(options: DataSourceOptions): string {
   if (options.type !== 'postgres') return `SQLite at ${String(options.database)}`;
@@ -45,7 +61,7 @@ async function makeCommitsDurable(dataSource: DataSource): Promise<void> {
  * Opens the database for the service and the command-line tools. A database
  * that cannot be reached (down, refusing, unknown host, a connection that times
  * out) is tried again a few times, since it may be starting beside the service;
- * then, or at once for a refused login, start-up stops with one line that says
+ * then, or at once for a refused login or a database that does not exist, start-up stops with one line that says
  * what was tried. Other errors pass through as they are.
  */
 export async function connectDatabase(options: DataSourceOptions, attempts = CONNECT_ATTEMPTS, delaySeconds = CONNECT_RETRY_DELAY_SECONDS): Promise<DataSource> {
@@ -58,6 +74,10 @@ export async function connectDatabase(options: DataSourceOptions, attempts = CON
       const where = describeDatabase(options);
       if (LOGIN_REFUSED.has(String((error as { code?: unknown }).code))) {
         throw new StartupError(`${where} refused the login (${reasonOf(error)}): correct the user or password in DATABASE_URL`);
+      }
+      if ((error as { code?: unknown }).code === NO_SUCH_DATABASE) {
+        const name = databaseName(options);
+        throw new StartupError(`${where} answered, and has no database ${name}: create it (createdb ${name}), or correct the database name in DATABASE_URL`);
       }
       if (!isDatabaseUnavailable(error)) throw error;
       if (attempt >= attempts) {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { createLogger, logRequests } from './logger.js';
+import { createLogger, logRequests, requestLogLevel } from './logger.js';
 import { PinoLoggerService } from './pino-logger.service.js';
 
 function capture() {
@@ -56,5 +56,26 @@ describe('request log lines', () => {
     expect(line).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', path: '/hello', userAgent: 'spec-agent' }, res: { statusCode: 200 } });
     expect(Object.keys(line.req).sort()).toEqual(['id', 'method', 'path', 'remoteAddress', 'userAgent']);
     expect(lines[0]).not.toMatch(/query-secret|header-secret/);
+  });
+});
+
+describe('request log levels', () => {
+  it('a 401 is info (clients meet it in their ordinary course); other client errors warn; server errors error', () => {
+    expect([200, 302, 401, 400, 403, 404, 429, 500, 503].map(requestLogLevel)).toEqual(['info', 'info', 'info', 'warn', 'warn', 'warn', 'warn', 'error', 'error']);
+  });
+});
+
+describe("Nest's own lines", () => {
+  it('module and route lines are debug, the started line info, and a failed listen is left to listen()', () => {
+    const { logger, lines } = capture();
+    const nest = new PinoLoggerService(logger);
+    nest.log('Starting Nest application...', 'NestFactory');
+    nest.log('AppModule dependencies initialized', 'InstanceLoader');
+    nest.log('HealthController {/health}:', 'RoutesResolver');
+    nest.log('Mapped {/health, GET} route', 'RouterExplorer');
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:3000', 'NestApplication');
+    nest.error('Error: something else', 'NestApplication');
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['Nest application successfully started', 'Error: something else']);
   });
 });

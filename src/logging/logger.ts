@@ -76,6 +76,17 @@ export function createLogger(level: LogLevel, destination: DestinationStream = s
 }
 
 /**
+ * A request's line by its status: a server error is `error`; a client error
+ * `warn`, but for 401, which every client meets in its ordinary course (no
+ * token yet, an expired one it is about to refresh, RFC 6750 section 3.1) and
+ * would drown the warnings: `info`, like a success.
+ */
+export function requestLogLevel(status: number): 'error' | 'warn' | 'info' {
+  if (status >= 500) return 'error';
+  return status >= 400 && status !== 401 ? 'warn' : 'info';
+}
+
+/**
  * One JSON line per request, when it completes: id, method, path (the query
  * string is left out, it is where careless clients put secrets), client
  * address, status and time. Bodies and headers are never logged.
@@ -86,7 +97,7 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
   const requestLogger = logger.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    const level = requestLogLevel(status);
     requestLogger[level](
       {
         req: {

@@ -2,6 +2,24 @@ import type { LoggerService } from '@nestjs/common';
 import type { Level, Logger } from 'pino';
 
 /**
+ * Nest's start-up detail: a line per module and per route (about 200 in all),
+ * written before the line that says where the service listens, which it would
+ * bury. At `debug` (LOG_LEVEL=debug shows them); "Nest application
+ * successfully started" stays at `info`.
+ */
+const STARTUP_DETAIL = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/**
+ * Nest logs a failed listen ("Error: listen EADDRINUSE …") before it rejects;
+ * listen() (src/http/listen.ts) turns the rejection into the one line that
+ * names PORT or HOST, or rethrows what it does not know, so this line only
+ * repeats it.
+ */
+function isListenError(message: unknown, rest: unknown[]): boolean {
+  return rest.at(-1) === 'NestApplication' && typeof message === 'string' && /^Error: listen E[A-Z]+/.test(message);
+}
+
+/**
  * Nest's own messages (start-up, errors caught by the exception filter) as
  * pino JSON lines, beside the request log. Not nestjs-pino, though it now fits
  * (Node 22+, NestJS 12): it logs requests through pino-http, a middleware that
@@ -13,9 +31,10 @@ export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...rest: unknown[]) {
-    this.write('info', message, rest);
+    this.write(STARTUP_DETAIL.has(String(rest.at(-1))) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]) {
+    if (isListenError(message, rest)) return;
     this.write('error', message, rest);
   }
   warn(message: unknown, ...rest: unknown[]) {

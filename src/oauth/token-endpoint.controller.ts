@@ -18,7 +18,8 @@ import { Public } from '../access/decorators/public.decorator.js';
 import { ClientAuthentication } from '../access/client-authenticator.js';
 import { CurrentRequest, type RequestContext } from '../http/request-context.js';
 import { RevokeRequestDto } from './dto/revoke-request.dto.js';
-import { MfaRequiredDto, OAuthErrorDto, TokenResponseDto } from './dto/token-response.dto.js';
+import { MfaRequiredDto, OAuthErrorDto, oauthErrorExample, TokenResponseDto } from './dto/token-response.dto.js';
+import { MFA_GRANT_TYPE } from './grants/mfa.grant.js';
 import { GrantParametersDto } from './grants/dto/grant-parameters.dto.js';
 import { TokenEndpointService } from './grants/token-endpoint.service.js';
 import { IntrospectionResponseDto } from './introspection/dto/introspection-response.dto.js';
@@ -58,13 +59,26 @@ export class TokenEndpointController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: GrantParametersDto })
   @ApiOkResponse({ type: TokenResponseDto, description: 'An access token, and a refresh token where the grant gives one' })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request, unsupported_grant_type, unauthorized_client, invalid_scope, invalid_target; invalid_grant for a client' })
+  @ApiBadRequestResponse({
+    type: OAuthErrorDto,
+    description: 'invalid_request, unsupported_grant_type, unauthorized_client, invalid_scope, invalid_target; invalid_grant for a client',
+    example: oauthErrorExample(400, 'unsupported_grant_type', 'grant_type "implicit" is not supported.'),
+  })
   @ApiUnauthorizedResponse({
     type: OAuthErrorDto,
+    example: oauthErrorExample(401, 'invalid_grant', 'Invalid username or password.'),
     description:
       'invalid_client: bad client credentials (WWW-Authenticate: Basic when Basic was sent). invalid_grant without a client (first-party): bad credentials, an unknown, expired, spent or revoked refresh token, a login past SESSION_MAX_LIFETIME, a wrong code or a spent mfa_token',
   })
-  @ApiForbiddenResponse({ type: MfaRequiredDto, description: 'mfa_required: the password was right and the account has two-factor on; no tokens yet, an mfa_token for the second step' })
+  @ApiForbiddenResponse({
+    type: MfaRequiredDto,
+    description: 'mfa_required: the password was right and the account has two-factor on; no tokens yet, an mfa_token for the second step',
+    example: {
+      ...oauthErrorExample(403, 'mfa_required', `Two-factor authentication is on: send the mfa_token with a code (grant_type=${MFA_GRANT_TYPE}).`),
+      mfa_token: 'bWZhLXRva2VuLWV4YW1wbGUtdmFsdWUtb2YtNDMtY2hhcnM',
+      mfa_token_expires_in: 300,
+    },
+  })
   @ApiTooManyRequestsResponse({
     description: 'Too many failed logins for this username from this address, for this address, or for this account; or too many logins in progress from this address (Retry-After says when to retry).',
   })
@@ -91,8 +105,8 @@ export class TokenEndpointController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ description: 'Revoked, or unknown' })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
-  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: bad client credentials' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing', example: oauthErrorExample(400, 'invalid_request', 'token is required.') })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: bad client credentials', example: oauthErrorExample(401, 'invalid_client', 'Client authentication failed.') })
   async revoke(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto, @Req() http: FastifyRequest, @CurrentRequest() request: RequestContext): Promise<void> {
     const clientId = http.principal?.kind === 'client' ? http.principal.clientId : null;
     await this.revocation.revoke(body.token, body.token_type_hint, clientId, request);
@@ -114,7 +128,7 @@ export class TokenEndpointController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: RevokeRequestDto })
   @ApiOkResponse({ type: IntrospectionResponseDto, description: '{active: false}, or active with the claims' })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: token missing', example: oauthErrorExample(400, 'invalid_request', 'token is required.') })
   introspect(@OAuthRequestBody(RevokeRequestDto) body: RevokeRequestDto): Promise<IntrospectionResponseDto> {
     return this.introspection.introspect(body.token, body.token_type_hint);
   }

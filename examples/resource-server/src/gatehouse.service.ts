@@ -1,4 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Settings } from './settings.js';
 
@@ -37,6 +38,15 @@ const TOKEN_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
  */
 const formUrlEncoded = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
 
+/** Discovery failed in a way the person starting this API fixes (Gatehouse down, a wrong GATEHOUSE_URL): one line, no stack. */
+export class DiscoveryError extends Error {}
+
+/** fetch's "fetch failed" hides the reason in its cause: ECONNREFUSED, ENOTFOUND… */
+function reasonOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
 /**
  * Trusts Gatehouse without sharing a secret: tokens are verified with its
  * public keys (jose's remote key set caches them and fetches again on an
@@ -53,10 +63,33 @@ export class GatehouseService {
     private readonly keys: ReturnType<typeof createRemoteJWKSet>,
   ) {}
 
+  /**
+   * Gatehouse's metadata. Started beside Gatehouse (one compose file, one
+   * boot), this API may ask before Gatehouse listens: a connection that fails
+   * is tried again, with one line each time, up to `settings.discovery`;
+   * then, or at once for an answer that is not the metadata, a
+   * DiscoveryError, which main.ts prints as its one line.
+   */
   static async discover(settings: Settings): Promise<GatehouseService> {
-    const response = await fetch(`${settings.gatehouseUrl}/.well-known/openid-configuration`);
-    if (!response.ok) throw new Error(`Gatehouse's metadata: ${response.status} from ${settings.gatehouseUrl}`);
-    const metadata = (await response.json()) as Metadata;
+    const url = `${settings.gatehouseUrl}/.well-known/openid-configuration`;
+    const { attempts, retryDelayMs } = settings.discovery;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(url);
+      } catch (error) {
+        const reason = reasonOf(error);
+        if (attempt >= attempts) throw new DiscoveryError(`Gatehouse at ${settings.gatehouseUrl} did not answer: ${attempts} attempts failed (${reason}); start it, or correct GATEHOUSE_URL`);
+        console.error(`Gatehouse at ${settings.gatehouseUrl} does not answer yet (${reason}); trying again in ${retryDelayMs / 1000} s (attempt ${attempt} of ${attempts})`);
+        await sleep(retryDelayMs);
+        continue;
+      }
+      if (!response.ok) throw new DiscoveryError(`Gatehouse's metadata at ${url} answered ${response.status}: correct GATEHOUSE_URL`);
+      return GatehouseService.trusting(settings, (await response.json()) as Metadata);
+    }
+  }
+
+  private static trusting(settings: Settings, metadata: Metadata): GatehouseService {
     const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: settings.jwksCooldownMs });
     return new GatehouseService(settings, metadata, keys);
   }

@@ -3,12 +3,16 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatehouseGuard } from './gatehouse.guard.js';
-import { GatehouseService } from './gatehouse.service.js';
+import { DiscoveryError, GatehouseService } from './gatehouse.service.js';
 import { GreetingController } from './greeting.controller.js';
 import { readSettings } from './settings.js';
 
 const settings = readSettings();
-const gatehouse = await GatehouseService.discover(settings);
+const gatehouse = await GatehouseService.discover(settings).catch((error: unknown) => {
+  if (!(error instanceof DiscoveryError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 
 @Module({
   controllers: [GreetingController],

@@ -10,6 +10,8 @@ export interface Settings {
   /** How long jose waits before fetching the key set again for an unknown kid (its default: 30 s). */
   jwksCooldownMs: number;
   clockToleranceSeconds: number;
+  /** At start-up, how often discovery is tried while Gatehouse does not answer (it may be starting beside this API), and how far apart. */
+  discovery: { attempts: number; retryDelayMs: number };
   /** The URL clients call this API at (PUBLIC_URL), which DPoP proofs name in `htu`; unset: the Host header of each request. */
   publicUrl: string | null;
 }
@@ -26,5 +28,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     jwksCooldownMs: Number(env.JWKS_COOLDOWN_MS ?? 30_000),
     clockToleranceSeconds: Number(env.CLOCK_TOLERANCE_SECONDS ?? 5),
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,
+    discovery: { attempts: Number(env.DISCOVERY_ATTEMPTS ?? 30), retryDelayMs: Number(env.DISCOVERY_RETRY_MS ?? 2000) },
   };
 }

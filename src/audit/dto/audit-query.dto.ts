@@ -30,13 +30,14 @@ export class AuditQueryDto extends PageQueryDto {
   @Max(MAX_ID)
   account?: number;
 
-  @ApiPropertyOptional({ example: '2026-11-28T00:00:00Z', description: 'Only events at or after this instant' })
+  // No `example`: Swagger UI's Try it out would send it, and a fixed past range filters every event out.
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only events at or after this instant, such as 2026-11-28T00:00:00Z' })
   @IsOptional()
   @Matches(INSTANT, { message: INSTANT_MESSAGE('from') })
   @IsISO8601({ strict: true }, { message: INSTANT_MESSAGE('from') })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-29T00:00:00Z', description: 'Only events at or before this instant' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only events at or before this instant, such as 2026-11-29T00:00:00Z' })
   @IsOptional()
   @Matches(INSTANT, { message: INSTANT_MESSAGE('to') })
   @IsISO8601({ strict: true }, { message: INSTANT_MESSAGE('to') })

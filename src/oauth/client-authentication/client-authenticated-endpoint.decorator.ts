@@ -1,6 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { OAuthErrorDto } from '../dto/token-response.dto.js';
+import { OAuthErrorDto, oauthErrorExample } from '../dto/token-response.dto.js';
 
 /**
  * The Swagger description every endpoint that authenticates its client as
@@ -13,8 +13,8 @@ export function ClientAuthenticatedEndpoint(body: Type, badRequest: string): Met
   return applyDecorators(
     ApiConsumes('application/x-www-form-urlencoded', 'application/json'),
     ApiBody({ type: body }),
-    ApiBadRequestResponse({ type: OAuthErrorDto, description: badRequest }),
-    ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication' }),
+    ApiBadRequestResponse({ type: OAuthErrorDto, description: badRequest, example: oauthErrorExample(400, 'invalid_request', badRequest) }),
+    ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client: no or bad client authentication', example: oauthErrorExample(401, 'invalid_client', 'Client authentication failed.') }),
     ApiTooManyRequestsResponse({ description: 'Too many failed client authentications from this address (Retry-After says when to retry).' }),
   );
 }

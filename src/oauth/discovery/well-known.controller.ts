@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Logger, type OnModuleInit } from '@nestjs/common';
 import { DPOP_SIGNING_ALGORITHMS } from '../../dpop/dpop-algorithms.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
@@ -24,7 +24,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 @ApiTags('well-known')
 @Controller('.well-known')
 @Public()
-export class WellKnownController {
+export class WellKnownController implements OnModuleInit {
   constructor(
     private readonly signingKeys: SigningKeysService,
     private readonly tokenEndpoint: TokenEndpointService,
@@ -40,6 +40,19 @@ export class WellKnownController {
    * port only once the service listens (settlePort).
    */
   private serialized: { base: string; json: string } | null = null;
+
+  /**
+   * A verifier that caches the key set for max-age (and does not fetch it
+   * again on an unknown kid) refuses a new key's tokens until its copy
+   * expires: a key must be published at least that long before it signs.
+   */
+  onModuleInit(): void {
+    const ahead = this.config.keys.publishAheadSeconds;
+    if (ahead >= MAX_AGE_SECONDS) return;
+    new Logger('SigningKeys').warn(
+      `KEY_PUBLISH_AHEAD is ${ahead} s, shorter than the ${MAX_AGE_SECONDS} s verifiers may cache /.well-known/jwks.json (its Cache-Control max-age): after a rotation, those that do not fetch it again on an unknown kid refuse the new key's tokens until their copy expires; set KEY_PUBLISH_AHEAD to ${MAX_AGE_SECONDS / 60}m or more`,
+    );
+  }
 
   @Get('jwks.json')
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)

@@ -23,17 +23,25 @@ export class TokenResponseDto {
   id_token?: string;
 }
 
+/**
+ * An OAuth error answer as Swagger UI shows it for one status: the DTO's
+ * field examples are one answer (a 400), so each response says its own.
+ */
+export function oauthErrorExample(statusCode: 400 | 401 | 403, error: string, description: string): Record<string, unknown> {
+  return { statusCode, error, error_description: description, message: description };
+}
+
 export class OAuthErrorDto {
-  @ApiProperty({ example: 401 })
+  @ApiProperty({ example: 400 })
   statusCode: number;
 
-  @ApiProperty({ enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_target', 'mfa_required'], example: 'invalid_grant' })
+  @ApiProperty({ enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_target', 'mfa_required'], example: 'invalid_request' })
   error: string;
 
-  @ApiProperty({ example: 'Invalid username or password.' })
+  @ApiProperty({ example: 'grant_type must be a string' })
   error_description: string;
 
-  @ApiProperty({ example: 'Invalid username or password.' })
+  @ApiProperty({ example: 'grant_type must be a string' })
   message: string | string[];
 }
 
