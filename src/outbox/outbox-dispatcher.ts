@@ -85,6 +85,16 @@ export abstract class OutboxDispatcher<Row extends OutboxRow, Outcome extends Tr
   /** Run every housekeeping interval before claiming (a sweep for what was not recorded, the purge of settled rows). */
   protected abstract housekeeping(): Promise<void>;
 
+  /**
+   * Whether this instance may deliver yet. A delivery that names this service
+   * (an issuer, a link) must wait while its URL is unknown: with PORT=0 and no
+   * PUBLIC_URL it is known only once the service listens, after bootstrap.
+   * Until then rows stay due; the next poll looks again.
+   */
+  protected readyToDeliver(): boolean {
+    return true;
+  }
+
   onApplicationBootstrap(): void {
     this.kick();
   }
@@ -133,6 +143,7 @@ export abstract class OutboxDispatcher<Row extends OutboxRow, Outcome extends Tr
 
   private async runRound(): Promise<void> {
     const { maxInFlight, leaseMs, housekeepingIntervalMs } = this.timings;
+    if (!this.readyToDeliver()) return;
     try {
       if (Date.now() - this.lastHousekeeping >= housekeepingIntervalMs) {
         this.lastHousekeeping = Date.now();

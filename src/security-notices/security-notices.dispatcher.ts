@@ -55,6 +55,11 @@ export class SecurityNoticesDispatcher extends OutboxDispatcher<SecurityNotice> 
     metrics.gaugeOf('gatehouse_security_notices_pending', 'Security notices neither sent nor given up yet (all instances; NaN when the database does not answer).', () => this.pendingOrUnknown());
   }
 
+  /** A notice's reset link names this service's URL, settled with PORT=0 only once it listens. */
+  protected override readyToDeliver(): boolean {
+    return !this.config.publicUrlAwaitsPort;
+  }
+
   /** Sent and given-up rows, windows that ran out, sign-ins not seen for KNOWN_SIGN_IN_RETENTION_MS: nothing reads them any more. */
   protected async housekeeping(): Promise<void> {
     await this.outbox.purgeSettled(0);

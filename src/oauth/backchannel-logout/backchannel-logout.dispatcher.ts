@@ -34,10 +34,15 @@ export class BackchannelLogoutDispatcher extends OutboxDispatcher<LogoutNotifica
     private readonly http: OutboundHttpService,
     private readonly metrics: MetricsService,
     private readonly events: EventEmitter2,
-    @Inject(APP_CONFIGURATION) config: AppConfiguration,
+    @Inject(APP_CONFIGURATION) private readonly config: AppConfiguration,
   ) {
     super('back-channel logout', logouts, () => config.backchannelLogout);
     metrics.gaugeOf('gatehouse_backchannel_logout_pending', 'Back-channel logout notifications neither delivered nor given up yet (all instances; NaN when the database does not answer).', () => this.pendingOrUnknown());
+  }
+
+  /** A logout token's `iss` is this service's URL (§2.4), settled with PORT=0 only once it listens. */
+  protected override readyToDeliver(): boolean {
+    return !this.config.publicUrlAwaitsPort;
   }
 
   protected async housekeeping(): Promise<void> {
