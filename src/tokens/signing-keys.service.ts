@@ -73,6 +73,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private byKid = new Map<string, UsableKey>();
   /** Counts the key sets loaded: a verification that began under an older set must not fill a cache (see AccessTokensService). */
   private loadedSets = 0;
+  /** The key set document made from the set `version`, good until a published key retires (publishedKeySet). */
+  private published: { version: number; until: number; json: string } | null = null;
   /** The highest generation in the database at the last reload, revoked keys included: the next rotation takes the one after. */
   private newestGeneration = 0;
   /** Reloads started, and the latest one whose read was applied: a reload that read the table before another must not overwrite it. */
@@ -170,13 +172,24 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return key && !this.hasRetired(key) ? key : undefined;
   }
 
-  /** RFC 7517: the public keys of the set, read from the database, so every instance publishes the same (JWT_SECRET never is). */
-  async publishedKeys(): Promise<JWK[]> {
-    const succession = await this.succession();
-    return succession
-      .live()
-      .filter((row) => !succession.isRetired(row))
-      .map((row) => ({ ...(JSON.parse(row.publicJwk) as JWK), kid: row.kid, alg: row.algorithm, use: 'sig' }));
+  /**
+   * RFC 7517: the key set document as sent, the public keys of the set loaded
+   * now (JWT_SECRET never is). It is the set this instance verifies with, so
+   * it changes when that does: at once for a rotation or revocation made
+   * here, and on other instances when they hear of it or reload (the bounds
+   * of docs/API.md, "Revoking a key"), well inside the 300 s verifiers cache
+   * it. Serialized once per loaded set, and again when a published key
+   * retires: it was read from the database and built on every request, at a
+   * fifth of the rate of serving the same bytes (docs/PERFORMANCE.md).
+   */
+  publishedKeySet(): string {
+    const now = Date.now();
+    if (this.published?.version === this.loadedSets && now < this.published.until) return this.published.json;
+    const keys = this.keys.filter((key) => key !== this.sharedSecret && !this.hasRetired(key));
+    const until = Math.min(...keys.map((key) => key.retiresAt?.getTime() ?? Infinity));
+    const json = JSON.stringify({ keys: keys.map((key) => ({ ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, alg: key.algorithm, use: 'sig' })) });
+    this.published = { version: this.loadedSets, until, json };
+    return json;
   }
 
   /** Every key row, newest first, for admins. */

@@ -58,8 +58,9 @@ export class WellKnownController implements OnModuleInit {
   @Header('Cache-Control', `public, max-age=${MAX_AGE_SECONDS}`)
   @ApiOperation({ operationId: 'jwks', summary: 'The public keys that verify access tokens and id tokens (RFC 7517)', description: 'With JWT_ALGORITHM=HS256 only the RS256 keys that sign id tokens and logout tokens: the shared secret JWT_SECRET is never published.' })
   @ApiOkResponse({ description: 'The key set', schema: { example: { keys: [{ kty: 'RSA', n: '…', e: 'AQAB', kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', alg: 'RS256', use: 'sig' }] } } })
-  async jwks(): Promise<{ keys: unknown[] }> {
-    return { keys: await this.signingKeys.publishedKeys() };
+  @Header('Content-Type', JSON_CONTENT_TYPE)
+  jwks(): string {
+    return this.signingKeys.publishedKeySet();
   }
 
   @Get('oauth-authorization-server')
