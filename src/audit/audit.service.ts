@@ -6,6 +6,7 @@ import { APP_CONFIGURATION, type AppConfiguration } from '../config/configuratio
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ANY_SECURITY_EVENT, type SecurityEvent, type SecurityEventOutcome, type SecurityEventType } from '../security-events/security-event.js';
 import { AuditEvent } from './entities/audit-event.entity.js';
+import { insertRows } from '../database/insert-rows.js';
 
 /** Rows per INSERT: 10 columns each stays under SQLite's oldest limit of 999 parameters. */
 const INSERT_BATCH = 50;
@@ -123,7 +124,7 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
       while (this.pending.length) {
         const batch = this.pending.splice(0, INSERT_BATCH);
         try {
-          await this.events.insert(batch.map(rowOf));
+          await insertRows(this.events, batch.map(rowOf));
         } catch (error) {
           this.metrics.auditEventsLost.inc({ reason: 'write-failed' }, batch.length);
           this.logger.error(`could not store ${batch.length} audit events (they are in the log): ${(error as Error).message}`);

@@ -9,6 +9,7 @@ import { SESSIONS_ENDED } from '../sessions/events/sessions-ended.event.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SharedChange } from './entities/shared-change.entity.js';
 import { sharedEventFrom, sharedPayloadOf, type SharedEvent } from './shared-events.js';
+import { insertRows } from '../database/insert-rows.js';
 
 /**
  * How often each instance reads the changes the others made: the bound on
@@ -96,7 +97,7 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnModuleDestro
   @OnEvent(SESSIONS_ENDED, { suppressErrors: false })
   async record(event: SharedEvent): Promise<void> {
     if (event.origin !== 'local') return;
-    await this.changes.insert({ instance: this.instance, event: event.name, payload: JSON.stringify(sharedPayloadOf(event)), createdAt: new Date() });
+    await insertRows(this.changes, { instance: this.instance, event: event.name, payload: JSON.stringify(sharedPayloadOf(event)), createdAt: new Date() });
   }
 
   private schedule(): void {

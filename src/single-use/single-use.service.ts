@@ -5,6 +5,7 @@ import { LessThan, Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { RedisService } from '../redis/redis.service.js';
 import { UsedIdentifier } from './entities/used-identifier.entity.js';
+import { insertRows } from '../database/insert-rows.js';
 
 /** Scopes longer than the column are hashed into it. */
 const MAX_SCOPE_LENGTH = 128;
@@ -42,7 +43,7 @@ export class SingleUseService {
     }
     await this.used.delete({ expiresAt: LessThan(new Date()) });
     try {
-      await this.used.insert({ scope: key, idHash, expiresAt });
+      await insertRows(this.used, { scope: key, idHash, expiresAt });
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;

@@ -13,6 +13,7 @@ import { ACCESS_TOKEN_REVOKED, AccessTokenRevokedEvent } from './events/token-ev
 import { CLOCK_TOLERANCE_SECONDS, SigningKeysService } from './signing-keys.service.js';
 import { MetricsService, type CacheLookups } from '../metrics/metrics.service.js';
 import { hashOpaqueToken } from './opaque-token.js';
+import { insertRows } from '../database/insert-rows.js';
 
 /** The revoked-jti entry that stands for every token of a deleted client (a hash: the column holds 64 characters). */
 const clientRevocationKey = (clientId: string) => `client:${hashOpaqueToken(clientId).slice(0, 56)}`;
@@ -219,7 +220,7 @@ export class AccessTokensService implements OnModuleInit {
     const claims = await this.verify(token);
     if (!claims) return null;
     try {
-      await this.revokedTokens.insert({ jti: claims.jti, expiresAt: new Date(claims.exp * 1000) });
+      await insertRows(this.revokedTokens, { jti: claims.jti, expiresAt: new Date(claims.exp * 1000) });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
@@ -237,7 +238,7 @@ export class AccessTokensService implements OnModuleInit {
     const jti = clientRevocationKey(clientId);
     const expiresAt = Math.ceil(Date.now() / 1000) + this.config.jwt.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS;
     try {
-      await this.revokedTokens.insert({ jti, expiresAt: new Date(expiresAt * 1000) });
+      await insertRows(this.revokedTokens, { jti, expiresAt: new Date(expiresAt * 1000) });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }

@@ -5,6 +5,7 @@ import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { APP_CONFIGURATION, type AppConfiguration } from '../../config/configuration.js';
 import { hashOpaqueToken, mintOpaqueToken } from '../../tokens/opaque-token.js';
 import { AuthorizationCode } from './entities/authorization-code.entity.js';
+import { insertRows } from '../../database/insert-rows.js';
 
 /** What a code is bound to (OAUTH.md: client, redirect URI, challenge, scope, nonce, session). */
 export type CodeBindings = Pick<AuthorizationCode, 'clientId' | 'userId' | 'browserSessionId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'resource' | 'dpopJkt'>;
@@ -37,7 +38,7 @@ export class AuthorizationCodesService {
     await this.codes.delete({ expiresAt: LessThan(new Date(Date.now() - 3600_000)) });
     const code = mintOpaqueToken();
     const expiresAt = new Date(Date.now() + this.config.oauth.authorizationCodeTtlSeconds * 1000);
-    await this.codes.insert({ ...bindings, codeHash: hashOpaqueToken(code), expiresAt, redeemedAt: null, issuedSessionId: null });
+    await insertRows(this.codes, { ...bindings, codeHash: hashOpaqueToken(code), expiresAt, redeemedAt: null, issuedSessionId: null });
     return code;
   }
 

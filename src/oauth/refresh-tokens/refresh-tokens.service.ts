@@ -10,6 +10,7 @@ import type { Session } from '../../sessions/entities/session.entity.js';
 import { SessionsService, type SessionDetails } from '../../sessions/sessions.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { hashOpaqueToken as hashToken, mintOpaqueToken } from '../../tokens/opaque-token.js';
+import { insertRows } from '../../database/insert-rows.js';
 
 /** Why a refresh token was refused: the caller answers all of them with the same invalid_grant. */
 export type RefreshRefusal = 'unknown' | 'expired' | 'reused' | 'ended' | 'not-accepted';
@@ -81,7 +82,7 @@ export class RefreshTokensService {
    * with it the winner's successor: the successor is checked at its own use.
    */
   async rotate(token: string, request: RequestContext, accepts: (session: Session) => boolean = () => true): Promise<RotationResult> {
-    const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true } });
+    const current = await this.findWithSession(token);
     if (!current?.session) return { ok: false, reason: 'unknown' };
     // Another client's token (RFC 6749 §6: bound to the client it was issued to), or a scope it does not cover: refused, and not spent.
     if (!accepts(current.session)) return { ok: false, reason: 'not-accepted' };
@@ -127,7 +128,7 @@ export class RefreshTokensService {
 
   /** For introspection: whose token this is, until when, and whether it would be accepted now. Null: no refresh token of ours. */
   async inspect(token: string): Promise<{ userId: number; expiresAt: Date; active: boolean } | null> {
-    const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true, user: true } });
+    const current = await this.findWithSession(token, { withUser: true });
     if (!current?.session) return null;
     const now = Date.now();
     const { session, user } = current;
@@ -138,10 +139,20 @@ export class RefreshTokensService {
 
   /** RFC 7009: ends the token's session (that login); an unknown token is no error (null). */
   async revoke(token: string, owns: (session: Session) => boolean = () => true): Promise<RevokedSession | null> {
-    const current = await this.refreshTokens.findOne({ where: { tokenHash: hashToken(token) }, relations: { session: true } });
+    const current = await this.findWithSession(token);
     if (!current?.session || !owns(current.session)) return null;
     await this.sessions.endById(current.sessionId);
     return { sessionId: current.sessionId, userId: current.userId };
+  }
+
+  /**
+   * The token's row with its session (and its user): one statement. find()
+   * with relations would be two, since it limits to one row: first the
+   * DISTINCT ids, then the join (a token hash is unique, so no limit is needed).
+   */
+  private findWithSession(token: string, { withUser = false } = {}): Promise<RefreshToken | null> {
+    const query = this.refreshTokens.createQueryBuilder('token').leftJoinAndSelect('token.session', 'session').where('token.tokenHash = :tokenHash', { tokenHash: hashToken(token) });
+    return (withUser ? query.leftJoinAndSelect('token.user', 'user') : query).getOne();
   }
 
   private async purgeExpired(): Promise<void> {
@@ -158,7 +169,7 @@ export class RefreshTokensService {
   private async insert(session: Pick<Session, 'id' | 'userId' | 'expiresAt'>, parentId: number | null): Promise<string> {
     const token = mintOpaqueToken();
     const expiresAt = new Date(Math.min(Date.now() + this.config.refreshTokenTtlSeconds * 1000, session.expiresAt.getTime()));
-    await this.refreshTokens.insert({ userId: session.userId, sessionId: session.id, parentId, tokenHash: hashToken(token), expiresAt });
+    await insertRows(this.refreshTokens, { userId: session.userId, sessionId: session.id, parentId, tokenHash: hashToken(token), expiresAt });
     return token;
   }
 }
