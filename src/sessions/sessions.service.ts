@@ -10,6 +10,7 @@ import type { User } from '../users/entities/user.entity.js';
 import { Session } from './entities/session.entity.js';
 import { SESSIONS_ENDED, SessionsEndedEvent } from './events/sessions-ended.event.js';
 import { raiseSecurityEvent, type Actor } from '../security-events/security-event.js';
+import { insertRows } from '../database/insert-rows.js';
 
 export const NO_SUCH_SESSION = 'No such session.';
 
@@ -78,7 +79,8 @@ export class SessionsService implements OnModuleInit {
       lastUserAgent: userAgentOf(request),
       revokedAt: null,
     });
-    await this.sessions.insert(session);
+    // Every column is set here (createdAt too): nothing to read back.
+    await insertRows(this.sessions, session);
     return session;
   }
 
