@@ -16,8 +16,9 @@ import { startSmtpServer, type TestSmtpServer } from './helpers/smtp-server.js';
  * sessions, two-factor, e-mail and password reset, and the password policy
  * (up to the Have I Been Pwned example, which needs that API). Every output
  * shown after `# → ` is matched. The sign-in flow itself is followed by
- * test/sign-in-example.e2e-spec.ts; the passkey commands need a browser's
- * authenticator mid-script and are not followed here.
+ * test/sign-in-example.e2e-spec.ts, "Passkeys" (which needs PUBLIC_URL on
+ * localhost and a browser's authenticator) by
+ * test/sign-in-passkeys-docs.e2e-spec.ts.
  *
  * What a person does by hand is done here: copying what a command printed
  * (a client id, an mfa_token, a device code), reading an authenticator app,
