@@ -5,7 +5,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from './helpers/app.js';
-import { formOf } from './helpers/hosted-login.js';
+import { approveDeviceThroughPages, formOf } from './helpers/hosted-login.js';
 import type { RunningServer } from './helpers/server.js';
 import { startTwoInstances, type TwoInstances } from './helpers/two-instances.js';
 import { createListeningApp, type ListeningApp } from './helpers/listening-app.js';
@@ -64,23 +64,8 @@ async function waitInterval(): Promise<void> {
 }
 
 /** The person on the verification page with `userCode`, signs in if asked, and answers; the final page. */
-async function approve(userCode: string, username: string, decision: 'allow' | 'deny' = 'allow', agent = request.agent(gatehouse.baseUrl), otp?: () => Promise<string>): Promise<request.Response> {
-  let response = await agent.get(`/device?user_code=${encodeURIComponent(userCode)}`);
-  expect(response.status).toBe(200);
-  // Pre-filled, but nothing happens without the person's click (RFC 8628 §5.4).
-  expect(response.text).toContain(`value="${userCode}"`);
-  let form = formOf(response.text);
-  response = await agent.post(form.action).type('form').send({ ...form.fields, user_code: userCode });
-  for (let step = 0; step < 4; step++) {
-    expect(response.status, response.text.slice(0, 400)).toBe(200);
-    if (!response.text.includes('<form')) return response;
-    form = formOf(response.text);
-    if (response.text.includes('name="password"')) response = await agent.post(form.action).type('form').send({ ...form.fields, username, password: PASSWORD });
-    else if (response.text.includes('name="otp"') && otp) response = await agent.post(form.action).type('form').send({ ...form.fields, otp: await otp() });
-    else if (response.text.includes('name="decision"')) response = await agent.post(form.action).type('form').send({ ...form.fields, decision });
-    else throw new Error(`an unknown page: ${response.text.slice(0, 400)}`);
-  }
-  throw new Error('too many steps');
+function approve(userCode: string, username: string, decision: 'allow' | 'deny' = 'allow', agent = request.agent(gatehouse.baseUrl), otp?: () => Promise<string>): Promise<request.Response> {
+  return approveDeviceThroughPages(agent, userCode, username, PASSWORD, { decision, otp });
 }
 
 beforeAll(async () => {

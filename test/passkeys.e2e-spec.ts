@@ -1,11 +1,11 @@
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Session } from '../src/sessions/entities/session.entity.js';
 import { basic, createTestApp, type TestApp } from './helpers/app.js';
-import { apiOf, chromiumSkipReason, freshPage, launchChromium, screenshot } from './helpers/browser.js';
+import { apiOf, chromiumSkipReason, launchChromium, screenshot, tabWithVirtualAuthenticator, type AuthenticatorTab } from './helpers/browser.js';
 import { startClientApp, type ClientApp } from './helpers/client-app.js';
 import { pkcePair } from './helpers/hosted-login.js';
 import { freePort } from './helpers/listening-app.js';
@@ -37,26 +37,7 @@ interface BrowserWebAuthn {
   PublicKeyCredential: { parseCreationOptionsFromJSON(json: unknown): unknown; parseRequestOptionsFromJSON(json: unknown): unknown };
 }
 
-/** A tab with its own virtual authenticator (authenticators belong to the tab that added them). */
-interface AuthenticatorTab {
-  context: BrowserContext;
-  page: Page;
-  cdp: CDPSession;
-  authenticatorId: string;
-  blocked: string[];
-}
-
-async function tabWithAuthenticator(): Promise<AuthenticatorTab> {
-  const { context, page, blocked } = await freshPage(browser);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  // Any page of the origin will do: the ceremonies run in its JavaScript, with options from the API.
-  await page.goto(`${gatehouse.baseUrl}/.well-known/openid-configuration`);
-  return { context, page, cdp, authenticatorId, blocked };
-}
+const tabWithAuthenticator = () => tabWithVirtualAuthenticator(browser, gatehouse.baseUrl);
 
 async function newPerson(username: string): Promise<string> {
   expect((await api('/auth', { method: 'POST', json: { username, password: PASSWORD } })).status).toBe(201);

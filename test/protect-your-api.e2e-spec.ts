@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShown, runAsWritten, shellBlocks, withNewlines } from './helpers/docs-commands.js';
+import { copyPrintedClient, expectShown, runAsWritten, shellBlocks, withNewlines } from './helpers/docs-commands.js';
 import { freePort } from './helpers/listening-app.js';
 import { createTemporaryDatabase, onPostgres, type TemporaryDatabase } from './helpers/postgres.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -45,12 +45,9 @@ describe(`${PAGE}, followed in order`, () => {
 
     const script = withNewlines(shown)
       .split('\n')
+      .map((line) => copyPrintedClient(line, '$CREATED'))
       .map((line) => {
-        // The person copies the two values client:create printed.
-        if (line.startsWith('npm run client:create -- ')) return `${line.replace(/\s+#.*$/, '')} | tee "$CREATED"`;
-        if (line.startsWith('CLIENT_ID=…; CLIENT_SECRET=…'))
-          return `CLIENT_ID=$(sed -n 's/^ *client_id: *//p' "$CREATED"); CLIENT_SECRET=$(sed -n 's/^ *client_secret: *\\([^ ]*\\).*/\\1/p' "$CREATED")`;
-        // …and waits for the example to say it listens before calling it.
+        // The person waits for the example to say it listens before calling it.
         if (line.includes('examples/resource-server/dist/main.js &')) return `${line}\nuntil curl -s -o /dev/null "http://127.0.0.1:${port}/"; do sleep 0.2; done`;
         return line;
       })

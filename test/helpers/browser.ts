@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 
 /** Debian's Chromium: the tests never download a browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -47,6 +47,32 @@ export async function freshPage(browser: Browser): Promise<{ context: BrowserCon
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) blocked.push(message.text());
   });
   return { context, page, blocked };
+}
+
+/** A tab with its own virtual authenticator (authenticators belong to the tab that added them), on a page of `origin`. */
+export interface AuthenticatorTab {
+  context: BrowserContext;
+  page: Page;
+  cdp: CDPSession;
+  authenticatorId: string;
+  blocked: string[];
+}
+
+/**
+ * A fresh tab with Chromium's virtual authenticator (CDP WebAuthn domain:
+ * CTAP2, built in, resident keys, user verification, presence simulated),
+ * on `origin`: any page of it will do, since the ceremonies run in its
+ * JavaScript with options from the API.
+ */
+export async function tabWithVirtualAuthenticator(browser: Browser, origin: string): Promise<AuthenticatorTab> {
+  const { context, page, blocked } = await freshPage(browser);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await page.goto(`${origin}/.well-known/openid-configuration`);
+  return { context, page, cdp, authenticatorId, blocked };
 }
 
 /** fetch on a server's paths, with `json` as a JSON body: what a test's back end calls alongside the browser. */

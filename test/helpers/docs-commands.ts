@@ -54,3 +54,18 @@ export function expectShown(stdout: string, block: string, replace: (line: strin
     if (inOrder) at = found + 1;
   }
 }
+
+/**
+ * A page's line as the person follows it around `npm run client:create`: the
+ * command's output is kept in the file `printed` (a path, or a shell variable
+ * such as `$CREATED`), and on the page's `CLIENT_ID=…; CLIENT_SECRET=…` line
+ * they type the values it printed. Any other line is unchanged.
+ */
+export function copyPrintedClient(line: string, printed: string): string {
+  const withoutComment = line.replace(/\s+#.*$/, '');
+  if (line.startsWith('npm run client:create -- ')) return `${withoutComment} | tee "${printed}"`;
+  if (!line.startsWith('CLIENT_ID=…')) return line;
+  return withoutComment
+    .replace('CLIENT_ID=…', `CLIENT_ID=$(sed -n 's/^ *client_id: *//p' "${printed}")`)
+    .replace('CLIENT_SECRET=…', `CLIENT_SECRET=$(sed -n 's/^ *client_secret: *\\([^ ]*\\).*/\\1/p' "${printed}")`);
+}

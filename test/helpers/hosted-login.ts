@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Agent } from 'supertest';
+import type { Agent, Response } from 'supertest';
 
 /** A PKCE pair (RFC 7636 §4.1, §4.2, S256). */
 export function pkcePair(): { verifier: string; challenge: string } {
@@ -45,6 +45,29 @@ export async function signInThroughPages(agent: Agent, authorizePath: string, us
     } else {
       throw new Error(`an unknown page: ${html.slice(0, 400)}`);
     }
+  }
+  throw new Error('too many steps');
+}
+
+/**
+ * The person's part of the device flow (RFC 8628): on the verification page
+ * with `userCode` (pre-filled, but nothing happens without their click, §5.4),
+ * signing in if asked, then answering the consent page. Returns the final
+ * page; fails on any other answer.
+ */
+export async function approveDeviceThroughPages(agent: Agent, userCode: string, username: string, password: string, options: SignInOptions = {}): Promise<Response> {
+  let response = await agent.get(`/device?user_code=${encodeURIComponent(userCode)}`);
+  if (response.status !== 200 || !response.text.includes(`value="${userCode}"`)) throw new Error(`the verification page does not show ${userCode}: ${response.status} ${response.text.slice(0, 400)}`);
+  let form = formOf(response.text);
+  response = await agent.post(form.action).type('form').send({ ...form.fields, user_code: userCode });
+  for (let step = 0; step < 4; step++) {
+    if (response.status !== 200) throw new Error(`unexpected ${response.status}: ${response.text.slice(0, 400)}`);
+    if (!response.text.includes('<form')) return response;
+    form = formOf(response.text);
+    if (response.text.includes('name="password"')) response = await agent.post(form.action).type('form').send({ ...form.fields, username, password });
+    else if (response.text.includes('name="otp"') && options.otp) response = await agent.post(form.action).type('form').send({ ...form.fields, otp: await options.otp() });
+    else if (response.text.includes('name="decision"')) response = await agent.post(form.action).type('form').send({ ...form.fields, decision: options.decision ?? 'allow' });
+    else throw new Error(`an unknown page: ${response.text.slice(0, 400)}`);
   }
   throw new Error('too many steps');
 }
