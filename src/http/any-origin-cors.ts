@@ -35,20 +35,23 @@ function allowAnyOrigin(reply: FastifyReply): void {
  * the mark after it). A request without Origin is not CORS and gets nothing.
  */
 export function answerCorsFromAnyOrigin(fastify: FastifyInstance, routes: AnyOriginRoute[]): void {
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'OPTIONS' || request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined) return;
-    const route = routeOf(routes, request);
-    if (!route) return;
+  // Callback hooks, not async ones: they run on every request, and an async hook costs a promise each time.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const route = request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined ? routeOf(routes, request) : undefined;
+    if (!route) return done();
     allowAnyOrigin(reply);
     reply.header('access-control-allow-methods', route.methods.join(', '));
     reply.header('access-control-allow-headers', ALLOWED_HEADERS);
     reply.header('access-control-max-age', MAX_AGE_SECONDS);
     reply.header('vary', 'Origin');
-    await reply.code(204).send();
+    // The preflight is answered here: done() is not called, so the request goes no further.
+    void reply.code(204).send();
   });
-  fastify.addHook('onSend', async (request, reply) => {
-    if (request.headers.origin === undefined || !routeOf(routes, request)) return;
-    allowAnyOrigin(reply);
-    reply.removeHeader('access-control-allow-credentials');
+  fastify.addHook('onSend', (request, reply, _payload, done) => {
+    if (request.headers.origin !== undefined && routeOf(routes, request)) {
+      allowAnyOrigin(reply);
+      reply.removeHeader('access-control-allow-credentials');
+    }
+    done();
   });
 }
