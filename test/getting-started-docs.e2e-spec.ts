@@ -65,12 +65,13 @@ describe(`${PAGE}, "Users from the command line", followed as written`, () => {
     expect(clientsOutput.match(/^client_secret: /gm)).toHaveLength(2);
   }, 60_000);
 
-  it('leaves a database the service takes: the user and the admin log in, the machine client gets a token with its scope', async () => {
+  it('leaves a database the service takes: the user and the admin log in (the refused one does not exist), the machine client gets a token with its scope', async () => {
     expect(usersOutput && clientsOutput, 'the commands above ran').toBeTruthy();
     server = await startServer({ DATABASE_URL: databaseUrl });
     const userPassword = /USER_PASSWORD='([^']+)' npm run user:create -- alice/.exec(usersBlock)![1];
     expect((await fetch(`${server.baseUrl}/protected-admin`, { headers: { Authorization: basic('alice', userPassword) } })).status).toBe(403);
     expect((await fetch(`${server.baseUrl}/protected-admin`, { headers: { Authorization: basic('root', ADMIN_PASSWORD) } })).status).toBe(200);
+    expect((await fetch(`${server.baseUrl}/auth/me`, { headers: { Authorization: basic('bob', 'password123') } })).status).toBe(401);
     const machine = clientsOutput.slice(clientsOutput.indexOf('Created confidential client "Reports job".'));
     const [clientId, secret] = [/^client_id: +(\S+)$/m.exec(machine)![1], /^client_secret: +(\S+)$/m.exec(machine)![1]];
     const response = await fetch(`${server.baseUrl}/auth/token`, {
