@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { BenchBrowser, exchange, exchangeBody, refreshChains, registerClients, secretBasic } from './oauth-flows.mjs';
+import { SERVICE_NODE_FLAGS } from './service-command.mjs';
 
 const SCALE = Number(process.env.PROFILE_REQUESTS ?? 1);
 const CPU_ONLY = ['1', 'true', 'yes'].includes(process.env.PROFILE_CPU_ONLY ?? '');
@@ -34,7 +35,7 @@ const USER = { username: 'profiled', password: 'profile-password' };
 
 const child = spawn(
   'taskset',
-  ['-c', '0', process.execPath, '--inspect=127.0.0.1:0', '--import', './bench/count-queries.mjs', 'dist/src/main.js'],
+  ['-c', '0', process.execPath, ...SERVICE_NODE_FLAGS, '--inspect=127.0.0.1:0', '--import', './bench/count-queries.mjs', 'dist/src/main.js'],
   {
     env: {
       ...process.env,

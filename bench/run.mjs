@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import bcrypt from 'bcryptjs';
 import { BenchBrowser, exchange, exchangeBody, refreshChains, registerClients, secretBasic, authorizeUrl } from './oauth-flows.mjs';
 import { decodeJwt, SignJWT } from 'jose';
+import { SERVICE_NODE_FLAGS } from './service-command.mjs';
 
 const QUICK = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
@@ -34,7 +35,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.
 const pinned = (cores, command, args) => ['taskset', ['-c', cores === 'all' ? `0-${cpus().length - 1}` : String(cores), command, ...args]];
 
 function start(name, script, core, env) {
-  const [command, args] = pinned(core, process.execPath, [script]);
+  const [command, args] = pinned(core, process.execPath, script === 'dist/src/main.js' ? [...SERVICE_NODE_FLAGS, script] : [script]);
   const child = spawn(command, args, { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {

@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchBrowser, exchange, registerClients, secretBasic } from './oauth-flows.mjs';
+import { SERVICE_NODE_FLAGS } from './service-command.mjs';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const WORKERS = Number(process.env.SOAK_WORKERS ?? 8);
@@ -26,7 +27,7 @@ const MAX_GROWTH = Number(process.env.SOAK_MAX_GROWTH ?? 5);
 const ADMIN = { username: 'soak-admin', password: 'orchard-lantern-quartz-5d1e' };
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
 
-const child = spawn('taskset', ['-c', `0-${cpus().length - 1}`, process.execPath, 'dist/src/main.js'], {
+const child = spawn('taskset', ['-c', `0-${cpus().length - 1}`, process.execPath, ...SERVICE_NODE_FLAGS, 'dist/src/main.js'], {
   env: {
     ...process.env,
     PORT: '0',

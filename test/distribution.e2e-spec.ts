@@ -57,7 +57,10 @@ describe('the Dockerfile', () => {
 
   it('runs as a user other than root, node itself as PID 1 (signals reach it), with a health check on /health/ready', () => {
     expect(find('USER').at(-1)?.argument).toBe('node');
-    expect(find('CMD').at(-1)?.argument).toBe('["node", "dist/src/main.js"]');
+    // With the node flags of npm start: the image runs the service as npm start does.
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start.split(' ').slice(1);
+    expect(start).toContain('--max-semi-space-size=8');
+    expect(find('CMD').at(-1)?.argument).toBe(JSON.stringify(start).replaceAll('","', '", "'));
     expect(find('ENTRYPOINT')).toEqual([]);
     expect(find('HEALTHCHECK').at(-1)?.argument).toMatch(/CMD .*\/health\/ready/);
     expect(find('ENV').map(({ argument }) => argument).join(' ')).toContain('HOST=0.0.0.0');
