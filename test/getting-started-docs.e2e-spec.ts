@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/database/migrations/index.js';
 import { DOCS_URL, expectShown, runAsWritten, shellBlocks } from './helpers/docs-commands.js';
@@ -102,7 +102,8 @@ describe(`${PAGE}, "Database and migrations", followed as written`, () => {
     expect(scripts['migration:run'].startsWith(build)).toBe(true);
     const followed = block.slice(0, block.indexOf('npm run migration:generate'));
     const script = followed.replaceAll(/^npm run migration:run\b.*$/gm, scripts['migration:run'].slice(build.length));
-    const stdout = await runAsWritten(script, { env: cliEnvironment(freshDatabase('migrations-docs')) });
+    // TypeORM colours its lines where it thinks a terminal (or a CI log) shows them: the page shows the text.
+    const stdout = stripVTControlCharacters(await runAsWritten(script, { env: cliEnvironment(freshDatabase('migrations-docs')) }));
     expectShown(stdout, followed);
     const [first, second] = stdout.split('No migrations are pending');
     expect(second, 'the second run').toBeDefined();

@@ -21,7 +21,9 @@ function setUp() {
     verificationKey: vi.fn(async (kid: string) => (key?.kid === kid ? key : null)),
     verifies: (kid: string) => key?.kid === kid,
   };
-  const revoked = { insert: vi.fn(async () => undefined), existsBy: vi.fn(async () => false) };
+  // The revoked jtis' table: what insertRows (src/database/insert-rows.ts) calls of a repository.
+  const insertion = { values: () => insertion, updateEntity: () => insertion, execute: vi.fn(async () => undefined) };
+  const revoked = { createQueryBuilder: () => ({ insert: () => insertion }), existsBy: vi.fn(async () => false) };
   const config = { jwt: { issuer: 'https://auth.example', audience: 'gatehouse', accessTokenTtlSeconds: 60 } } as AppConfiguration;
   const events = new EventEmitter2();
   const service = new AccessTokensService(signingKeys as unknown as SigningKeysService, revoked as unknown as Repository<RevokedAccessToken>, config, events, new MetricsService({ metricsToken: null } as AppConfiguration));
